@@ -1,0 +1,84 @@
+"""Convolutional encoder and decoder that adapt to 8-128 px images with 1 or 3 channels.
+
+Each stage halves the image with a stride-2 conv while the smaller side is at least 8 px,
+so 28x28 -> 14 -> 7 and 32 -> 16 -> 8 -> 4. The decoder mirrors the stages with
+transposed convs whose output padding restores odd sizes exactly.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """Everything needed to rebuild the networks; stored in config.json."""
+
+    height: int
+    width: int
+    channels: int
+    latent_dim: int
+    base_channels: int = 32
+    max_channels: int = 256
+    hidden: int = 256
+
+    def stage_sizes(self) -> list[tuple[int, int]]:
+        """Feature-map size before each stage plus the final one, e.g. [(28, 28), (14, 14), (7, 7)]."""
+        sizes = [(self.height, self.width)]
+        while min(sizes[-1]) >= 8 and len(sizes) <= 5:
+            h, w = sizes[-1]
+            sizes.append(((h + 2 - 4) // 2 + 1, (w + 2 - 4) // 2 + 1))
+        return sizes
+
+    def stage_channels(self) -> list[int]:
+        stages = len(self.stage_sizes()) - 1
+        return [min(self.base_channels * 2**i, self.max_channels) for i in range(stages)]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Encoder(nn.Module):
+    """images (N, C, H, W) in [0, 1] -> (mean, logvar), each (N, latent_dim)."""
+
+    def __init__(self, arch: Architecture):
+        super().__init__()
+        layers, in_ch = [], arch.channels
+        for out_ch in arch.stage_channels():
+            layers += [nn.Conv2d(in_ch, out_ch, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            in_ch = out_ch
+        h, w = arch.stage_sizes()[-1]
+        self.features = nn.Sequential(*layers, nn.Flatten())
+        self.hidden = nn.Sequential(nn.Linear(in_ch * h * w, arch.hidden), nn.LeakyReLU(0.2))
+        self.head = nn.Linear(arch.hidden, 2 * arch.latent_dim)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, logvar = self.head(self.hidden(self.features(x))).chunk(2, dim=1)
+        return mean, logvar
+
+
+class Decoder(nn.Module):
+    """codes (N, latent_dim) -> logits (N, C, H, W)."""
+
+    def __init__(self, arch: Architecture):
+        super().__init__()
+        sizes, channels = arch.stage_sizes(), arch.stage_channels()
+        self.start_shape = (channels[-1], *sizes[-1])
+        self.project = nn.Sequential(
+            nn.Linear(arch.latent_dim, arch.hidden), nn.LeakyReLU(0.2),
+            nn.Linear(arch.hidden, channels[-1] * sizes[-1][0] * sizes[-1][1]), nn.LeakyReLU(0.2),
+        )
+        layers = []
+        outs = list(reversed(channels[:-1])) + [arch.channels]
+        for i, (in_ch, out_ch) in enumerate(zip(reversed(channels), outs)):
+            small, big = sizes[-1 - i], sizes[-2 - i]
+            padding = (big[0] - 2 * small[0], big[1] - 2 * small[1])
+            layers.append(nn.ConvTranspose2d(in_ch, out_ch, 4, stride=2, padding=1, output_padding=padding))
+            if i < len(channels) - 1:
+                layers.append(nn.LeakyReLU(0.2))
+        self.upsample = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.upsample(self.project(z).view(-1, *self.start_shape))
