@@ -15,7 +15,7 @@ from .errors import InvalidInputError
 from .model import KINDS, LatentModel
 from .nets import Architecture
 
-CONFIG_FILE, WEIGHTS_FILE = "config.json", "model.safetensors"
+CONFIG_FILE, WEIGHTS_FILE, CARD_FILE = "config.json", "model.safetensors", "README.md"
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 1024 * 1024 * 1024
 SHIPPED_DIR = Path(os.environ.get("LATENT_EXPLORER_MODELS", Path(__file__).resolve().parent.parent / "models"))
@@ -36,7 +36,29 @@ def save_checkpoint(model: LatentModel, directory) -> Path:
     save_file(tensors, directory / WEIGHTS_FILE)
     config = dict(model.config, versions=library_versions())
     (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+    (directory / CARD_FILE).write_text(model_card(config))
     return directory
+
+
+def model_card(config: dict) -> str:
+    """A short Markdown card: the data, the settings and the final losses."""
+    arch, data, train = config["architecture"], config.get("dataset", {}), config.get("training", {})
+    last = config.get("history", [{}])[-1] if config.get("history") else {}
+    lines = [
+        f"# {config.get('name', config['kind'])}",
+        "",
+        f"A {config['kind'].upper()} (beta={config.get('beta', 1.0):g}) with a {arch['latent_dim']}-dimensional latent space "
+        f"for {arch['height']}x{arch['width']} images with {arch['channels']} channel(s).",
+        "",
+        f"- Data: '{data.get('name', '?')}', {data.get('size', '?')} images, fingerprint {data.get('fingerprint', '?')}",
+        f"- Settings: " + ", ".join(f"{k}={v}" for k, v in train.items()),
+        f"- Epochs trained: {len(config.get('history', []))}" + (" (stopped early)" if config.get("stopped_early") else ""),
+    ]
+    if last:
+        lines.append(f"- Final train loss: {last.get('train_loss', float('nan')):.3f}; validation loss: {last.get('val_loss', float('nan')):.3f} "
+                     f"(reconstruction {last.get('val_recon', float('nan')):.3f}, KL {last.get('val_kl', float('nan')):.3f}) nats per image")
+    lines += ["", "Made with Latent Explorer's own training code (`latent_core.train_model`)."]
+    return "\n".join(lines) + "\n"
 
 
 def describe_unsafe(path: Path) -> str | None:

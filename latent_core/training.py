@@ -34,6 +34,8 @@ class TrainConfig:
     learning_rate: float = 1e-3
     seed: int = 0
     validation_fraction: float = 0.1
+    hidden: int = 256
+    base_channels: int = 32
 
     def validate(self) -> "TrainConfig":
         if self.kind not in KINDS:
@@ -45,6 +47,8 @@ class TrainConfig:
             ("batch_size", 1 <= self.batch_size <= 65_536, "between 1 and 65536"),
             ("learning_rate", math.isfinite(self.learning_rate) and 0 < self.learning_rate, "a positive number"),
             ("validation_fraction", 0 <= self.validation_fraction <= 0.5, "between 0 and 0.5"),
+            ("hidden", 8 <= self.hidden <= 4096, "between 8 and 4096"),
+            ("base_channels", 4 <= self.base_channels <= 256, "between 4 and 256"),
         ]
         for name, ok, expected in checks:
             if not ok:
@@ -131,18 +135,23 @@ def train_model(
     learning_rate: float = 1e-3,
     seed: int = 0,
     validation_fraction: float = 0.1,
+    hidden: int = 256,
+    base_channels: int = 32,
     on_progress: Callable[[TrainingProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> LatentModel:
-    """Train a model on `dataset` and return it; `should_stop()` ends training within one batch."""
-    config = TrainConfig(kind, latent_dim, beta, epochs, batch_size, learning_rate, seed, validation_fraction).validate()
+    """Train a model on `dataset` and return it; `should_stop()` ends training within one batch.
+
+    `hidden` and `base_channels` size the networks (see nets.Architecture).
+    """
+    config = TrainConfig(kind, latent_dim, beta, epochs, batch_size, learning_rate, seed, validation_fraction, hidden, base_channels).validate()
     if not isinstance(dataset, ImageDataset):
         raise InvalidInputError(f"train_model needs an ImageDataset, not {type(dataset).__name__}.")
     check_image_size(dataset.image_shape, dataset.name)
     if len(dataset) < 2:
         raise InvalidInputError(f"Dataset '{dataset.name}' has {len(dataset)} image; training needs at least 2.")
     h, w, c = dataset.image_shape
-    arch = Architecture(height=h, width=w, channels=c, latent_dim=latent_dim)
+    arch = Architecture(height=h, width=w, channels=c, latent_dim=latent_dim, base_channels=base_channels, hidden=hidden)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = LatentModel.build({

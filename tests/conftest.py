@@ -1,0 +1,35 @@
+"""Shared fixtures: the real MNIST test set from ../shared and a tiny model trained on digits."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import latent_core
+
+REPO = Path(__file__).resolve().parents[1]
+MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    if not MNIST_DIR.is_dir():
+        pytest.fail(f"The MNIST test set is expected at {MNIST_DIR} on every machine.")
+    return MNIST_DIR
+
+
+@pytest.fixture(scope="session")
+def digits() -> latent_core.ImageDataset:
+    return latent_core.load_dataset("digits")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(digits) -> latent_core.LatentModel:
+    """A 4-D VAE trained for two epochs on digits: enough to decode distinct images, in about a second."""
+    return latent_core.train_model(digits, latent_dim=4, epochs=2, batch_size=64, seed=0, hidden=64)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
