@@ -8,7 +8,6 @@ PORT ?= 8501
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --upgrade pip
 
 $(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -r requirements.txt
@@ -34,7 +33,7 @@ test-fast: dev
 # Shipped checkpoints, made deterministically by the project's own training code.
 models: install
 	$(BIN)/python -m latent_core train --dataset digits --out models/digits --name digits --latent-dim 8 --epochs 150 --batch-size 64 --seed 0
-	$(BIN)/python -m latent_core train --dataset shapes --out models/shapes --name shapes --latent-dim 10 --hidden 128 --epochs 20 --batch-size 128 --seed 0
+	$(BIN)/python -m latent_core train --dataset shapes --out models/shapes --name shapes --latent-dim 10 --hidden 128 --epochs 60 --batch-size 64 --seed 0
 
 bench: dev
 	$(BIN)/python benchmarks/train_bench.py

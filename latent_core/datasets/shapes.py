@@ -10,6 +10,22 @@ SUPERSAMPLE = 3
 CHUNK = 1000
 
 
+def square_inside(u, v):
+    return np.maximum(np.abs(u), np.abs(v)) <= 0.8
+
+
+def circle_inside(u, v):
+    return u * u + v * v <= 1.0
+
+
+def triangle_inside(u, v):
+    """Equilateral triangle with circumradius 1: three half-planes at 120 degrees."""
+    inside = np.ones(u.shape, dtype=bool)
+    for angle in (np.pi / 2, np.pi / 2 + 2 * np.pi / 3, np.pi / 2 + 4 * np.pi / 3):
+        inside &= u * np.cos(angle + np.pi) + v * np.sin(angle + np.pi) <= 0.5
+    return inside
+
+
 def shape_masks(shape, scale, rotation, x, y, size: int) -> np.ndarray:
     """Anti-aliased coverage in [0, 1], float32 (N, size, size), of each shape on a [-1, 1]^2 canvas."""
     fine = size * SUPERSAMPLE
@@ -18,14 +34,11 @@ def shape_masks(shape, scale, rotation, x, y, size: int) -> np.ndarray:
     dx, dy = gx[None] - x[:, None, None], gy[None] - y[:, None, None]
     cos, sin = np.cos(rotation)[:, None, None], np.sin(rotation)[:, None, None]
     u, v = (cos * dx + sin * dy) / scale[:, None, None], (-sin * dx + cos * dy) / scale[:, None, None]
-    square = np.maximum(np.abs(u), np.abs(v)) <= 0.8
-    circle = u * u + v * v <= 1.0
-    # Equilateral triangle with circumradius 1: three half-planes at 120 degrees.
-    triangle = np.ones_like(circle)
-    for angle in (np.pi / 2, np.pi / 2 + 2 * np.pi / 3, np.pi / 2 + 4 * np.pi / 3):
-        triangle &= u * np.cos(angle + np.pi) + v * np.sin(angle + np.pi) <= 0.5
-    kind = shape[:, None, None]
-    mask = np.where(kind == 0, square, np.where(kind == 1, circle, triangle)).astype(np.float32)
+    mask = np.zeros(u.shape, dtype=np.float32)
+    for kind, inside in enumerate((square_inside, circle_inside, triangle_inside)):
+        rows = shape == kind
+        if rows.any():
+            mask[rows] = inside(u[rows], v[rows])
     return mask.reshape(len(shape), size, SUPERSAMPLE, size, SUPERSAMPLE).mean(axis=(2, 4))
 
 
