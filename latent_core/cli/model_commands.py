@@ -55,7 +55,7 @@ def progress_bar(total: float, desc: str, unit: str = "img"):
     from tqdm import tqdm
 
     counter = "{n:.1f}/{total_fmt}" if unit == "epoch" else "{n_fmt}/{total_fmt}"
-    return tqdm(total=total, desc=desc, file=sys.stderr, unit=unit, dynamic_ncols=True, leave=False,
+    return tqdm(total=total, desc=desc, file=sys.stderr, unit=unit, dynamic_ncols=True, leave=False, smoothing=0,
                 bar_format="{l_bar}{bar}| " + counter + " " + unit + "s [{elapsed}<{remaining}{postfix}]")
 
 
