@@ -1,88 +1,90 @@
-"""MNIST-style IDX files (raw or gzip), read with torchvision's parser after bounds checks."""
+"""MNIST-style IDX files of unsigned bytes, raw or gzip, from a file, a folder or a zip.
+
+The header is parsed and its declared shape checked against the limits before any data is
+inflated; gzip data is inflated in memory to exactly the declared size, never to disk.
+"""
 from __future__ import annotations
 
-import gzip
-import shutil
 import struct
-import tempfile
-from pathlib import Path
+import zlib
 
 import numpy as np
-from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
 
 from ..dataset import ImageDataset
 from ..errors import InvalidInputError
-from ..limits import LIMITS
+from ..limits import LIMITS, Limits, size_text
+from .report import LoadReport
+from .sniff import sniff
 
-GZIP_MAGIC = b"\x1f\x8b"
+GZIP_HEAD_BYTES = 4096
 IDX_UBYTE = 0x08
 
 
-def is_idx_file(path: Path) -> bool:
-    """True for a raw or gzipped IDX file of unsigned bytes, judged by its first bytes."""
-    head = read_head(path, 4)
-    return len(head) == 4 and head[0] == 0 and head[1] == 0 and head[2] == IDX_UBYTE and 1 <= head[3] <= 3
-
-
-def read_head(path: Path, count: int) -> bytes:
-    opener = gzip.open if path.open("rb").read(2) == GZIP_MAGIC else open
+def inflate(data: bytes, count: int) -> bytes:
+    """At most `count` bytes of gzip `data`, inflating no further."""
     try:
-        with opener(path, "rb") as f:
-            return f.read(count)
-    except (OSError, EOFError):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, count)
+    except zlib.error:
         return b""
 
 
-def read_idx(path: Path) -> np.ndarray:
-    """An IDX file as a uint8 array, refusing declared shapes over the limits before reading the data."""
-    head = read_head(path, 16)
-    if not is_idx_file(path):
-        raise InvalidInputError(f"File '{path.name}' is not an IDX file of unsigned bytes (its first bytes do not match).")
+def idx_dims(entry) -> int:
+    """1-3 for a raw or gzipped IDX file of unsigned bytes, else 0, judged by its first bytes."""
+    head = entry.head(GZIP_HEAD_BYTES)
+    if sniff(head) == "gzip":
+        head = inflate(head, 4)
+    return head[3] if sniff(head[:4]) == "idx" else 0
+
+
+def read_idx(entry, limits: Limits) -> np.ndarray:
+    """An IDX entry as a uint8 array, refusing shapes over the limits and sizes that differ from the header."""
+    data = entry.read()
+    if sniff(data[:4]) == "gzip":
+        head = inflate(data, 16)
+    else:
+        head = data[:16]
+    if sniff(head[:4]) != "idx":
+        raise InvalidInputError(f"File '{entry.name}' is not an IDX file of unsigned bytes (its first bytes do not match).")
     dims = head[3]
-    shape = struct.unpack(">" + "I" * dims, head[4:4 + 4 * dims])
-    declared = int(np.prod(shape, dtype=np.int64))
-    if declared > LIMITS.max_array_bytes or (dims == 3 and shape[0] > LIMITS.max_images):
-        raise InvalidInputError(f"File '{path.name}' declares shape {shape}, over the limit of {LIMITS.max_images} images or {LIMITS.max_array_bytes // 2**20} MB.")
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = path
-        if path.open("rb").read(2) == GZIP_MAGIC:
-            raw = Path(tmp) / "raw.idx"
-            with gzip.open(path, "rb") as src, open(raw, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-        expected = 4 + 4 * dims + declared
-        if raw.stat().st_size != expected:
-            raise InvalidInputError(f"File '{path.name}' holds {raw.stat().st_size} bytes but its header declares shape {shape} ({expected} bytes); it may be truncated.")
-        try:
-            return read_sn3_pascalvincent_tensor(str(raw)).numpy().copy()
-        except (AssertionError, RuntimeError, ValueError) as exc:
-            raise InvalidInputError(f"File '{path.name}' could not be read as IDX ({exc}).") from None
+    shape = struct.unpack(">" + "I" * dims, head[4:4 + 4 * dims].ljust(4 * dims, b"\0"))
+    declared = int(np.prod(shape, dtype=object))
+    limits.check("max_array_bytes", declared, f"File '{entry.name}' declares shape {shape}, {size_text(declared)}")
+    if dims == 3:
+        limits.check("max_images", shape[0], f"File '{entry.name}' declares {shape[0]:,} images")
+    expected = 4 + 4 * dims + declared
+    raw = inflate(data, expected + 1) if sniff(data[:4]) == "gzip" else data
+    if len(raw) != expected:
+        found = "more than that" if len(raw) > expected else f"only {len(raw):,} bytes, so it may be truncated"
+        raise InvalidInputError(f"File '{entry.name}' declares shape {shape} ({expected:,} bytes of IDX data) but holds {found}.")
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * dims).reshape(shape).copy()
 
 
-def find_idx_pair(folder: Path) -> tuple[Path, Path | None]:
-    """The images file (3-D IDX) in a folder, and a labels file (1-D IDX) of the same split if present."""
-    files = sorted(p for p in folder.iterdir() if p.is_file() and is_idx_file(p))
-    images = [p for p in files if read_head(p, 4)[3] == 3]
+def find_idx_pair(entries, source: str):
+    """The images entry (3-D IDX) and a labels entry (1-D IDX) of the same split, if present."""
+    dims = [(e, idx_dims(e)) for e in sorted(entries, key=lambda e: e.name)]
+    images = [e for e, d in dims if d == 3]
     if not images:
-        raise InvalidInputError(f"Folder '{folder}' holds no IDX image file (such as t10k-images-idx3-ubyte.gz).")
+        raise InvalidInputError(f"'{source}' holds no IDX image file (such as t10k-images-idx3-ubyte.gz).")
     chosen = images[0]
-    prefix = chosen.name.split("-")[0]
-    labels = [p for p in files if read_head(p, 4)[3] == 1]
-    same_split = [p for p in labels if p.name.split("-")[0] == prefix]
+    prefix = chosen.parts[-1].split("-")[0]
+    labels = [e for e, d in dims if d == 1]
+    same_split = [e for e in labels if e.parts[-1].split("-")[0] == prefix]
     return chosen, (same_split or labels or [None])[0]
 
 
-def load_idx(path, labels_path=None, name: str | None = None) -> ImageDataset:
-    """An ImageDataset from an IDX images file (or a folder holding one) and optional labels."""
-    path = Path(path)
-    if path.is_dir():
-        path, found = find_idx_pair(path)
-        labels_path = labels_path or found
-    images = read_idx(path)
-    if images.ndim != 3:
-        raise InvalidInputError(f"File '{path.name}' holds a {images.ndim}-D array; IDX images must be 3-D (N, H, W).")
+def load_idx(entries, source: str, labels_entry=None, name: str | None = None,
+             limits: Limits | None = None) -> tuple[ImageDataset, LoadReport]:
+    """An ImageDataset from IDX entries: the images file, and labels given or found beside it."""
+    limits = limits or LIMITS
+    images_entry, found = find_idx_pair(entries, source)
+    labels_entry = labels_entry or found
+    images = read_idx(images_entry, limits)
     labels = None
-    if labels_path is not None:
-        labels = read_idx(Path(labels_path))
+    if labels_entry is not None:
+        labels = read_idx(labels_entry, limits)
         if labels.shape != (len(images),):
-            raise InvalidInputError(f"Labels file '{Path(labels_path).name}' has {labels.shape[0]} entries for {len(images)} images.")
-    return ImageDataset(images[..., None], None if labels is None else labels.astype(np.int64), None, {}, name or path.name.split("-")[0])
+            raise InvalidInputError(f"Labels file '{labels_entry.name}' has shape {labels.shape} for {len(images):,} images.")
+    dataset = ImageDataset(images[..., None], None if labels is None else labels.astype(np.int64), None, {},
+                           name or images_entry.parts[-1].split("-")[0])
+    notes = [f"images from {images_entry.name}", f"labels from {labels_entry.name}" if labels is not None else "no labels file"]
+    return dataset, LoadReport(source, "idx", notes)
