@@ -6,9 +6,10 @@ from .errors import InvalidInputError
 from .limits import Limits
 from .model import LatentModel
 from .training import TrainConfig, TrainingProgress, train_model
+from .uploads import SessionFolder, save_upload
 
 __all__ = [
-    "EmbeddingSet", "ImageDataset", "InvalidInputError", "LatentModel", "Limits", "LoadReport", "TrainConfig",
+    "EmbeddingSet", "ImageDataset", "InvalidInputError", "LatentModel", "Limits", "LoadReport", "SessionFolder", "TrainConfig",
     "TrainingProgress", "builtin_names", "load_dataset", "load_dataset_with_report", "load_embeddings", "load_model",
-    "shipped_models", "train_model",
+    "save_upload", "shipped_models", "train_model",
 ]
