@@ -1,0 +1,26 @@
+"""Latent Explorer: the Streamlit entry point. Run with `streamlit run app.py` (or `make run`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui import links, state, training
+from ui.sidebar import sidebar
+
+st.set_page_config(page_title="Latent Explorer", page_icon="🧭", layout="wide", initial_sidebar_state="expanded")
+
+st.logo(str(Path(__file__).parent / "ui" / "logo.svg"), size="large")
+ws = state.workspace()
+links.read_once(ws)
+training.collect(ws)
+
+page = st.navigation([
+    st.Page("pages/data.py", title="Data", icon=":material/photo_library:", url_path="data"),
+    st.Page("pages/model.py", title="Model", icon=":material/model_training:", url_path="model"),
+    st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", url_path="map", default=True),
+    st.Page("pages/traverse.py", title="Traverse", icon=":material/tune:", url_path="traverse"),
+])
+sidebar(ws)
+page.run()
+links.write(ws)

@@ -1,0 +1,67 @@
+"""Data page: choose the active dataset and see what is in it."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import latent_core
+from ui import catalog, images, state
+
+PREVIEW = 40
+
+ws = state.workspace()
+st.title("Data")
+st.caption("The images whose latent space you explore. Switching datasets keeps the model if it takes the same image size.")
+state.show_messages(ws)
+
+
+def choose_dataset() -> None:
+    state.select_dataset(ws, st.session_state["dataset_choice"])
+
+
+def builtin_section() -> None:
+    options = catalog.dataset_options()
+    labels = {o.key: o.label for o in options}
+    st.session_state["dataset_choice"] = ws.dataset_key
+    st.selectbox("Dataset", list(labels), key="dataset_choice", format_func=labels.get, on_change=choose_dataset,
+                 help="digits and shapes are built in and work offline; mnist, fashion-mnist, kmnist and cifar10 are "
+                      "downloaded on first use, which needs a network connection.")
+
+
+def summary_section(dataset: latent_core.ImageDataset) -> None:
+    h, w, c = dataset.image_shape
+    cols = st.columns(4)
+    cols[0].metric("Images", f"{len(dataset):,}")
+    cols[1].metric("Image size", f"{h} × {w}", help="Height × width in pixels.")
+    cols[2].metric("Channels", "1 (grey)" if c == 1 else f"{c} (colour)")
+    cols[3].metric("Classes", len(np.unique(dataset.labels)) if dataset.labels is not None else "unlabelled")
+    if dataset.factors:
+        st.caption("Known generative factors: " + ", ".join(dataset.factors) + " (the map can be coloured by each).")
+
+
+def preview_section(dataset: latent_core.ImageDataset) -> None:
+    st.subheader("Preview")
+    index = np.random.default_rng(0).choice(len(dataset), min(PREVIEW, len(dataset)), replace=False)
+    captions = [f"{dataset.label_text(i) or '#' + str(i)}" for i in index]
+    images.show_row(dataset.images[index], captions, side=64)
+
+
+def class_counts_section(dataset: latent_core.ImageDataset) -> None:
+    st.subheader("Images per class")
+    if dataset.labels is None:
+        st.caption("This dataset has no labels.")
+        return
+    values, counts = np.unique(dataset.labels, return_counts=True)
+    names = [dataset.label_text(int(np.flatnonzero(dataset.labels == v)[0])) for v in values]
+    st.bar_chart(pd.DataFrame({"class": names, "images": counts}), x="class", y="images", sort=False, height=260,
+                 color="#4f46e5")
+
+
+builtin_section()
+summary_section(ws.dataset)
+left, right = st.columns([3, 2], gap="large")
+with left:
+    preview_section(ws.dataset)
+with right:
+    class_counts_section(ws.dataset)

@@ -1,0 +1,119 @@
+"""Model page: choose the active model, train a new one in the background, see what it reconstructs."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+import latent_core
+from ui import catalog, images, resources, state, training
+
+SAMPLES = 10
+UNUSUAL = 10
+
+ws = state.workspace()
+st.title("Model")
+st.caption("The encoder places each image in the latent space; the decoder turns any point back into an image.")
+state.show_messages(ws)
+
+
+def choose_model() -> None:
+    state.select_model(ws, st.session_state["model_choice"])
+
+
+def model_picker() -> None:
+    options = catalog.model_options(ws.saved_models)
+    shapes = {o.key: state.model_shape(o) for o in options}
+
+    def describe(key: str) -> str:
+        option = catalog.find(options, key)
+        shape = shapes[key]
+        fits = "" if shape == ws.dataset.image_shape else " — other image size"
+        return f"{option.label} · {state.shape_text(shape) if shape else 'unreadable'}{fits}"
+
+    keys = [o.key for o in options]
+    if not keys:
+        st.info("No models yet: train one below.")
+        return
+    st.session_state["model_choice"] = ws.model_key if ws.model_key in keys else keys[0]
+    st.selectbox("Active model", keys, key="model_choice", format_func=describe, on_change=choose_model,
+                 help="Shipped models, the models trained in this session, and a checkpoint given by LATENT_EXPLORER_MODEL. "
+                      f"Only models for {state.shape_text(ws.dataset.image_shape)} images fit the active dataset.")
+
+
+def history_figure(history: list[dict]) -> go.Figure:
+    fig = go.Figure()
+    epochs = [h["epoch"] for h in history]
+    for key, name, colour in (("train_loss", "training", "#4f46e5"), ("val_loss", "validation", "#f28e2b")):
+        if history and key in history[0]:
+            fig.add_scatter(x=epochs, y=[h[key] for h in history], mode="lines", name=name, line={"color": colour})
+    fig.update_layout(height=240, margin={"l": 40, "r": 10, "t": 10, "b": 36}, xaxis_title="epoch", yaxis_title="loss (nats / image)",
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+    return fig
+
+
+def model_summary(model: latent_core.LatentModel) -> None:
+    cols = st.columns(4)
+    cols[0].metric("Kind", model.kind.upper(), help="VAE: probabilistic encoder with a KL term (β weights it). AE: plain autoencoder.")
+    cols[1].metric("Latent dimensions", model.latent_dim)
+    cols[2].metric("β", f"{model.config.get('beta', 1.0):g}")
+    cols[3].metric("Epochs trained", len(model.history))
+    if model.history:
+        last = model.history[-1]
+        st.caption(f"Final training loss {last.get('train_loss', float('nan')):.2f}"
+                   + (f", validation loss {last['val_loss']:.2f}" if "val_loss" in last else "") + " nats per image.")
+        st.plotly_chart(history_figure(model.history), key="history_chart", config={"displayModeBar": False})
+
+
+def train_form() -> None:
+    busy = ws.job is not None and ws.job.running
+    small = max(ws.dataset.image_shape[:2]) <= 16
+    with st.form("train_form", border=True):
+        st.markdown(f"**Train a new model** on *{ws.dataset_label}* ({len(ws.dataset):,} images, {state.shape_text(ws.dataset.image_shape)})")
+        left, right = st.columns(2)
+        kind = left.radio("Kind", ["vae", "ae"], format_func=str.upper, horizontal=True,
+                          help="A VAE learns a smooth, sampleable latent space; an autoencoder only reconstructs.")
+        latent_dim = left.number_input("Latent dimensions", 1, 128, 8 if small else 16, help="Size of each image's code.")
+        beta = left.number_input("β", 0.0, 100.0, 1.0, step=0.5, format="%.2f",
+                                 help="Weight of the KL term (VAE only). Above 1 pushes towards disentangled factors, at some cost in detail.")
+        epochs = right.number_input("Epochs", 1, 1000, 20 if small else 5, help="Passes over the training images.")
+        batch_size = right.select_slider("Batch size", [16, 32, 64, 128, 256, 512], value=64 if small else 128)
+        learning_rate = right.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3], value=1e-3, format_func=lambda v: f"{v:g}")
+        submitted = st.form_submit_button("Start training", type="primary", disabled=busy, icon=":material/play_arrow:")
+    if submitted:
+        training.start(ws, {"kind": kind, "latent_dim": int(latent_dim), "beta": float(beta), "epochs": int(epochs),
+                            "batch_size": int(batch_size), "learning_rate": float(learning_rate), "seed": 0})
+        st.rerun()
+
+
+def reconstructions(model: latent_core.LatentModel) -> None:
+    st.subheader("Reconstructions")
+    st.caption("Top: dataset images. Bottom: the same images encoded and decoded by the active model.")
+    index = np.linspace(0, len(ws.dataset) - 1, SAMPLES).astype(int)
+    originals = ws.dataset.images[index]
+    images.show_strip(np.concatenate([originals, model.reconstruct(originals)]), rows=2, height=72)
+
+
+def unusual(model: latent_core.LatentModel) -> None:
+    st.subheader("Most unusual images")
+    st.caption("The images the model explains worst (highest anomaly score): mislabelled, odd or rare examples.")
+    scores = resources.anomaly_scores(ws.model_fp, ws.dataset_fp, model, ws.dataset)
+    top = np.argsort(scores)[::-1][:UNUSUAL]
+    captions = [f"#{i} {ws.dataset.label_text(i)} · {scores[i]:.1f}".replace("  ", " ") for i in top]
+    images.show_row(ws.dataset.images[top], captions, side=84)
+
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    model_picker()
+    if ws.model is None:
+        st.warning(f"No active model: none of the models takes the dataset's {state.shape_text(ws.dataset.image_shape)} images. Train one here.")
+    else:
+        model_summary(ws.model)
+with right:
+    train_form()
+    training.live_panel(ws)
+
+if ws.model is not None:
+    reconstructions(ws.model)
+    unusual(ws.model)

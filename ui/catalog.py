@@ -1,0 +1,67 @@
+"""What a session can choose from: built-in datasets, shipped and saved models, and the ones set by environment.
+
+Every choice has a short `key` that is safe to put in a URL; a key never names an arbitrary
+server path, so a shared link can only pick what this server already offers.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import latent_core
+
+DATASET_ENV = "LATENT_EXPLORER_DATASET"
+MODEL_ENV = "LATENT_EXPLORER_MODEL"
+DEFAULT_DATASET = "digits"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One selectable dataset or model: `source` is what latent_core loads (a name or a path)."""
+
+    key: str
+    label: str
+    source: str
+
+
+def local_key(path: str) -> str:
+    """'local-<folder name>' with URL-safe characters."""
+    return "local-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(path).name).strip("-") or "data")
+
+
+def dataset_options() -> list[Option]:
+    """Built-in datasets, plus the folder or file named by $LATENT_EXPLORER_DATASET."""
+    options = [Option(name, name, name) for name in latent_core.builtin_names()]
+    path = os.environ.get(DATASET_ENV)
+    if path:
+        options.insert(0, Option(local_key(path), f"{Path(path).name} (local files)", path))
+    return options
+
+
+def default_dataset_key() -> str:
+    path = os.environ.get(DATASET_ENV)
+    return local_key(path) if path else DEFAULT_DATASET
+
+
+def model_options(saved: dict[str, Option]) -> list[Option]:
+    """Shipped models, the checkpoint named by $LATENT_EXPLORER_MODEL, and this session's saved models."""
+    options = [Option(name, f"{name} (shipped)", name) for name in latent_core.shipped_models()]
+    path = os.environ.get(MODEL_ENV)
+    if path:
+        options.insert(0, Option(local_key(path), f"{Path(path).name} (local checkpoint)", path))
+    return options + list(saved.values())
+
+
+def default_model_key() -> str | None:
+    """The model to start with: the environment's, else the shipped one named like the default dataset."""
+    path = os.environ.get(MODEL_ENV)
+    if path:
+        return local_key(path)
+    shipped = latent_core.shipped_models()
+    return DEFAULT_DATASET if DEFAULT_DATASET in shipped else (shipped[0] if shipped else None)
+
+
+def find(options: list[Option], key: str | None) -> Option | None:
+    return next((o for o in options if o.key == key), None)

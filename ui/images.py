@@ -1,0 +1,33 @@
+"""Showing small images crisply: nearest-neighbour enlargement, rows with captions, strips."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from latent_core.imaging import image_grid, to_pil
+
+DISPLAY_SIDE = 112
+
+
+def enlarged(image: np.ndarray, side: int = DISPLAY_SIDE) -> Image.Image:
+    """One uint8 (H, W, C) image scaled up by an integer factor to about `side` px, pixels kept sharp."""
+    return to_pil(image, max(1, side // max(image.shape[:2])))
+
+
+def show_row(images, captions: list[str], side: int = DISPLAY_SIDE) -> None:
+    """Images side by side, each enlarged, with a caption under each."""
+    st.image([enlarged(i, side) for i in images], caption=captions, width=side, output_format="PNG")
+
+
+def strip(images: np.ndarray, rows: int = 1) -> np.ndarray:
+    """uint8 (N, H, W, C) laid out in `rows` rows with 1 px gaps: one image."""
+    cols = int(np.ceil(len(images) / rows))
+    return image_grid(images, cols=cols, pad=1, fill=255)
+
+
+def show_strip(images: np.ndarray, rows: int = 1, height: int = 96, caption: str | None = None) -> None:
+    """A strip enlarged so each image is about `height` px tall, at its natural width or the column's."""
+    picture = strip(images, rows)
+    scale = max(1, height // images.shape[1])
+    st.image(to_pil(picture, scale), caption=caption, width="content" if picture.shape[1] * scale < 1200 else "stretch", output_format="PNG")

@@ -1,0 +1,24 @@
+"""Interpolation paths through waypoints: the codes along the path, decoded strips, PNG and GIF exports."""
+from __future__ import annotations
+
+import numpy as np
+
+import latent_core
+from latent_core.imaging import gif_bytes, png_bytes, upscale_for_display
+
+from .images import strip
+
+MODES = {"linear": "Linear", "slerp": "Spherical (slerp)"}
+
+
+def path_codes(waypoints: np.ndarray, steps: int, mode: str) -> np.ndarray:
+    """Codes from the first waypoint to the last, `steps` per segment, shared ends kept once."""
+    segments = [np.asarray(latent_core.interpolate(waypoints[k], waypoints[k + 1], steps, mode=mode), dtype=np.float32)
+                for k in range(len(waypoints) - 1)]
+    return np.concatenate([segments[0]] + [s[1:] for s in segments[1:]])
+
+
+def exports(frames: np.ndarray) -> tuple[bytes, bytes]:
+    """(PNG strip, looping GIF) of decoded frames, enlarged so small images stay visible."""
+    scale = upscale_for_display(frames.shape[1])
+    return png_bytes(strip(frames), scale), gif_bytes(frames, scale)

@@ -1,0 +1,38 @@
+"""The latent map component (Streamlit Components v2) and the plotly.js it draws with.
+
+plotly.js (about 5 MB) is served from the installed plotly package by Streamlit's component
+file route, so the map works offline and the browser loads and caches it once instead of
+receiving it with every render.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import plotly
+import streamlit as st
+from streamlit import config
+from streamlit.components.v1 import declare_component
+
+HERE = Path(__file__).resolve().parent
+PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
+PLOTLY_FILE = "plotly.min.js"
+
+_latent_map = st.components.v2.component(
+    "latent_explorer.latent_map",
+    js=(HERE / "map.js").read_text(encoding="utf-8"),
+    css=(HERE / "map.css").read_text(encoding="utf-8"),
+    isolate_styles=False,  # plotly.js styles its mode bar and drag layer through document-level CSS
+)
+
+
+def plotly_url() -> str:
+    """Where the browser fetches plotly.min.js from this server (registers the folder on first use)."""
+    component = declare_component("plotly_js", path=str(PLOTLY_DIR))
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + "/".join(part for part in (base, "component", component.name, PLOTLY_FILE) if part)
+
+
+def latent_map(payload: dict, *, key: str, on_event: Callable[[], None]):
+    """Mount the map; `on_event` runs when the user clicks or selects (read st.session_state[key]["event"])."""
+    return _latent_map(key=key, data=dict(payload, plotly_url=plotly_url()), height=payload["height"], on_event_change=on_event)

@@ -1,0 +1,257 @@
+// The latent map: a WebGL plotly.js scatter of latent codes (2D or 3D).
+// Reports, as the trigger value "event": clicks on points (2D and 3D), clicks on empty space
+// (2D, in map coordinates, via layout.clickanywhere), and lasso/box selections.
+// Shows a thumbnail of the hovered image from a sprite sheet, and draws the overlays it is
+// given: selected points, the interpolation path and the decoded manifold grid.
+
+const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+  "#9c755f", "#bab0ac", "#1f77b4", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f", "#d62728"];
+
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__latentPlotly) {
+    window.__latentPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("plotly.js did not load")));
+      script.onerror = () => {
+        window.__latentPlotly = null;
+        reject(new Error("Could not load plotly.js from " + url));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__latentPlotly;
+}
+
+function bytes(b64) {
+  const text = atob(b64);
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+const floats = (b64) => new Float32Array(bytes(b64).buffer);
+const ints = (b64) => new Int32Array(bytes(b64).buffer);
+
+function decode(d) {
+  return {
+    x: floats(d.x), y: floats(d.y), z: d.dims === 3 ? floats(d.z) : null, ids: ints(d.ids),
+    labels: d.labels ? ints(d.labels.codes) : null,
+    colour: d.colour.kind === "categorical" ? ints(d.colour.codes) : d.colour.kind === "continuous" ? floats(d.colour.values) : null,
+  };
+}
+
+function markerTrace(d, p, members, extra) {
+  const pick = (arr) => Array.from(members, (i) => arr[i]);
+  const trace = { type: d.dims === 3 ? "scatter3d" : "scattergl", mode: "markers", hoverinfo: "none", x: pick(p.x), y: pick(p.y), ...extra };
+  if (d.dims === 3) trace.z = pick(p.z);
+  return trace;
+}
+
+function dataTraces(d, p) {
+  const size = d.dims === 3 ? 2.5 : d.n > 5000 ? 4 : 6;
+  const all = Int32Array.from({ length: d.n }, (_, i) => i);
+  if (d.colour.kind === "categorical") {
+    const groups = d.colour.names.map(() => []);
+    p.colour.forEach((c, i) => groups[c].push(i));
+    const traces = [], owners = [];
+    groups.forEach((members, g) => {
+      if (!members.length) return;
+      owners.push(Int32Array.from(members));
+      traces.push(markerTrace(d, p, members, { name: d.colour.names[g], marker: { size, color: PALETTE[g % PALETTE.length], opacity: 0.8 } }));
+    });
+    return { traces, owners };
+  }
+  const marker = { size, opacity: 0.8, color: "#4f46e5" };
+  if (d.colour.kind === "continuous") {
+    Object.assign(marker, { color: Array.from(p.colour), colorscale: "Viridis", showscale: true,
+      colorbar: { title: { text: d.colour.title, side: "right" }, thickness: 12, len: 0.8 } });
+  }
+  return { traces: [markerTrace(d, p, all, { name: "images", marker })], owners: [all] };
+}
+
+function lineTrace(d, pts, extra) {
+  const trace = { type: d.dims === 3 ? "scatter3d" : "scattergl", hoverinfo: "skip", showlegend: false, x: pts.x, y: pts.y, ...extra };
+  if (d.dims === 3) trace.z = pts.z;
+  return trace;
+}
+
+function overlayTraces(d, probe) {
+  const o = d.overlay || {};
+  const empty = { x: [], y: [], z: [] };
+  return [
+    lineTrace(d, o.path || empty, { name: "path", mode: "lines", line: { color: "#111827", width: 3 } }),
+    lineTrace(d, o.selected || empty, {
+      name: "selected", mode: "markers+text", text: (o.selected || {}).text || [], textposition: "top center",
+      textfont: { color: "#111827", size: 13 },
+      marker: { size: d.dims === 3 ? 7 : 14, color: "rgba(255,255,255,0.15)", line: { color: "#111827", width: 2.5 } },
+    }),
+    lineTrace(d, probe || empty, {
+      name: "probe", mode: "markers",
+      marker: { size: d.dims === 3 ? 6 : 16, symbol: d.dims === 3 ? "diamond" : "x-thin-open", color: "#dc2626", line: { color: "#dc2626", width: 3 } },
+    }),
+  ];
+}
+
+function axis(title) {
+  return { title: { text: title }, zeroline: false, gridcolor: "#e6e8f0", linecolor: "#c9cde0" };
+}
+
+function layoutFor(d) {
+  const layout = {
+    uirevision: d.view, height: d.height, margin: { l: 48, r: 12, t: 8, b: 40 },
+    hovermode: "closest", hoverdistance: 8, clickanywhere: d.dims === 2, dragmode: d.dims === 3 ? "orbit" : "zoom",
+    showlegend: d.colour.kind === "categorical", legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom", itemsizing: "constant" },
+    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fbfbfe", font: { size: 12, color: "#1f2333" },
+  };
+  if (d.dims === 3) {
+    layout.scene = { xaxis: axis(d.axes[0]), yaxis: axis(d.axes[1]), zaxis: axis(d.axes[2]), aspectmode: "cube" };
+  } else {
+    layout.xaxis = axis(d.axes[0]);
+    layout.yaxis = axis(d.axes[1]);
+    const g = d.grid;
+    layout.images = g ? [{ source: g.src, xref: "x", yref: "y", x: g.x0, y: g.y1, sizex: g.x1 - g.x0, sizey: g.y1 - g.y0,
+      sizing: "stretch", opacity: 0.9, layer: "below" }] : [];
+  }
+  return layout;
+}
+
+const CONFIG = {
+  displaylogo: false, responsive: true, scrollZoom: true,
+  modeBarButtonsToRemove: ["autoScale2d", "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian", "resetCameraLastSave3d"],
+  toImageButtonOptions: { filename: "latent-map", scale: 2 },
+};
+
+function pointIndex(state, pt) {
+  const owner = state.owners[pt.curveNumber];
+  return owner === undefined ? null : owner[pt.pointNumber];
+}
+
+function send(state, event) {
+  state.seq += 1;
+  state.setTriggerValue("event", { ...event, seq: state.seq });
+}
+
+function onClick(state, Plotly, ev) {
+  const d = state.data;
+  const hit = (ev.points || []).find((pt) => pointIndex(state, pt) !== null);
+  let probe = null;
+  if (hit) {
+    const index = pointIndex(state, hit);
+    const where = { x: state.p.x[index], y: state.p.y[index] };
+    if (d.dims === 3) where.z = state.p.z[index];
+    probe = { x: [where.x], y: [where.y], z: d.dims === 3 ? [where.z] : [] };
+    send(state, { kind: "point", index, ...where, add: state.shift });
+  } else if (d.dims === 2 && ev.xvals && ev.yvals) {
+    const x = ev.xvals[0], y = ev.yvals[0];
+    probe = { x: [x], y: [y], z: [] };
+    send(state, { kind: "space", x, y });
+  }
+  if (probe) {
+    state.probe = probe;
+    state.probeView = d.view;
+    Plotly.restyle(state.gd, { x: [probe.x], y: [probe.y], z: [probe.z] }, [state.owners.length + 2]);
+  }
+}
+
+function onSelected(state, ev) {
+  if (!ev || !ev.points) return;
+  const indices = [...new Set(ev.points.map((pt) => pointIndex(state, pt)).filter((i) => i !== null))];
+  if (indices.length) send(state, { kind: "select", indices });
+}
+
+function showTip(state, ev) {
+  const hit = (ev.points || []).find((pt) => pointIndex(state, pt) !== null);
+  if (!hit) return hideTip(state);
+  const i = pointIndex(state, hit), d = state.data, p = state.p;
+  const parts = ["#" + p.ids[i]];
+  if (p.labels) parts.push(d.labels.names[p.labels[i]]);
+  if (d.colour.kind === "continuous") parts.push(d.colour.title + " " + p.colour[i].toFixed(2));
+  state.tipText.textContent = parts.join(" · ");
+  const s = d.sprite, img = state.spriteImage, canvas = state.tipCanvas;
+  const ctx = canvas.getContext("2d");
+  ctx.imageSmoothingEnabled = false;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (img && img.complete) {
+    const col = i % s.cols, row = Math.floor(i / s.cols);
+    ctx.drawImage(img, col * s.w, row * s.h, s.w, s.h, 0, 0, canvas.width, canvas.height);
+  }
+  const box = state.root.getBoundingClientRect();
+  const left = Math.min(state.pointer.x - box.left + 14, box.width - 110);
+  const top = Math.max(state.pointer.y - box.top - 110, 4);
+  Object.assign(state.tip.style, { left: left + "px", top: top + "px", display: "block" });
+}
+
+function hideTip(state) {
+  state.tip.style.display = "none";
+}
+
+function build(parentElement) {
+  const root = document.createElement("div");
+  root.className = "lm-root";
+  root.innerHTML = '<div class="lm-plot"></div><div class="lm-tip"><canvas width="96" height="96"></canvas><div class="lm-tip-text"></div></div>';
+  parentElement.appendChild(root);
+  const state = {
+    root, gd: root.querySelector(".lm-plot"), tip: root.querySelector(".lm-tip"), tipCanvas: root.querySelector("canvas"),
+    tipText: root.querySelector(".lm-tip-text"), seq: 0, shift: false, pointer: { x: 0, y: 0 }, revision: null, bound: false,
+  };
+  const track = (e) => {
+    state.pointer = { x: e.clientX, y: e.clientY };
+    state.shift = e.shiftKey;
+  };
+  root.addEventListener("pointermove", track, true);
+  root.addEventListener("pointerdown", track, true);
+  root.addEventListener("pointerleave", () => hideTip(state));
+  state.resize = new ResizeObserver(() => window.Plotly && state.gd.data && window.Plotly.Plots.resize(state.gd));
+  state.resize.observe(root);
+  root.__latentMap = state;
+  return state;
+}
+
+function draw(state, Plotly) {
+  const d = state.data;
+  if (state.revision === d.revision) return;
+  state.revision = d.revision;
+  state.p = decode(d);
+  const { traces, owners } = dataTraces(d, state.p);
+  state.owners = owners;
+  if (state.probeView !== d.view) state.probe = null;
+  if (!state.spriteImage || state.spriteImage.src !== d.sprite.src) {
+    state.spriteImage = new Image();
+    state.spriteImage.src = d.sprite.src;
+  }
+  Plotly.react(state.gd, traces.concat(overlayTraces(d, state.probe)), layoutFor(d), CONFIG).then(() => {
+    state.root.dataset.ready = "true";
+    state.root.dataset.points = String(d.n);
+    state.root.dataset.dims = String(d.dims);
+  });
+  if (!state.bound) {
+    state.bound = true;
+    state.gd.on("plotly_click", (ev) => onClick(state, Plotly, ev));
+    state.gd.on("plotly_selected", (ev) => onSelected(state, ev));
+    state.gd.on("plotly_hover", (ev) => showTip(state, ev));
+    state.gd.on("plotly_unhover", () => hideTip(state));
+  }
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  const existing = parentElement.querySelector(".lm-root");
+  const state = existing ? existing.__latentMap : build(parentElement);
+  state.data = data;
+  state.setTriggerValue = setTriggerValue;
+  state.root.style.height = data.height + "px";
+  loadPlotly(data.plotly_url)
+    .then((Plotly) => draw(state, Plotly))
+    .catch((err) => {
+      state.root.textContent = "The map could not be drawn: " + err.message;
+    });
+  return () => {
+    setTimeout(() => {
+      if (!state.root.isConnected) {
+        state.resize.disconnect();
+        if (window.Plotly) window.Plotly.purge(state.gd);
+      }
+    }, 0);
+  };
+}

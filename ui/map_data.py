@@ -1,0 +1,104 @@
+"""The map component's data: point coordinates, colours, hover thumbnails and overlays, compactly encoded.
+
+Arrays travel as base64 of little-endian float32/int32, thumbnails as one PNG sprite sheet,
+so a 10,000-point map is a few hundred kB plus the sprite.
+"""
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+
+import latent_core
+from latent_core.imaging import image_grid, png_bytes
+
+from .resources import digest
+
+THUMB_SIDE = 32
+CATEGORY_LIMIT = 20
+MAP_HEIGHT = 620
+
+
+def b64(array, dtype) -> str:
+    return base64.b64encode(np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()).decode("ascii")
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def sprite(images: np.ndarray) -> dict:
+    """All thumbnails in one PNG, row-major, at most THUMB_SIDE px a side; the browser crops cell i on hover."""
+    n, h, w, _ = images.shape
+    step = max(1, int(np.ceil(max(h, w) / THUMB_SIDE)))
+    thumbs = images[:, ::step, ::step]
+    cols = int(np.ceil(np.sqrt(n)))
+    return {"src": data_uri(png_bytes(image_grid(thumbs, cols=cols, pad=0))), "cols": cols, "w": thumbs.shape[2], "h": thumbs.shape[1]}
+
+
+def colour_modes(dataset: latent_core.ImageDataset) -> dict[str, str]:
+    """Ways to colour the map for this dataset: key -> label."""
+    modes = {"label": "Label"} if dataset.labels is not None else {}
+    modes |= {f"factor:{name}": f"Factor: {name}" for name in dataset.factors}
+    return modes | {"anomaly": "Anomaly score", "none": "Single colour"}
+
+
+def categorical(values: np.ndarray, names: list[str] | None) -> dict:
+    values = np.asarray(values).astype(np.int64)
+    levels = np.unique(values)
+    codes = np.searchsorted(levels, values)
+    labels = [names[v] if names and 0 <= v < len(names) else str(v) for v in levels.tolist()]
+    return {"kind": "categorical", "codes": b64(codes, np.int32), "names": labels}
+
+
+def continuous(values: np.ndarray, title: str) -> dict:
+    return {"kind": "continuous", "values": b64(values, np.float32), "title": title}
+
+
+def is_categorical(values: np.ndarray) -> bool:
+    values = np.asarray(values)
+    return bool(np.issubdtype(values.dtype, np.integer) and len(np.unique(values)) <= CATEGORY_LIMIT)
+
+
+def colouring(dataset: latent_core.ImageDataset, indices: np.ndarray, mode: str, scores: np.ndarray | None = None) -> dict:
+    """The colour entry for `mode` (see colour_modes) over the mapped images `indices`."""
+    if mode == "label" and dataset.labels is not None:
+        return categorical(dataset.labels[indices], dataset.label_names)
+    if mode.startswith("factor:") and mode[7:] in dataset.factors:
+        values = np.asarray(dataset.factors[mode[7:]])[indices]
+        names = dataset.label_names if mode[7:] == "shape" else None
+        return categorical(values, names) if is_categorical(values) else continuous(values, mode[7:])
+    if mode == "anomaly" and scores is not None:
+        return continuous(np.asarray(scores)[indices], "anomaly")
+    return {"kind": "none"}
+
+
+def label_entry(dataset: latent_core.ImageDataset, indices: np.ndarray) -> dict | None:
+    """Per-point label codes and names for hover text, or None for unlabelled data."""
+    if dataset.labels is None:
+        return None
+    entry = categorical(dataset.labels[indices], dataset.label_names)
+    return {"codes": entry["codes"], "names": entry["names"]}
+
+
+def points(embedding: np.ndarray, rows) -> dict:
+    """Overlay coordinates of some rows of an embedding, as plain lists (z empty in 2D)."""
+    chosen = np.asarray(embedding, dtype=np.float64)[np.asarray(rows, dtype=np.int64)]
+    return {axis: chosen[:, k].round(5).tolist() if k < chosen.shape[1] else [] for k, axis in enumerate("xyz")}
+
+
+def payload(embedding: np.ndarray, ids: np.ndarray, colour: dict, labels: dict | None, thumbs: dict, axes: list[str],
+            view: str, overlay: dict | None = None, grid: dict | None = None, height: int = MAP_HEIGHT) -> dict:
+    """Everything the component draws; `view` names the projection so zoom survives overlay updates only."""
+    embedding = np.asarray(embedding, dtype=np.float32)
+    dims = embedding.shape[1]
+    data = {
+        "n": int(len(embedding)), "dims": int(dims), "axes": axes[:dims], "view": view, "height": height,
+        "x": b64(embedding[:, 0], np.float32), "y": b64(embedding[:, 1], np.float32),
+        "ids": b64(ids, np.int32), "colour": colour, "labels": labels, "sprite": thumbs,
+        "overlay": overlay or {}, "grid": grid,
+    }
+    if dims == 3:
+        data["z"] = b64(embedding[:, 2], np.float32)
+    data["revision"] = digest(sorted((k, str(v)) for k, v in data.items()))
+    return data

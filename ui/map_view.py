@@ -1,0 +1,158 @@
+"""The Map page's two fragments: the map (`view`) and the panel beside it (`panel`).
+
+A click on the map reruns only the panel (the callback names it with st.rerun), so the map
+is not sent again; picking waypoints reruns both, because the map draws the path.
+"""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import latent_core
+from latent_core.imaging import image_grid, png_bytes
+
+from . import images, interpolation, map_data, map_events, projections, resources
+from .map_component import latent_map
+from .map_events import PANEL, VIEW
+from .state import METHODS, Workspace
+
+MAP_KEY = "latent_map"
+GRID_CELLS = 12
+GRID_MARGIN = 0.04
+
+
+def colour_modes(ws: Workspace) -> dict[str, str]:
+    return map_data.colour_modes(ws.dataset)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def sprite(dataset_fp: str, count: int, _dataset: latent_core.ImageDataset, _indices: np.ndarray) -> dict:
+    """Hover thumbnails of the mapped images, made once per dataset."""
+    return map_data.sprite(_dataset.images[_indices])
+
+
+def current_projection(ws: Workspace, on_progress=None):
+    return projections.project(ws.codes(), ws.method, ws.dims, on_progress)
+
+
+def progress_reporter(slot):
+    """An on_progress callback for fit_projection that fills a progress bar in `slot`."""
+    def report(fraction: float, message: str = "") -> None:
+        slot.progress(min(1.0, max(0.0, float(fraction))), text=message or f"Projecting with {METHODS.get(message, '')}…")
+    return report
+
+
+def path_overlay(ws: Workspace, projection, embedding: np.ndarray) -> dict:
+    """Waypoint rings (numbered) and, with two or more, the interpolation path through them."""
+    if not ws.selection:
+        return {}
+    selected = map_data.points(embedding, ws.selection) | {"text": [str(k + 1) for k in range(len(ws.selection))]}
+    overlay = {"selected": selected}
+    if len(ws.selection) >= 2:
+        path = interpolation.path_codes(ws.codes()[ws.selection], ws.path_steps, ws.path_mode)
+        overlay["path"] = map_data.points(np.asarray(projection.transform(path)), range(len(path)))
+    return overlay
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def grid_overlay(model_fp: str, view: str, _model, _projection, bounds: tuple) -> dict:
+    """The decoded manifold grid over `bounds` (x0, x1, y0, y1) as one image placed in map coordinates."""
+    x0, x1, y0, y1 = bounds
+    tiles = np.asarray(latent_core.manifold_grid(_model, _projection, bounds, GRID_CELLS, GRID_CELLS))
+    picture = image_grid(tiles.reshape(-1, *tiles.shape[-3:]), cols=GRID_CELLS, pad=0)
+    return {"src": map_data.data_uri(png_bytes(picture)), "x0": x0, "x1": x1, "y0": y0, "y1": y1}
+
+
+def grid_bounds(embedding: np.ndarray) -> tuple[float, float, float, float]:
+    low, high = embedding[:, :2].min(axis=0), embedding[:, :2].max(axis=0)
+    pad = (high - low) * GRID_MARGIN
+    return (float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1]))
+
+
+def on_map_event(ws: Workspace) -> None:
+    event = st.session_state[MAP_KEY]["event"]
+    projection = projections.cached(projections.projection_key(ws.codes(), ws.method, ws.dims))
+    st.rerun(map_events.handle(ws, event, projection))
+
+
+@st.fragment(key=VIEW)
+def view(ws: Workspace) -> None:
+    slot = st.empty()
+    try:
+        projection = current_projection(ws, progress_reporter(slot))
+    except latent_core.InvalidInputError as exc:
+        slot.error(str(exc))
+        return
+    slot.empty()
+    embedding = np.asarray(projection.embedding, dtype=np.float32)
+    indices = ws.mapped()
+    view_key = projections.projection_key(ws.codes(), ws.method, ws.dims)
+    scores = resources.anomaly_scores(ws.model_fp, ws.dataset_fp, ws.model, ws.dataset) if ws.colour == "anomaly" else None
+    grid = None
+    if ws.show_grid and ws.dims == 2:
+        grid = grid_overlay(ws.model_fp, view_key, ws.model, projection, grid_bounds(embedding))
+    payload = map_data.payload(
+        embedding, indices, map_data.colouring(ws.dataset, indices, ws.colour, scores), map_data.label_entry(ws.dataset, indices),
+        sprite(ws.dataset_fp, len(indices), ws.dataset, indices), projections.axis_titles(ws.method, ws.dims), view_key,
+        overlay=path_overlay(ws, projection, embedding), grid=grid,
+    )
+    with st.container(key="map_frame"):
+        latent_map(payload, key=MAP_KEY, on_event=lambda: on_map_event(ws))
+    sampled = f" (an even sample of {len(ws.dataset):,})" if len(indices) < len(ws.dataset) else ""
+    st.caption(f"{len(indices):,} images{sampled} · {METHODS[ws.method]} of the {ws.model.latent_dim}-D codes of '{ws.model_label}'.")
+
+
+def decoded_section(ws: Workspace) -> None:
+    with st.container(key="decoded", border=True):
+        decoded = ws.decoded
+        if decoded is None:
+            st.markdown("**Decoded image**")
+            st.caption("Click a dot or an empty spot on the map to see the image decoded there.")
+            return
+        st.markdown(f"**{decoded.title}**")
+        images.show_row([image for image, _ in decoded.images], [caption for _, caption in decoded.images])
+        if decoded.confidence is not None:
+            st.progress(decoded.confidence, text=f"Confidence of the inverse mapping: {decoded.confidence:.0%}")
+            (st.warning if decoded.extrapolated else st.caption)(decoded.note)
+        if st.button("Traverse from this code", key="to_traverse", icon=":material/tune:"):
+            st.switch_page("pages/traverse.py")
+
+
+def set_path_options(ws: Workspace) -> None:
+    ws.path_mode = st.session_state["path_mode"]
+    ws.path_steps = st.session_state["path_steps"]
+    st.rerun([VIEW, PANEL])
+
+
+def clear_selection(ws: Workspace) -> None:
+    ws.selection = []
+    st.rerun([VIEW, PANEL])
+
+
+def interpolation_section(ws: Workspace) -> None:
+    with st.container(key="interpolation", border=True):
+        st.markdown("**Interpolation**")
+        if len(ws.selection) < 2:
+            picked = f" ({len(ws.selection)} picked)" if ws.selection else ""
+            st.caption(f"Shift-click two or more dots, or select them with the lasso or box tool, to decode the path between them{picked}.")
+        else:
+            st.session_state.update(path_mode=ws.path_mode, path_steps=ws.path_steps)
+            cols = st.columns(2)
+            cols[0].radio("Path", list(interpolation.MODES), key="path_mode", format_func=interpolation.MODES.get, horizontal=True,
+                          on_change=lambda: set_path_options(ws), help="Slerp follows a great circle, keeping codes at a typical length for a Gaussian prior.")
+            cols[1].slider("Steps per segment", 3, 16, key="path_steps", on_change=lambda: set_path_options(ws))
+            path = interpolation.path_codes(ws.codes()[ws.selection], ws.path_steps, ws.path_mode)
+            frames = ws.model.decode(path)
+            images.show_strip(frames, height=64, caption=f"{len(frames)} images through {len(ws.selection)} waypoints")
+            png, gif = interpolation.exports(frames)
+            cols = st.columns(2)
+            cols[0].download_button("PNG strip", png, "interpolation.png", "image/png", on_click="ignore", icon=":material/download:")
+            cols[1].download_button("Animated GIF", gif, "interpolation.gif", "image/gif", on_click="ignore", icon=":material/animation:")
+        if ws.selection:
+            st.button("Clear selection", key="clear_selection", on_click=lambda: clear_selection(ws), icon=":material/clear:")
+
+
+@st.fragment(key=PANEL)
+def panel(ws: Workspace) -> None:
+    decoded_section(ws)
+    interpolation_section(ws)

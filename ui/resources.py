@@ -1,0 +1,97 @@
+"""Loaders shared between sessions, each cached under a content fingerprint (never under a session).
+
+Two sessions only share an entry when they hold the same bytes, so nothing one user
+loads or trains can reach another. Mutable per-session things live in ui.state.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+import latent_core
+from latent_core.checkpoint import CONFIG_FILE, SHIPPED_DIR, WEIGHTS_FILE
+
+from .catalog import Option
+
+MAX_MAP_POINTS = 20_000
+
+
+def digest(*parts) -> str:
+    """A short content hash of byte strings, arrays and plain values."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            part = np.ascontiguousarray(part).tobytes()
+        h.update(part if isinstance(part, bytes) else repr(part).encode())
+    return h.hexdigest()
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def builtin_dataset(name: str) -> latent_core.ImageDataset:
+    return latent_core.load_dataset(name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def file_dataset(path: str, stamp: tuple) -> latent_core.ImageDataset:
+    """A dataset from disk; `stamp` (size, mtime) makes an edited file load again."""
+    return latent_core.load_dataset(path)
+
+
+def load_dataset(option: Option) -> latent_core.ImageDataset:
+    if option.source in latent_core.builtin_names():
+        return builtin_dataset(option.source)
+    path = Path(option.source)
+    stat = path.stat() if path.exists() else None
+    return file_dataset(option.source, (stat.st_size, stat.st_mtime_ns) if stat else None)
+
+
+def checkpoint_dir(option: Option) -> Path:
+    return SHIPPED_DIR / option.source if option.source in latent_core.shipped_models() else Path(option.source)
+
+
+def checkpoint_fingerprint(directory: Path) -> str:
+    """Hash of a checkpoint's config and weights: the identity of a model's content."""
+    files = [directory / CONFIG_FILE, directory / WEIGHTS_FILE]
+    if not all(f.is_file() for f in files):
+        raise latent_core.InvalidInputError(f"Checkpoint folder '{directory.name}' needs {CONFIG_FILE} and {WEIGHTS_FILE}.")
+    return digest(*(f.read_bytes() for f in files))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def checkpoint(directory: str, fingerprint: str) -> latent_core.LatentModel:
+    return latent_core.load_model(directory)
+
+
+def load_model(option: Option) -> tuple[latent_core.LatentModel, str]:
+    """The model and its content fingerprint."""
+    directory = checkpoint_dir(option)
+    if not directory.is_dir():
+        raise latent_core.InvalidInputError(f"Model '{option.label}' is no longer on disk.")
+    fingerprint = checkpoint_fingerprint(directory)
+    return checkpoint(str(directory), fingerprint), fingerprint
+
+
+def map_indices(n: int) -> np.ndarray:
+    """Which images the map shows: all of them, or an even random sample of MAX_MAP_POINTS."""
+    if n <= MAX_MAP_POINTS:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, MAX_MAP_POINTS, replace=False))
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def codes(model_fp: str, dataset_fp: str, _model: latent_core.LatentModel, _dataset: latent_core.ImageDataset) -> np.ndarray:
+    """Posterior means of the mapped images (see map_indices), read-only."""
+    result = _model.encode(_dataset.images[map_indices(len(_dataset))])
+    result.setflags(write=False)
+    return result
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def anomaly_scores(model_fp: str, dataset_fp: str, _model: latent_core.LatentModel, _dataset: latent_core.ImageDataset) -> np.ndarray:
+    """One score per image of the dataset (higher is more unusual), read-only."""
+    result = np.asarray(latent_core.anomaly_scores(_model, _dataset), dtype=np.float32)
+    result.setflags(write=False)
+    return result

@@ -1,0 +1,32 @@
+"""The sidebar under the page list: what is active, and a live badge while a model trains."""
+from __future__ import annotations
+
+import streamlit as st
+
+from . import training
+from .state import Workspace, shape_text
+
+BADGE_POLL_S = 1.0
+
+
+def training_badge(ws: Workspace) -> None:
+    job = ws.job
+    if job is None:
+        return
+    if job.running:
+        snap = job.snapshot()
+        st.progress(snap.progress.fraction if snap.progress else 0.0, text=f"Training… {training.progress_text(snap).split(' · ETA')[0]}")
+    elif not job.collected:
+        st.rerun()
+
+
+def sidebar(ws: Workspace) -> None:
+    with st.sidebar:
+        st.caption("ACTIVE")
+        st.markdown(f":material/photo_library: **{ws.dataset_label}**  \n{len(ws.dataset):,} images · {shape_text(ws.dataset.image_shape)}")
+        if ws.model is not None:
+            st.markdown(f":material/model_training: **{ws.model_label}**  \n{ws.model.kind.upper()} · {ws.model.latent_dim}-D latent space")
+        else:
+            st.markdown(":material/model_training: **No model** for these images yet: train one on the Model page.")
+        running = ws.job is not None and ws.job.running
+        st.fragment(training_badge, run_every=BADGE_POLL_S if running else None)(ws)

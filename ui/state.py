@@ -1,0 +1,224 @@
+"""The session's Workspace: the active dataset, model, map settings and selections.
+
+One Workspace per browser session, kept in st.session_state, so every page sees the same
+choices and no session sees another's. Changing the dataset or model goes through
+`select_dataset` / `select_model`, which keep the previous state when loading fails.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+import latent_core
+
+from . import catalog, resources
+from .catalog import Option
+from .jobs import TrainingJob
+
+SESSION_KEY = "workspace"
+METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
+
+
+@dataclass
+class Decoded:
+    """What the decoded panel shows: images with captions, and the code they came from."""
+
+    title: str
+    images: list[tuple[np.ndarray, str]]
+    code: np.ndarray
+    confidence: float | None = None
+    extrapolated: bool = False
+    note: str = ""
+
+
+@dataclass
+class BaseCode:
+    """The starting point of a traversal and where it came from."""
+
+    code: np.ndarray
+    source: str
+
+
+@dataclass
+class Workspace:
+    session_dir: Path
+    dataset_key: str
+    dataset: latent_core.ImageDataset
+    model_key: str | None = None
+    model: latent_core.LatentModel | None = None
+    model_fp: str | None = None
+    method: str = "pca"
+    dims: int = 2
+    colour: str = "label"
+    show_grid: bool = False
+    path_mode: str = "linear"
+    path_steps: int = 8
+    selection: list[int] = field(default_factory=list)
+    decoded: Decoded | None = None
+    base: BaseCode | None = None
+    saved_models: dict[str, Option] = field(default_factory=dict)
+    job: TrainingJob | None = None
+    messages: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def dataset_fp(self) -> str:
+        return self.dataset.fingerprint
+
+    @property
+    def model_label(self) -> str:
+        option = catalog.find(catalog.model_options(self.saved_models), self.model_key)
+        return option.label if option else "none"
+
+    @property
+    def dataset_label(self) -> str:
+        option = catalog.find(catalog.dataset_options(), self.dataset_key)
+        return option.label if option else self.dataset_key
+
+    def codes(self) -> np.ndarray:
+        """Codes of the mapped images under the active model (cached by content)."""
+        return resources.codes(self.model_fp, self.dataset_fp, self.model, self.dataset)
+
+    def mapped(self) -> np.ndarray:
+        """Dataset indices of the map's points, in map order."""
+        return resources.map_indices(len(self.dataset))
+
+
+def leave_pages_folder_mode() -> None:
+    """Run app.py's st.navigation even when a fresh server's first request names a page.
+
+    Streamlit treats an app with a pages/ folder as an old-style multipage app until the
+    first st.navigation call, and runs such a request's page file without app.py.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def workspace() -> Workspace:
+    """This session's Workspace, created with the default dataset and model on first use."""
+    leave_pages_folder_mode()
+    if SESSION_KEY not in st.session_state:
+        st.session_state[SESSION_KEY] = new_workspace()
+    return st.session_state[SESSION_KEY]
+
+
+def new_workspace() -> Workspace:
+    key = catalog.default_dataset_key()
+    option = catalog.find(catalog.dataset_options(), key)
+    session_dir = Path(tempfile.mkdtemp(prefix="latent-explorer-session-"))
+    try:
+        dataset = resources.load_dataset(option)
+    except latent_core.InvalidInputError as exc:
+        fallback = catalog.find(catalog.dataset_options(), catalog.DEFAULT_DATASET)
+        ws = Workspace(session_dir, fallback.key, resources.load_dataset(fallback))
+        say(ws, "error", f"{exc} Showing the built-in '{fallback.label}' dataset instead.")
+    else:
+        ws = Workspace(session_dir, key, dataset)
+    default_model = catalog.default_model_key()
+    if default_model:
+        select_model(ws, default_model, quiet=True)
+    return ws
+
+
+def say(ws: Workspace, kind: str, text: str) -> None:
+    """Queue a message ('error', 'warning', 'info', 'success') for the next page render."""
+    ws.messages.append((kind, text))
+
+
+def show_messages(ws: Workspace) -> None:
+    """Show and clear queued messages."""
+    for kind, text in ws.messages:
+        getattr(st, kind)(text)
+    ws.messages.clear()
+
+
+def shape_text(shape) -> str:
+    h, w, c = shape
+    return f"{h}x{w} px, {'grey' if c == 1 else 'colour'}"
+
+
+def clear_selections(ws: Workspace) -> None:
+    ws.selection, ws.decoded, ws.base = [], None, None
+
+
+def select_dataset(ws: Workspace, key: str) -> bool:
+    """Make a dataset active; on failure say why and keep everything as it was."""
+    option = catalog.find(catalog.dataset_options(), key)
+    if option is None:
+        say(ws, "error", f"Dataset '{key}' is not available here; choose one of the listed datasets.")
+        return False
+    try:
+        dataset = resources.load_dataset(option)
+    except latent_core.InvalidInputError as exc:
+        say(ws, "error", str(exc))
+        return False
+    ws.dataset_key, ws.dataset = key, dataset
+    clear_selections(ws)
+    if ws.model is not None and ws.model.image_shape != dataset.image_shape:
+        previous = ws.model_label
+        ws.model_key = ws.model = ws.model_fp = None
+        match = compatible_model(ws)
+        if match and select_model(ws, match.key, quiet=True):
+            say(ws, "info", f"Switched the model to '{match.label}': '{previous}' takes other images than {shape_text(dataset.image_shape)}.")
+        else:
+            say(ws, "warning", f"No model fits '{option.label}' ({shape_text(dataset.image_shape)}) yet: '{previous}' takes other images. "
+                               "Train one on the Model page.")
+    return True
+
+
+def model_shape(option: Option) -> tuple | None:
+    """A model's (H, W, C), loading it through the shared cache; None if it cannot be loaded."""
+    try:
+        model, _ = resources.load_model(option)
+    except latent_core.InvalidInputError:
+        return None
+    return model.image_shape
+
+
+def compatible_model(ws: Workspace) -> Option | None:
+    """A model for the active dataset's image shape, preferring one trained on that dataset."""
+    candidates = [o for o in catalog.model_options(ws.saved_models) if model_shape(o) == ws.dataset.image_shape]
+    named = [o for o in candidates if o.source == ws.dataset.name]
+    return (named or candidates or [None])[0]
+
+
+def select_model(ws: Workspace, key: str, quiet: bool = False) -> bool:
+    """Make a model active if it takes the active dataset's images; otherwise say why and keep the old one."""
+    option = catalog.find(catalog.model_options(ws.saved_models), key)
+    if option is None:
+        say(ws, "error", f"Model '{key}' is not available in this session; choose one of the listed models.")
+        return False
+    try:
+        model, fingerprint = resources.load_model(option)
+    except latent_core.InvalidInputError as exc:
+        say(ws, "error", str(exc))
+        return False
+    if model.image_shape != ws.dataset.image_shape:
+        if not quiet:
+            say(ws, "error", f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but the dataset "
+                             f"'{ws.dataset_label}' has {shape_text(ws.dataset.image_shape)}; choose or train a model for these images.")
+        return False
+    if not model.can_encode:
+        say(ws, "error", f"Model '{option.label}' has no encoder, so it cannot place the dataset on the map.")
+        return False
+    if fingerprint != ws.model_fp:
+        ws.decoded, ws.base = None, None  # both hold codes of the previous model
+    ws.model_key, ws.model, ws.model_fp = key, model, fingerprint
+    return True
+
+
+def save_trained(ws: Workspace, model: latent_core.LatentModel, settings: dict) -> Option:
+    """Save a trained model into this session's folder and list it among the models."""
+    number = len(ws.saved_models) + 1
+    key = f"run-{number}"
+    directory = ws.session_dir / key
+    model.save(directory)
+    label = f"run {number}: {settings['kind'].upper()} β={settings['beta']:g}, {settings['latent_dim']}-D, {ws.dataset.name}"
+    option = Option(key, label, str(directory))
+    ws.saved_models[key] = option
+    return option
