@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import latent_core
 from latent_core.imaging import gif_bytes, png_bytes, upscale_for_display
+
+from latent_core.traversal import interpolate_path
 
 from .images import strip
 
@@ -12,10 +13,8 @@ MODES = {"linear": "Linear", "slerp": "Spherical (slerp)"}
 
 
 def path_codes(waypoints: np.ndarray, steps: int, mode: str) -> np.ndarray:
-    """Codes from the first waypoint to the last, `steps` per segment, shared ends kept once."""
-    segments = [np.asarray(latent_core.interpolate(waypoints[k], waypoints[k + 1], steps, mode=mode), dtype=np.float32)
-                for k in range(len(waypoints) - 1)]
-    return np.concatenate([segments[0]] + [s[1:] for s in segments[1:]])
+    """Codes from the first waypoint to the last, `steps` per segment, each waypoint once."""
+    return interpolate_path(np.asarray(waypoints, dtype=np.float32), steps, mode)
 
 
 def exports(frames: np.ndarray) -> tuple[bytes, bytes]:

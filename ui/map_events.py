@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 import latent_core
+from latent_core.traversal import nearest
 
 from . import state
 from .state import BaseCode, Decoded, Workspace
@@ -32,7 +33,7 @@ def decode_point(ws: Workspace, index: int) -> Decoded:
 
 def nearest_index(codes: np.ndarray, code: np.ndarray) -> int:
     """Row of `codes` closest to `code`."""
-    return int(np.ravel(latent_core.nearest(codes, code, k=1))[0])
+    return int(nearest(codes, code, k=1)[0][0])
 
 
 def decode_space(ws: Workspace, projection, x: float, y: float) -> Decoded:

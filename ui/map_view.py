@@ -9,7 +9,8 @@ import numpy as np
 import streamlit as st
 
 import latent_core
-from latent_core.imaging import image_grid, png_bytes
+from latent_core.analysis import manifold_grid
+from latent_core.imaging import image_grid, png_bytes, upscale_for_display
 
 from . import images, interpolation, map_data, map_events, projections, resources
 from .map_component import latent_map
@@ -19,6 +20,7 @@ from .state import METHODS, Workspace
 MAP_KEY = "latent_map"
 GRID_CELLS = 12
 GRID_MARGIN = 0.04
+GRID_MIN_ALPHA = 40
 
 
 def colour_modes(ws: Workspace) -> dict[str, str]:
@@ -38,7 +40,7 @@ def current_projection(ws: Workspace, on_progress=None):
 def progress_reporter(slot):
     """An on_progress callback for fit_projection that fills a progress bar in `slot`."""
     def report(fraction: float, message: str = "") -> None:
-        slot.progress(min(1.0, max(0.0, float(fraction))), text=message or f"Projecting with {METHODS.get(message, '')}…")
+        slot.progress(min(1.0, max(0.0, float(fraction))), text=f"Projecting the codes: {message}…" if message else "Projecting the codes…")
     return report
 
 
@@ -56,11 +58,18 @@ def path_overlay(ws: Workspace, projection, embedding: np.ndarray) -> dict:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def grid_overlay(model_fp: str, view: str, _model, _projection, bounds: tuple) -> dict:
-    """The decoded manifold grid over `bounds` (x0, x1, y0, y1) as one image placed in map coordinates."""
+    """The decoded manifold grid over `bounds` (x0, x1, y0, y1), as one image placed in map coordinates.
+
+    Cells fade with the inverse mapping's confidence, so extrapolated images stay faint.
+    """
+    tiles, confidence = manifold_grid(_model, _projection, bounds, GRID_CELLS, GRID_CELLS, return_confidence=True)
+    rows, cols, h, w, _ = tiles.shape
+    picture = image_grid(tiles.reshape(rows * cols, h, w, -1), cols=cols, pad=0)
+    alpha = np.kron(confidence, np.ones((h, w))) * (255 - GRID_MIN_ALPHA) + GRID_MIN_ALPHA
+    picture = np.dstack([picture, alpha.astype(np.uint8)])
     x0, x1, y0, y1 = bounds
-    tiles = np.asarray(latent_core.manifold_grid(_model, _projection, bounds, GRID_CELLS, GRID_CELLS))
-    picture = image_grid(tiles.reshape(-1, *tiles.shape[-3:]), cols=GRID_CELLS, pad=0)
-    return {"src": map_data.data_uri(png_bytes(picture)), "x0": x0, "x1": x1, "y0": y0, "y1": y1}
+    dx, dy = (x1 - x0) / (cols - 1) / 2, (y1 - y0) / (rows - 1) / 2  # grid points are cell centres
+    return {"src": map_data.data_uri(png_bytes(picture, upscale_for_display(h))), "x0": x0 - dx, "x1": x1 + dx, "y0": y0 - dy, "y1": y1 + dy}
 
 
 def grid_bounds(embedding: np.ndarray) -> tuple[float, float, float, float]:

@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-import latent_core
+from latent_core.projection import fit_projection
 
 from .resources import digest
 
@@ -30,12 +30,15 @@ def cached(key: str):
 
 
 def project(codes: np.ndarray, method: str, dims: int, on_progress=None):
-    """Fit (or fetch) the projection of `codes`; `on_progress` follows latent_core.fit_projection."""
+    """Fit (or fetch) the projection of `codes`; `on_progress(fraction, message)` as in fit_projection.
+
+    Fitted maps are also cached on disk by latent_core, so a restart does not fit them again.
+    """
     key = projection_key(codes, method, dims)
     found = cached(key)
     if found is not None:
         return found
-    result = latent_core.fit_projection(codes, method=method, dims=dims, seed=0, on_progress=on_progress)
+    result = fit_projection(codes, method=method, dims=dims, seed=0, on_progress=on_progress, cache=True)
     with _lock:
         _kept[key] = result
         while len(_kept) > MAX_KEPT:

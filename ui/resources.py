@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 import latent_core
+from latent_core.analysis import anomaly_scores as score_images
 from latent_core.checkpoint import CONFIG_FILE, SHIPPED_DIR, WEIGHTS_FILE
 
 from .catalog import Option
@@ -92,6 +93,6 @@ def codes(model_fp: str, dataset_fp: str, _model: latent_core.LatentModel, _data
 @st.cache_resource(show_spinner=False, max_entries=4)
 def anomaly_scores(model_fp: str, dataset_fp: str, _model: latent_core.LatentModel, _dataset: latent_core.ImageDataset) -> np.ndarray:
     """One score per image of the dataset (higher is more unusual), read-only."""
-    result = np.asarray(latent_core.anomaly_scores(_model, _dataset), dtype=np.float32)
+    result = np.asarray(score_images(_model, _dataset), dtype=np.float32)
     result.setflags(write=False)
     return result

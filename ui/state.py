@@ -89,14 +89,16 @@ class Workspace:
 
 
 def leave_pages_folder_mode() -> None:
-    """Run app.py's st.navigation even when a fresh server's first request names a page.
+    """Make Streamlit run app.py's st.navigation even when a fresh server's first request names a page.
 
-    Streamlit treats an app with a pages/ folder as an old-style multipage app until the
-    first st.navigation call, and runs such a request's page file without app.py.
+    Streamlit treats an app with a pages/ folder as an old-style multipage app until the first
+    st.navigation call, and then runs a requested page file without app.py. A new session reruns
+    at once (nothing to lose yet); an existing one carries on and the next run goes through app.py.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        if SESSION_KEY not in st.session_state:
+            st.rerun()
 
 
 def workspace() -> Workspace:
@@ -214,7 +216,7 @@ def select_model(ws: Workspace, key: str, quiet: bool = False) -> bool:
 
 def save_trained(ws: Workspace, model: latent_core.LatentModel, settings: dict) -> Option:
     """Save a trained model into this session's folder and list it among the models."""
-    number = len(ws.saved_models) + 1
+    number = 1 + sum(key.startswith("run-") for key in ws.saved_models)
     key = f"run-{number}"
     directory = ws.session_dir / key
     model.save(directory)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-import latent_core
 from latent_core.imaging import png_bytes, upscale_for_display
+from latent_core.traversal import directions, traverse
 
 from . import images
 from .state import Workspace
@@ -56,9 +56,9 @@ def direction_picker(ws: Workspace) -> tuple[str, list[str], np.ndarray]:
             st.warning("Choose two different classes.")
             return kind, [], np.zeros((0, ws.model.latent_dim), dtype=np.float32)
         labels = ws.dataset.labels[ws.mapped()]
-        vectors = latent_core.directions(codes, kind="attribute", labels=labels, positive=target, negative=source)
+        vectors = directions(codes, kind="attribute", labels=labels, positive=target, negative=source)
         return kind, [f"{names[source]} → {names[target]}"], np.atleast_2d(np.asarray(vectors, dtype=np.float32))
-    vectors = np.atleast_2d(np.asarray(latent_core.directions(codes, kind=kind), dtype=np.float32))[:MAX_SLIDERS]
+    vectors = np.atleast_2d(np.asarray(directions(codes, kind=kind), dtype=np.float32))[:MAX_SLIDERS]
     label = "z{}" if kind == "axes" else "PC {}"
     if len(vectors) < ws.model.latent_dim:
         st.caption(f"The first {len(vectors)} of {ws.model.latent_dim} directions.")
@@ -97,7 +97,7 @@ def grid_section(ws: Workspace, base: np.ndarray, names: list[str], vectors: np.
         return
     st.subheader("Traversal grid")
     values = np.linspace(-REACH, REACH, GRID_VALUES, dtype=np.float32)
-    rows = [ws.model.decode(np.asarray(latent_core.traverse(base, vector, values), dtype=np.float32)) for vector in vectors]
+    rows = [ws.model.decode(np.asarray(traverse(base, vector, values), dtype=np.float32)) for vector in vectors]
     st.caption(f"Rows: {', '.join(names)}. Columns: {values[0]:g} to {values[-1]:+g} along each direction.")
     grid = np.concatenate(rows)
     images.show_strip(grid, rows=len(rows), height=56)

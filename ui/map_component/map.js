@@ -50,6 +50,7 @@ function markerTrace(d, p, members, extra) {
 
 function dataTraces(d, p) {
   const size = d.dims === 3 ? 2.5 : d.n > 5000 ? 4 : 6;
+  const opacity = d.grid ? 0.35 : 0.8; // let the decoded grid show through
   const all = Int32Array.from({ length: d.n }, (_, i) => i);
   if (d.colour.kind === "categorical") {
     const groups = d.colour.names.map(() => []);
@@ -58,11 +59,11 @@ function dataTraces(d, p) {
     groups.forEach((members, g) => {
       if (!members.length) return;
       owners.push(Int32Array.from(members));
-      traces.push(markerTrace(d, p, members, { name: d.colour.names[g], marker: { size, color: PALETTE[g % PALETTE.length], opacity: 0.8 } }));
+      traces.push(markerTrace(d, p, members, { name: d.colour.names[g], marker: { size, color: PALETTE[g % PALETTE.length], opacity } }));
     });
     return { traces, owners };
   }
-  const marker = { size, opacity: 0.8, color: "#4f46e5" };
+  const marker = { size, opacity, color: "#4f46e5" };
   if (d.colour.kind === "continuous") {
     Object.assign(marker, { color: Array.from(p.colour), colorscale: "Viridis", showscale: true,
       colorbar: { title: { text: d.colour.title, side: "right" }, thickness: 12, len: 0.8 } });
@@ -93,8 +94,8 @@ function overlayTraces(d, probe) {
   ];
 }
 
-function axis(title) {
-  return { title: { text: title }, zeroline: false, gridcolor: "#e6e8f0", linecolor: "#c9cde0" };
+function axis(title, showgrid = true) {
+  return { title: { text: title }, zeroline: false, showgrid, gridcolor: "#e6e8f0", linecolor: "#c9cde0" };
 }
 
 function layoutFor(d) {
@@ -107,8 +108,8 @@ function layoutFor(d) {
   if (d.dims === 3) {
     layout.scene = { xaxis: axis(d.axes[0]), yaxis: axis(d.axes[1]), zaxis: axis(d.axes[2]), aspectmode: "cube" };
   } else {
-    layout.xaxis = axis(d.axes[0]);
-    layout.yaxis = axis(d.axes[1]);
+    layout.xaxis = axis(d.axes[0], !d.grid);
+    layout.yaxis = axis(d.axes[1], !d.grid);
     const g = d.grid;
     layout.images = g ? [{ source: g.src, xref: "x", yref: "y", x: g.x0, y: g.y1, sizex: g.x1 - g.x0, sizey: g.y1 - g.y0,
       sizing: "stretch", opacity: 0.9, layer: "below" }] : [];

@@ -1,0 +1,30 @@
+"""Helpers for the app tests: a Workspace built directly (no browser, no script run) and an AppTest."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+import latent_core
+from ui import state
+from ui.catalog import Option
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def workspace_for(dataset: latent_core.ImageDataset, model: latent_core.LatentModel, folder: Path, key: str = "test-model") -> state.Workspace:
+    """A Workspace holding `dataset` with `model` saved in `folder` and made active."""
+    ws = state.Workspace(session_dir=folder, dataset_key="digits", dataset=dataset)
+    model.save(folder / key)
+    ws.saved_models[key] = Option(key, f"{key} (test)", str(folder / key))
+    assert state.select_model(ws, key), ws.messages
+    return ws
+
+
+def app(timeout: float = 60) -> AppTest:
+    """The whole app, run once on its default page (the Map)."""
+    return AppTest.from_file(str(APP), default_timeout=timeout).run()
+
+
+def texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]

@@ -1,0 +1,140 @@
+"""Map page: the component's data, what clicks and selections do, and the page around the map (AppTest)."""
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+
+from app_workspace import app, texts, workspace_for
+from ui import map_data, map_events, projections
+from ui.map_events import PANEL, VIEW
+
+
+def floats(b64: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(b64), dtype="<f4")
+
+
+def ints(b64: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(b64), dtype="<i4")
+
+
+@pytest.fixture
+def ws(digits, tiny_model, tmp_path):
+    return workspace_for(digits, tiny_model, tmp_path)
+
+
+@pytest.fixture
+def projection(ws):
+    return projections.project(ws.codes(), "pca", 2)
+
+
+def test_payload_round_trips_coordinates_ids_and_colours(ws, projection):
+    indices = ws.mapped()
+    colour = map_data.colouring(ws.dataset, indices, "label")
+    data = map_data.payload(projection.embedding, indices, colour, map_data.label_entry(ws.dataset, indices),
+                            {"src": "data:", "cols": 1, "w": 8, "h": 8}, ["PC 1", "PC 2"], "view")
+    assert data["n"] == len(ws.dataset) and data["dims"] == 2 and "z" not in data
+    assert np.allclose(floats(data["x"]), projection.embedding[:, 0]) and np.allclose(floats(data["y"]), projection.embedding[:, 1])
+    assert np.array_equal(ints(data["ids"]), indices)
+    assert colour["names"] == [str(d) for d in range(10)]
+    assert np.array_equal(ints(colour["codes"]), ws.dataset.labels)
+    again = map_data.payload(projection.embedding, indices, colour, None, {"src": "data:", "cols": 1, "w": 8, "h": 8}, ["a", "b"], "view",
+                             overlay={"selected": map_data.points(projection.embedding, [3])})
+    assert again["revision"] != data["revision"]
+
+
+def test_colour_modes_cover_labels_factors_and_anomaly(digits):
+    assert list(map_data.colour_modes(digits)) == ["label", "anomaly", "none"]
+    factors = digits.subset(np.arange(50))
+    factors.factors = {"stroke": np.linspace(0, 1, 50, dtype=np.float32), "style": np.arange(50) % 3}
+    modes = map_data.colour_modes(factors)
+    assert {"factor:stroke", "factor:style"} <= set(modes)
+    index = np.arange(50)
+    assert map_data.colouring(factors, index, "factor:stroke")["kind"] == "continuous"
+    assert map_data.colouring(factors, index, "factor:style")["kind"] == "categorical"
+    scored = map_data.colouring(factors, index, "anomaly", scores=np.arange(50, dtype=np.float32))
+    assert scored["kind"] == "continuous" and np.allclose(floats(scored["values"]), np.arange(50))
+    assert map_data.colouring(factors, index, "none") == {"kind": "none"}
+
+
+def test_sprite_holds_every_thumbnail_in_a_grid(digits):
+    sprite = map_data.sprite(digits.images[:10])
+    assert sprite["src"].startswith("data:image/png;base64,")
+    assert (sprite["cols"], sprite["w"], sprite["h"]) == (4, 8, 8)
+
+
+def test_clicking_a_point_decodes_it_beside_the_original_and_sets_the_traversal_base(ws, projection):
+    scopes = map_events.handle(ws, {"kind": "point", "index": 7, "x": 0.0, "y": 0.0}, projection)
+    assert scopes == [PANEL]  # the map itself is not redrawn
+    assert ws.decoded.title.startswith("Image #7") and len(ws.decoded.images) == 2
+    original, decoded = (image for image, _ in ws.decoded.images)
+    assert np.array_equal(original, ws.dataset.images[7]) and decoded.shape == (8, 8, 1)
+    assert np.allclose(ws.base.code, ws.codes()[7]) and ws.selection == []
+
+
+def test_clicking_empty_space_decodes_the_inverse_mapped_code_with_a_confidence(ws, projection):
+    inside = projection.embedding[:50].mean(axis=0)
+    map_events.handle(ws, {"kind": "space", "x": float(inside[0]), "y": float(inside[1])}, projection)
+    near = ws.decoded
+    far_point = projection.embedding.max(axis=0) * 10
+    map_events.handle(ws, {"kind": "space", "x": float(far_point[0]), "y": float(far_point[1])}, projection)
+    far = ws.decoded
+    assert 0 <= far.confidence < near.confidence <= 1
+    assert far.extrapolated and "extrapolated" in far.note
+    assert far.images[0][0].shape == (8, 8, 1) and far.code.shape == (ws.model.latent_dim,)
+
+
+def test_shift_clicks_and_selections_pick_waypoints_and_redraw_the_map(ws, projection):
+    for index in (3, 9):
+        assert map_events.handle(ws, {"kind": "point", "index": index, "add": True}, projection) == [VIEW, PANEL]
+    assert ws.selection == [3, 9]
+    map_events.handle(ws, {"kind": "point", "index": 3, "add": True}, projection)
+    assert ws.selection == [9]
+    map_events.handle(ws, {"kind": "select", "indices": list(range(100))}, projection)
+    assert ws.selection == list(range(map_events.MAX_WAYPOINTS))
+    assert any("100 points selected" in text for _, text in ws.messages)
+
+
+def test_malformed_events_change_nothing(ws, projection):
+    for event in (None, "click", {"kind": "point", "index": 10**9}, {"kind": "space", "x": float("nan"), "y": 0}, {"kind": "unknown"}):
+        map_events.handle(ws, event, projection)
+    assert ws.decoded is None and ws.selection == [] and ws.base is None
+
+
+def test_map_page_renders_controls_and_panels_and_shares_the_view_in_the_url():
+    at = app()
+    assert not at.exception, texts(at.exception)
+    assert texts(at.title) == ["Latent map"]
+    assert {b.label for b in at.segmented_control} == {"Projection", "Dimensions"}
+    assert at.selectbox(key="map_colour").value == "label"
+    assert "Click a dot" in " ".join(texts(at.caption))
+    assert dict(at.query_params) == {"dataset": "digits", "method": "pca", "dims": "2", "model": "digits"}
+
+
+def test_map_panel_shows_a_decoded_click_and_the_interpolation_strip():
+    at = app()
+    ws = at.session_state["workspace"]
+    projection = projections.project(ws.codes(), ws.method, ws.dims)
+    map_events.handle(ws, {"kind": "point", "index": 0, "add": True}, projection)
+    map_events.handle(ws, {"kind": "point", "index": 5, "add": True}, projection)
+    at.run()
+    assert not at.exception, texts(at.exception)
+    assert any(m.value.startswith("**Image #5") for m in at.markdown)
+    assert {b.label for b in at.get("download_button")} == {"PNG strip", "Animated GIF"}
+    assert "through 2 waypoints" in " ".join(i.proto.imgs[0].caption for i in at.image if i.proto.imgs)
+
+
+def test_query_parameters_choose_the_view_and_bad_ones_are_reported():
+    from streamlit.testing.v1 import AppTest
+
+    from app_workspace import APP
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update({"method": "bogus", "dims": "3", "model": "nope"})
+    at.run()
+    assert not at.exception, texts(at.exception)
+    ws = at.session_state["workspace"]
+    assert (ws.method, ws.dims, ws.model_key) == ("pca", 3, "digits")
+    assert any("'nope' is not available" in e for e in texts(at.error))
+    assert any("'bogus'" in w for w in texts(at.warning))
