@@ -4,6 +4,7 @@
 // Shows a thumbnail of the hovered image from a sprite sheet, and draws the overlays it is
 // given: selected points, the interpolation path and the decoded manifold grid.
 
+const HIT_RADIUS = 8; // px: a click this close to a point picks it
 const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
   "#9c755f", "#bab0ac", "#1f77b4", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f", "#d62728"];
 
@@ -101,7 +102,7 @@ function axis(title, showgrid = true) {
 function layoutFor(d) {
   const layout = {
     uirevision: d.view, height: d.height, margin: { l: 48, r: 12, t: 8, b: 40 },
-    hovermode: "closest", hoverdistance: 8, clickanywhere: d.dims === 2, dragmode: d.dims === 3 ? "orbit" : "zoom",
+    hovermode: "closest", hoverdistance: HIT_RADIUS, clickanywhere: d.dims === 2, dragmode: d.dims === 3 ? "orbit" : "zoom",
     showlegend: d.colour.kind === "categorical", legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom", itemsizing: "constant" },
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fbfbfe", font: { size: 12, color: "#1f2333" },
   };
@@ -133,26 +134,48 @@ function send(state, event) {
   state.setTriggerValue("event", { ...event, seq: state.seq });
 }
 
+// The point under a 2D click, or null, and the click's map coordinates. Computed from the
+// pointer position rather than plotly's hover state, which can lag behind a fast click.
+function clickTarget2d(state) {
+  const gd = state.gd, xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+  const px = state.pointer.x - box.left - xa._offset, py = state.pointer.y - box.top - ya._offset;
+  let index = null, best = HIT_RADIUS * HIT_RADIUS;
+  state.owners.forEach((members, t) => {
+    if (gd._fullData[t].visible !== true) return;
+    for (const i of members) {
+      const dx = xa.l2p(state.p.x[i]) - px, dy = ya.l2p(state.p.y[i]) - py;
+      if (dx * dx + dy * dy <= best) {
+        best = dx * dx + dy * dy;
+        index = i;
+      }
+    }
+  });
+  return { index, x: xa.p2l(px), y: ya.p2l(py) };
+}
+
 function onClick(state, Plotly, ev) {
-  const d = state.data;
-  const hit = (ev.points || []).find((pt) => pointIndex(state, pt) !== null);
+  const d = state.data, p = state.p;
   let probe = null;
-  if (hit) {
-    const index = pointIndex(state, hit);
-    const where = { x: state.p.x[index], y: state.p.y[index] };
-    if (d.dims === 3) where.z = state.p.z[index];
-    probe = { x: [where.x], y: [where.y], z: d.dims === 3 ? [where.z] : [] };
-    send(state, { kind: "point", index, ...where, add: state.shift });
-  } else if (d.dims === 2 && ev.xvals && ev.yvals) {
-    const x = ev.xvals[0], y = ev.yvals[0];
-    probe = { x: [x], y: [y], z: [] };
-    send(state, { kind: "space", x, y });
+  if (d.dims === 2) {
+    const target = clickTarget2d(state);
+    if (target.index !== null) {
+      const i = target.index;
+      send(state, { kind: "point", index: i, x: p.x[i], y: p.y[i], add: state.shift });
+      probe = { x: [p.x[i]], y: [p.y[i]], z: [] };
+    } else {
+      send(state, { kind: "space", x: target.x, y: target.y });
+      probe = { x: [target.x], y: [target.y], z: [] };
+    }
+  } else {
+    const hit = (ev.points || []).find((pt) => pointIndex(state, pt) !== null);
+    if (!hit) return;
+    const i = pointIndex(state, hit);
+    send(state, { kind: "point", index: i, x: p.x[i], y: p.y[i], z: p.z[i], add: state.shift });
+    probe = { x: [p.x[i]], y: [p.y[i]], z: [p.z[i]] };
   }
-  if (probe) {
-    state.probe = probe;
-    state.probeView = d.view;
-    Plotly.restyle(state.gd, { x: [probe.x], y: [probe.y], z: [probe.z] }, [state.owners.length + 2]);
-  }
+  state.probe = probe;
+  state.probeView = d.view;
+  Plotly.restyle(state.gd, { x: [probe.x], y: [probe.y], z: [probe.z] }, [state.owners.length + 2]);
 }
 
 function onSelected(state, ev) {

@@ -1,0 +1,61 @@
+"""Browser-side helpers for the latent map: where points are on screen, and waiting for images."""
+from __future__ import annotations
+
+MAP_READY = ".lm-root[data-ready=true]"
+DECODED_IMG = ".st-key-decoded img"
+
+# Page coordinates of map point i (2D maps), from plotly's axis functions.
+POINT_XY = """(i) => { const s = document.querySelector('.lm-root').__latentMap; const gd = s.gd;
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+  return [box.left + xa._offset + xa.l2p(s.p.x[i]), box.top + ya._offset + ya.l2p(s.p.y[i])]; }"""
+
+# The spot of the plot area farthest (in pixels) from every point: empty space to click on.
+EMPTY_XY = """() => { const s = document.querySelector('.lm-root').__latentMap; const gd = s.gd;
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+  const px = Array.from(s.p.x, (v) => xa.l2p(v)), py = Array.from(s.p.y, (v) => ya.l2p(v));
+  let best = null, bestD = -1;
+  for (let gx = 0.05; gx < 1; gx += 0.05) for (let gy = 0.05; gy < 1; gy += 0.05) {
+    const x = gx * xa._length, y = gy * ya._length; let d = Infinity;
+    for (let i = 0; i < px.length; i++) d = Math.min(d, (px[i] - x) ** 2 + (py[i] - y) ** 2);
+    if (d > bestD) { bestD = d; best = [x, y]; }
+  }
+  return [box.left + xa._offset + best[0], box.top + ya._offset + best[1]]; }"""
+
+SRC_CHANGED = """([selector, before]) => { const img = document.querySelector(selector);
+  return img !== null && img.src !== before && img.complete && img.naturalWidth > 0; }"""
+
+
+def open_map(page, url: str, query: str = "") -> None:
+    page.goto(f"{url}/{query}")
+    page.wait_for_selector(MAP_READY, timeout=90_000)
+
+
+def image_src(page, selector: str = DECODED_IMG) -> str:
+    return page.evaluate("(s) => { const i = document.querySelector(s); return i ? i.src : ''; }", selector)
+
+
+def wait_new_image(page, before: str, selector: str = DECODED_IMG, timeout: float = 30_000) -> None:
+    page.wait_for_function(SRC_CHANGED, arg=[selector, before], timeout=timeout, polling="raf")
+
+
+def click_point(page, index: int, shift: bool = False) -> None:
+    x, y = page.evaluate(POINT_XY, index)
+    if shift:
+        page.keyboard.down("Shift")
+    page.mouse.click(x, y)
+    if shift:
+        page.keyboard.up("Shift")
+
+
+def click_empty(page) -> None:
+    page.mouse.click(*page.evaluate(EMPTY_XY))
+
+# The map index of the point farthest (in pixels) from its nearest neighbour: unambiguous to hover.
+ISOLATED_POINT = """() => { const s = document.querySelector('.lm-root').__latentMap; const gd = s.gd;
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const px = Array.from(s.p.x, (v) => xa.l2p(v)), py = Array.from(s.p.y, (v) => ya.l2p(v));
+  let best = 0, bestD = -1;
+  for (let i = 0; i < px.length; i++) { let d = Infinity;
+    for (let j = 0; j < px.length; j++) if (j !== i) d = Math.min(d, (px[i] - px[j]) ** 2 + (py[i] - py[j]) ** 2);
+    if (d > bestD) { bestD = d; best = i; } }
+  return [best, s.p.ids[best]]; }"""

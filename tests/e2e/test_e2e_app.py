@@ -1,0 +1,110 @@
+"""The app in a real headless Chromium: map clicks, interpolation, sliders, training, every page."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from e2e_helpers import DECODED_IMG, ISOLATED_POINT, POINT_XY, click_empty, click_point, image_src, open_map, wait_new_image
+
+pytestmark = pytest.mark.e2e
+
+
+def test_clicking_a_point_shows_its_image_and_its_decoding(page, server, artifacts):
+    open_map(page, server)
+    index, image_id = page.evaluate(ISOLATED_POINT)
+    click_point(page, index)
+    wait_new_image(page, "")
+    decoded = page.locator(".st-key-decoded")
+    assert decoded.get_by_text(re.compile(rf"^Image #{image_id} ")).is_visible()
+    assert decoded.locator("img").count() == 2  # the original and its decoding
+    page.screenshot(path=artifacts / "map.png", full_page=True)
+
+
+def test_clicking_empty_space_decodes_there_with_a_confidence(page, server):
+    open_map(page, server)
+    click_empty(page)
+    wait_new_image(page, "")
+    decoded = page.locator(".st-key-decoded")
+    decoded.get_by_text("Confidence of the inverse mapping").wait_for()
+    assert decoded.get_by_text(re.compile(r"^Empty space at")).is_visible()
+
+
+def test_hovering_a_point_shows_its_thumbnail(page, server):
+    open_map(page, server)
+    index, image_id = page.evaluate(ISOLATED_POINT)
+    x, y = page.evaluate(POINT_XY, index)
+    page.mouse.move(x - 40, y - 40)
+    page.mouse.move(x, y, steps=4)
+    tip = page.locator(".lm-tip")
+    tip.wait_for(state="visible")
+    assert tip.locator(".lm-tip-text").inner_text().startswith(f"#{image_id} · ")
+    drawn = page.evaluate("() => { const c = document.querySelector('.lm-tip canvas'); "
+                          "return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).some((v, i) => i % 4 < 3 && v > 0); }")
+    assert drawn, "the thumbnail canvas is blank"
+
+
+def test_two_picked_points_give_an_interpolation_strip_with_downloads(page, server, artifacts):
+    open_map(page, server)
+    click_point(page, 0, shift=True)
+    page.locator(".st-key-interpolation").get_by_text("1 picked").wait_for()
+    click_point(page, 100, shift=True)
+    strip = page.locator(".st-key-interpolation img")
+    strip.wait_for()
+    interpolation = page.locator(".st-key-interpolation")
+    assert interpolation.get_by_text("through 2 waypoints").is_visible()
+    assert interpolation.get_by_role("button", name="PNG strip").is_visible()
+    assert interpolation.get_by_role("button", name="Animated GIF").is_visible()
+    page.wait_for_function("() => document.querySelector('.lm-root').__latentMap.data.overlay.path !== undefined")
+    page.screenshot(path=artifacts / "map-interpolation.png", full_page=True)
+
+
+def test_clicking_a_point_in_3d_decodes_it(page, server, artifacts):
+    open_map(page, server, "?dims=3")
+    assert page.locator(".lm-root").get_attribute("data-dims") == "3"
+    # Which pixel shows a 3D point depends on the camera and WebGL picking; emit the click plotly emits for one.
+    page.evaluate("() => { const s = document.querySelector('.lm-root').__latentMap; "
+                  "s.gd.emit('plotly_click', {points: [{curveNumber: 0, pointNumber: 3}]}); }")
+    wait_new_image(page, "")
+    assert page.locator(".st-key-decoded").get_by_text(re.compile(r"^Image #\d+")).is_visible()
+    page.screenshot(path=artifacts / "map-3d.png", full_page=True)
+
+
+def test_dragging_a_slider_changes_the_decoded_image(page, server, artifacts):
+    page.goto(f"{server}/traverse")
+    panel = page.locator(".st-key-traversal")
+    panel.locator(DECODED_IMG).first.wait_for()
+    before = image_src(page)
+    thumb = panel.get_by_role("slider").first
+    box = thumb.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 90, box["y"] + box["height"] / 2, steps=6)
+    page.mouse.up()
+    wait_new_image(page, before)
+    assert image_src(page) != before
+    page.screenshot(path=artifacts / "traverse.png", full_page=True)
+
+
+def test_two_epoch_training_shows_progress_then_becomes_the_active_model(page, server, artifacts):
+    page.goto(f"{server}/model")
+    epochs = page.get_by_role("spinbutton", name="Epochs")
+    epochs.fill("2")
+    epochs.press("Tab")
+    page.get_by_role("button", name="Start training").click()
+    progress = page.locator(".st-key-training")
+    progress.get_by_text(re.compile(r"Epoch \d/2|Finished")).wait_for()
+    page.get_by_text("is now the active model").wait_for(timeout=120_000)
+    assert "run 1" in page.locator("[data-testid=stSidebar]").inner_text()
+    page.screenshot(path=artifacts / "model.png", full_page=True)
+
+
+def test_data_page_and_page_switching(page, server, artifacts):
+    open_map(page, server)
+    page.locator("[data-testid=stSidebarNav]").get_by_text("Data", exact=True).click()
+    page.get_by_role("heading", name="Data").wait_for(timeout=5_000)
+    page.get_by_test_id("stMetricValue").first.wait_for()
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == "1,797"
+    assert "/data" in page.url
+    page.wait_for_selector("[data-testid=stVegaLiteChart], .stVegaLiteChart, canvas.marks", timeout=15_000)
+    page.screenshot(path=artifacts / "data.png", full_page=True)
