@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from . import training
+from .map_component import preload_plotly
 from .state import Workspace, shape_text
 
 BADGE_POLL_S = 1.0
@@ -30,3 +31,4 @@ def sidebar(ws: Workspace) -> None:
             st.markdown(":material/model_training: **No model** for these images yet: train one on the Model page.")
         running = ws.job is not None and ws.job.running
         st.fragment(training_badge, run_every=BADGE_POLL_S if running else None)(ws)
+        preload_plotly()

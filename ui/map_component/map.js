@@ -78,7 +78,7 @@ function lineTrace(d, pts, extra) {
   return trace;
 }
 
-function overlayTraces(d, probe) {
+function overlayTraces(d) {
   const o = d.overlay || {};
   const empty = { x: [], y: [], z: [] };
   return [
@@ -87,10 +87,6 @@ function overlayTraces(d, probe) {
       name: "selected", mode: "markers+text", text: (o.selected || {}).text || [], textposition: "top center",
       textfont: { color: "#111827", size: 13 },
       marker: { size: d.dims === 3 ? 7 : 14, color: "rgba(255,255,255,0.15)", line: { color: "#111827", width: 2.5 } },
-    }),
-    lineTrace(d, probe || empty, {
-      name: "probe", mode: "markers",
-      marker: { size: d.dims === 3 ? 6 : 16, symbol: d.dims === 3 ? "diamond" : "x-thin-open", color: "#dc2626", line: { color: "#dc2626", width: 3 } },
     }),
   ];
 }
@@ -101,9 +97,9 @@ function axis(title, showgrid = true) {
 
 function layoutFor(d) {
   const layout = {
-    uirevision: d.view, height: d.height, margin: { l: 48, r: 12, t: 8, b: 40 },
+    uirevision: d.view, height: d.height, margin: { l: 48, r: 12, t: 34, b: 40 },
     hovermode: "closest", hoverdistance: HIT_RADIUS, clickanywhere: d.dims === 2, dragmode: d.dims === 3 ? "orbit" : "zoom",
-    showlegend: d.colour.kind === "categorical", legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom", itemsizing: "constant" },
+    showlegend: d.colour.kind === "categorical", legend: { orientation: "h", x: 0, y: -0.1, yanchor: "top", itemsizing: "constant" },
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fbfbfe", font: { size: 12, color: "#1f2333" },
   };
   if (d.dims === 3) {
@@ -119,7 +115,7 @@ function layoutFor(d) {
 }
 
 const CONFIG = {
-  displaylogo: false, responsive: true, scrollZoom: true,
+  displaylogo: false, displayModeBar: true, responsive: true, scrollZoom: true,
   modeBarButtonsToRemove: ["autoScale2d", "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian", "resetCameraLastSave3d"],
   toImageButtonOptions: { filename: "latent-map", scale: 2 },
 };
@@ -153,29 +149,40 @@ function clickTarget2d(state) {
   return { index, x: xa.p2l(px), y: ya.p2l(py) };
 }
 
-function onClick(state, Plotly, ev) {
+function onClick(state, ev) {
   const d = state.data, p = state.p;
-  let probe = null;
   if (d.dims === 2) {
     const target = clickTarget2d(state);
     if (target.index !== null) {
       const i = target.index;
       send(state, { kind: "point", index: i, x: p.x[i], y: p.y[i], add: state.shift });
-      probe = { x: [p.x[i]], y: [p.y[i]], z: [] };
+      state.probe = { x: p.x[i], y: p.y[i], view: d.view };
     } else {
       send(state, { kind: "space", x: target.x, y: target.y });
-      probe = { x: [target.x], y: [target.y], z: [] };
+      state.probe = { x: target.x, y: target.y, view: d.view };
     }
-  } else {
-    const hit = (ev.points || []).find((pt) => pointIndex(state, pt) !== null);
-    if (!hit) return;
+    placeProbe(state);
+    return;
+  }
+  const hit = (ev.points || []).find((pt) => pointIndex(state, pt) !== null);
+  if (hit) {
     const i = pointIndex(state, hit);
     send(state, { kind: "point", index: i, x: p.x[i], y: p.y[i], z: p.z[i], add: state.shift });
-    probe = { x: [p.x[i]], y: [p.y[i]], z: [p.z[i]] };
   }
-  state.probe = probe;
-  state.probeView = d.view;
-  Plotly.restyle(state.gd, { x: [probe.x], y: [probe.y], z: [probe.z] }, [state.owners.length + 2]);
+}
+
+// The ring marking the last 2D click: an HTML element over the plot, because restyling a
+// WebGL trace would redraw every point (hundreds of ms without a GPU).
+function placeProbe(state) {
+  const probe = state.probe, d = state.data, gd = state.gd, ring = state.ring;
+  const xa = gd._fullLayout && gd._fullLayout.xaxis, ya = gd._fullLayout && gd._fullLayout.yaxis;
+  if (!probe || probe.view !== d.view || d.dims !== 2 || !xa || !ya) {
+    ring.style.display = "none";
+    return;
+  }
+  const px = xa.l2p(probe.x), py = ya.l2p(probe.y);
+  const inside = px >= 0 && px <= xa._length && py >= 0 && py <= ya._length;
+  Object.assign(ring.style, { display: inside ? "block" : "none", left: xa._offset + px + "px", top: ya._offset + py + "px" });
 }
 
 function onSelected(state, ev) {
@@ -213,11 +220,11 @@ function hideTip(state) {
 function build(parentElement) {
   const root = document.createElement("div");
   root.className = "lm-root";
-  root.innerHTML = '<div class="lm-plot"></div><div class="lm-tip"><canvas width="96" height="96"></canvas><div class="lm-tip-text"></div></div>';
+  root.innerHTML = '<div class="lm-plot"></div><div class="lm-probe"></div><div class="lm-tip"><canvas width="96" height="96"></canvas><div class="lm-tip-text"></div></div>';
   parentElement.appendChild(root);
   const state = {
     root, gd: root.querySelector(".lm-plot"), tip: root.querySelector(".lm-tip"), tipCanvas: root.querySelector("canvas"),
-    tipText: root.querySelector(".lm-tip-text"), seq: 0, shift: false, pointer: { x: 0, y: 0 }, revision: null, bound: false,
+    tipText: root.querySelector(".lm-tip-text"), ring: root.querySelector(".lm-probe"), seq: 0, shift: false, pointer: { x: 0, y: 0 }, revision: null, bound: false,
   };
   const track = (e) => {
     state.pointer = { x: e.clientX, y: e.clientY };
@@ -239,27 +246,33 @@ function draw(state, Plotly) {
   state.p = decode(d);
   const { traces, owners } = dataTraces(d, state.p);
   state.owners = owners;
-  if (state.probeView !== d.view) state.probe = null;
   if (!state.spriteImage || state.spriteImage.src !== d.sprite.src) {
     state.spriteImage = new Image();
     state.spriteImage.src = d.sprite.src;
   }
-  Plotly.react(state.gd, traces.concat(overlayTraces(d, state.probe)), layoutFor(d), CONFIG).then(() => {
+  Plotly.react(state.gd, traces.concat(overlayTraces(d)), layoutFor(d), CONFIG).then(() => {
+    placeProbe(state);
     state.root.dataset.ready = "true";
     state.root.dataset.points = String(d.n);
     state.root.dataset.dims = String(d.dims);
   });
   if (!state.bound) {
     state.bound = true;
-    state.gd.on("plotly_click", (ev) => onClick(state, Plotly, ev));
+    state.gd.on("plotly_click", (ev) => onClick(state, ev));
     state.gd.on("plotly_selected", (ev) => onSelected(state, ev));
     state.gd.on("plotly_hover", (ev) => showTip(state, ev));
     state.gd.on("plotly_unhover", () => hideTip(state));
+    state.gd.on("plotly_afterplot", () => placeProbe(state));
   }
 }
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
+  if (data.preload) {
+    // Mounted on every page: fetch and parse plotly.js while the browser is idle, so the first map is quick.
+    (window.requestIdleCallback || setTimeout)(() => loadPlotly(data.plotly_url).catch(() => {}));
+    return;
+  }
   const existing = parentElement.querySelector(".lm-root");
   const state = existing ? existing.__latentMap : build(parentElement);
   state.data = data;
