@@ -7,9 +7,13 @@ from .limits import Limits
 from .model import LatentModel
 from .training import TrainConfig, TrainingProgress, train_model
 from .uploads import SessionFolder, save_upload
+from .projection import Projection, ProjectionCache, ProjectionCancelled, fit_projection
 
 __all__ = [
     "EmbeddingSet", "ImageDataset", "InvalidInputError", "LatentModel", "Limits", "LoadReport", "SessionFolder", "TrainConfig",
     "TrainingProgress", "builtin_names", "load_dataset", "load_dataset_with_report", "load_embeddings", "load_model",
     "save_upload", "shipped_models", "train_model",
+]
+__all__ += [
+    "Projection", "ProjectionCache", "ProjectionCancelled", "fit_projection",
 ]
