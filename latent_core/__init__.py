@@ -8,6 +8,7 @@ from .model import LatentModel
 from .training import TrainConfig, TrainingProgress, train_model
 from .uploads import SessionFolder, save_upload
 from .projection import Projection, ProjectionCache, ProjectionCancelled, fit_projection
+from .traversal import directions, interpolate, interpolate_path, nearest, traverse
 
 __all__ = [
     "EmbeddingSet", "ImageDataset", "InvalidInputError", "LatentModel", "Limits", "LoadReport", "SessionFolder", "TrainConfig",
@@ -15,5 +16,5 @@ __all__ = [
     "save_upload", "shipped_models", "train_model",
 ]
 __all__ += [
-    "Projection", "ProjectionCache", "ProjectionCancelled", "fit_projection",
+    "Projection", "ProjectionCache", "ProjectionCancelled", "fit_projection", "directions", "interpolate", "interpolate_path", "nearest", "traverse",
 ]

@@ -1,0 +1,162 @@
+"""Traversal maths: interpolation, directions, traversals and nearest neighbours."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from latent_core import InvalidInputError, directions, interpolate, interpolate_path, nearest, traverse
+
+
+@pytest.fixture
+def pair() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return rng.normal(size=8).astype(np.float32), 2.5 * rng.normal(size=8).astype(np.float32)
+
+
+@pytest.mark.parametrize("mode", ["linear", "slerp"])
+def test_interpolation_keeps_both_endpoints(pair, mode):
+    z0, z1 = pair
+    path = interpolate(z0, z1, 7, mode)
+    assert path.shape == (7, 8) and path.dtype == np.float32
+    np.testing.assert_array_equal(path[0], z0)
+    np.testing.assert_array_equal(path[-1], z1)
+
+
+def test_linear_steps_are_equal(pair):
+    steps = np.diff(interpolate(*pair, 11, "linear"), axis=0)
+    np.testing.assert_allclose(steps, np.broadcast_to(steps[0], steps.shape), atol=1e-6)
+
+
+def test_slerp_interpolates_norms_linearly_and_angles_evenly(pair):
+    z0, z1 = pair
+    path = interpolate(z0, z1, 21, "slerp").astype(np.float64)
+    norms = np.linalg.norm(path, axis=1)
+    np.testing.assert_allclose(norms, np.linspace(np.linalg.norm(z0), np.linalg.norm(z1), 21), rtol=1e-5)
+    units = path / norms[:, None]
+    angles = np.arccos(np.clip((units[:-1] * units[1:]).sum(axis=1), -1, 1))
+    np.testing.assert_allclose(angles, angles[0], rtol=1e-3)
+    linear = np.linalg.norm(interpolate(z0, z1, 21, "linear"), axis=1)
+    assert linear[10] < norms[10]  # the straight line cuts through the low-norm middle
+
+
+def test_slerp_on_the_unit_sphere_stays_on_it():
+    path = interpolate([1, 0, 0], [0, 1, 0], 9, "slerp")
+    np.testing.assert_allclose(np.linalg.norm(path, axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(path[4], [np.sqrt(0.5), np.sqrt(0.5), 0], atol=1e-6)
+
+
+def test_slerp_falls_back_to_a_line_through_the_origin_and_for_parallel_codes():
+    np.testing.assert_allclose(interpolate([1, 0], [-1, 0], 3, "slerp"), [[1, 0], [0, 0], [-1, 0]], atol=1e-6)
+    np.testing.assert_allclose(interpolate([0, 0], [2, 0], 3, "slerp"), [[0, 0], [1, 0], [2, 0]], atol=1e-6)
+    np.testing.assert_allclose(interpolate([1, 1], [2, 2], 3, "slerp"), [[1, 1], [1.5, 1.5], [2, 2]], atol=1e-6)
+
+
+def test_a_path_visits_every_waypoint_once():
+    waypoints = np.random.default_rng(1).normal(size=(4, 5)).astype(np.float32)
+    for mode in ("linear", "slerp"):
+        path = interpolate_path(waypoints, 6, mode)
+        assert path.shape == (3 * 6 + 1, 5)
+        np.testing.assert_allclose(path[::6], waypoints, atol=1e-6)
+        assert len(np.unique(path.round(5), axis=0)) == len(path)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: interpolate([0, 1], [1, 0], 1), "steps=1 is invalid"),
+    (lambda: interpolate([0, 1], [1, 0], 5, "cubic"), "mode 'cubic' is unknown"),
+    (lambda: interpolate([0, 1], [1, 0, 2], 5), "end code must be 2 values"),
+    (lambda: interpolate([0, np.nan], [1, 0], 5), "NaN"),
+    (lambda: interpolate_path(np.zeros((1, 3)), 4), "at least 2"),
+    (lambda: interpolate_path(np.eye(3), 0), "steps_per_segment=0 is invalid"),
+])
+def test_bad_interpolation_input(call, words):
+    with pytest.raises(InvalidInputError, match=words):
+        call()
+
+
+@pytest.fixture
+def labelled() -> tuple[np.ndarray, np.ndarray]:
+    """Two classes whose means differ along a known, non-axis direction."""
+    rng = np.random.default_rng(0)
+    labels = np.arange(400) % 2
+    shift = np.array([3.0, -2.0, 1.0, 0.0, 0.0, 0.0])
+    codes = rng.normal(size=(400, 6)) * np.array([1, 1, 1, 4, 4, 4]) + labels[:, None] * shift
+    return codes.astype(np.float32), labels
+
+
+def test_axes_are_the_identity(labelled):
+    codes, _ = labelled
+    np.testing.assert_array_equal(directions(codes, "axes"), np.eye(6))
+
+
+def test_pca_directions_are_orthonormal_and_ordered(labelled):
+    codes, _ = labelled
+    vectors = directions(codes, "pca")
+    assert vectors.shape == (6, 6) and vectors.dtype == np.float32
+    np.testing.assert_allclose(vectors @ vectors.T, np.eye(6), atol=1e-5)
+    variances = ((codes - codes.mean(0)) @ vectors.T).var(axis=0)
+    assert np.all(np.diff(variances) <= 1e-6)
+
+
+@pytest.mark.parametrize("method", ["mean_difference", "classifier"])
+def test_attribute_direction_is_unit_and_separates_the_classes(labelled, method):
+    codes, labels = labelled
+    (vector,) = directions(codes, "attribute", labels=labels, positive=1, negative=0, method=method)
+    assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-6)
+    scores = codes @ vector
+    assert scores[labels == 1].mean() > scores[labels == 0].mean() + 2
+    threshold = (scores[labels == 1].mean() + scores[labels == 0].mean()) / 2
+    assert ((scores > threshold) == (labels == 1)).mean() > 0.85
+    truth = np.array([3.0, -2.0, 1.0, 0, 0, 0]) / np.sqrt(14)
+    assert vector @ truth > 0.9
+
+
+def test_attribute_groups_may_be_lists_or_all_others():
+    rng = np.random.default_rng(0)
+    labels = np.arange(300) % 3
+    codes = rng.normal(size=(300, 4)) + np.eye(4)[labels] * 5
+    (towards_2,) = directions(codes, "attribute", labels=labels, positive=2)
+    (from_0_1,) = directions(codes, "attribute", labels=labels, positive=[2], negative=[0, 1])
+    np.testing.assert_allclose(towards_2, from_0_1, atol=1e-6)
+    assert towards_2.argmax() == 2
+
+
+@pytest.mark.parametrize("options, words", [
+    ({"kind": "random"}, "kind 'random' is unknown"),
+    ({"kind": "attribute"}, "need labels"),
+    ({"kind": "attribute", "labels": np.zeros(3), "positive": 1}, "one label per code"),
+    ({"kind": "attribute", "labels": np.arange(10) % 2, "positive": 7}, "No code has a label in positive=7"),
+    ({"kind": "attribute", "labels": np.arange(10) % 2, "positive": 1, "method": "svm"}, "method 'svm' is unknown"),
+    ({"kind": "attribute", "labels": np.zeros(10, int), "positive": 0}, "negative group is empty"),
+])
+def test_bad_direction_input(options, words):
+    with pytest.raises(InvalidInputError, match=words):
+        directions(np.random.default_rng(0).normal(size=(10, 3)), **options)
+
+
+def test_traverse_steps_along_the_direction():
+    z, direction = np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.0])
+    codes = traverse(z, direction, [-2, 0, 0.5])
+    assert codes.dtype == np.float32
+    np.testing.assert_allclose(codes, [[1, 0, 3], [1, 2, 3], [1, 2.5, 3]])
+    with pytest.raises(InvalidInputError, match="direction must be 3 values"):
+        traverse(z, [1.0, 0.0], [1])
+    with pytest.raises(InvalidInputError, match="traversal values"):
+        traverse(z, direction, [np.inf])
+
+
+def test_nearest_matches_brute_force():
+    rng = np.random.default_rng(0)
+    codes, queries = rng.normal(size=(500, 6)), rng.normal(size=(4, 6))
+    indices, distances = nearest(codes, queries, k=7)
+    assert indices.shape == (4, 7) and indices.dtype == np.int64 and distances.dtype == np.float32
+    brute = np.linalg.norm(queries[:, None] - codes[None], axis=2)
+    np.testing.assert_array_equal(indices, np.argsort(brute, axis=1)[:, :7])
+    np.testing.assert_allclose(distances, np.sort(brute, axis=1)[:, :7], rtol=1e-5)
+    one, one_distance = nearest(codes, codes[42], k=1)
+    assert one.tolist() == [42] and one_distance[0] == 0
+
+
+@pytest.mark.parametrize("k, words", [(0, "k=0 is invalid"), (501, "from 1 to 500"), (2.5, "k=2.5")])
+def test_nearest_rejects_bad_k(k, words):
+    with pytest.raises(InvalidInputError, match=words):
+        nearest(np.zeros((500, 2)), np.zeros(2), k=k)
