@@ -7,6 +7,7 @@ from .limits import Limits
 from .model import LatentModel
 from .training import TrainConfig, TrainingProgress, train_model
 from .uploads import SessionFolder, save_upload
+from .analysis import anomaly_scores, grid_points, manifold_grid
 from .projection import Projection, ProjectionCache, ProjectionCancelled, fit_projection
 from .traversal import directions, interpolate, interpolate_path, nearest, traverse
 
@@ -16,5 +17,6 @@ __all__ = [
     "save_upload", "shipped_models", "train_model",
 ]
 __all__ += [
-    "Projection", "ProjectionCache", "ProjectionCancelled", "fit_projection", "directions", "interpolate", "interpolate_path", "nearest", "traverse",
+    "Projection", "ProjectionCache", "ProjectionCancelled", "anomaly_scores", "directions", "fit_projection", "grid_points",
+    "interpolate", "interpolate_path", "manifold_grid", "nearest", "traverse",
 ]
