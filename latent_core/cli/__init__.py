@@ -10,7 +10,7 @@ import sys
 
 from ..errors import InvalidInputError
 
-COMMAND_MODULES = ("model_commands",)
+COMMAND_MODULES = ("model_commands", "map_commands")
 
 
 def build_parser() -> argparse.ArgumentParser:
