@@ -24,7 +24,7 @@ def builtin_section() -> None:
     options = catalog.dataset_options()
     labels = {o.key: o.label for o in options}
     st.session_state["dataset_choice"] = ws.dataset_key
-    st.selectbox("Dataset", list(labels), key="dataset_choice", format_func=labels.get, on_change=choose_dataset,
+    st.columns([2, 3])[0].selectbox("Dataset", list(labels), key="dataset_choice", format_func=labels.get, on_change=choose_dataset,
                  help="digits and shapes are built in and work offline; mnist, fashion-mnist, kmnist and cifar10 are "
                       "downloaded on first use, which needs a network connection.")
 

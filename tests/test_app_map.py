@@ -6,6 +6,7 @@ import base64
 import numpy as np
 import pytest
 
+import latent_core
 from app_workspace import app, texts, workspace_for
 from ui import map_data, map_events, projections
 from ui.map_events import PANEL, VIEW
@@ -138,3 +139,18 @@ def test_query_parameters_choose_the_view_and_bad_ones_are_reported():
     assert (ws.method, ws.dims, ws.model_key) == ("pca", 3, "digits")
     assert any("'nope' is not available" in e for e in texts(at.error))
     assert any("'bogus'" in w for w in texts(at.warning))
+
+
+def test_projections_fit_in_the_background_are_kept_and_failures_are_reported():
+    codes = np.random.default_rng(1).normal(size=(300, 4)).astype(np.float32)
+    ready, job = projections.request(codes, "pca", 2, wait=0)
+    assert (ready is None) != (job is None)
+    fitted = projections.project(codes, "pca", 2)
+    assert fitted.embedding.shape == (300, 2)
+    assert projections.request(codes, "pca", 2) == (fitted, None)  # kept by content
+    broken = codes.copy()
+    broken[0, 0] = np.nan
+    with pytest.raises(latent_core.InvalidInputError):
+        projections.project(broken, "pca", 2)
+    _, again = projections.request(broken, "pca", 2, wait=5)
+    assert again is not None and again.error  # asking again tries again and fails again, in words

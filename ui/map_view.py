@@ -21,6 +21,7 @@ MAP_KEY = "latent_map"
 GRID_CELLS = 12
 GRID_MARGIN = 0.04
 GRID_MIN_ALPHA = 40
+PROGRESS_POLL_S = 0.5
 
 
 def colour_modes(ws: Workspace) -> dict[str, str]:
@@ -33,15 +34,12 @@ def sprite(dataset_fp: str, count: int, _dataset: latent_core.ImageDataset, _ind
     return map_data.sprite(_dataset.images[_indices])
 
 
-def current_projection(ws: Workspace, on_progress=None):
-    return projections.project(ws.codes(), ws.method, ws.dims, on_progress)
-
-
-def progress_reporter(slot):
-    """An on_progress callback for fit_projection that fills a progress bar in `slot`."""
-    def report(fraction: float, message: str = "") -> None:
-        slot.progress(min(1.0, max(0.0, float(fraction))), text=f"Projecting the codes: {message}…" if message else "Projecting the codes…")
-    return report
+def projection_progress(ws: Workspace, job: projections.ProjectionJob) -> None:
+    """Progress of a fit running in the background; reruns the page once it has finished."""
+    if job.done.is_set():
+        st.rerun()
+    st.progress(min(1.0, job.fraction), text=f"Projecting {len(ws.mapped()):,} codes: {job.message}…")
+    st.caption("Fitted maps are cached, so this happens once per model, dataset and method.")
 
 
 def path_overlay(ws: Workspace, projection, embedding: np.ndarray) -> dict:
@@ -86,13 +84,14 @@ def on_map_event(ws: Workspace) -> None:
 
 @st.fragment(key=VIEW)
 def view(ws: Workspace) -> None:
-    slot = st.empty()
-    try:
-        projection = current_projection(ws, progress_reporter(slot))
-    except latent_core.InvalidInputError as exc:
-        slot.error(str(exc))
+    projection, job = projections.request(ws.codes(), ws.method, ws.dims)
+    if projection is None:
+        if job.error:
+            st.error(job.error)
+            projections.forget_failure(job)
+        else:
+            st.fragment(projection_progress, run_every=PROGRESS_POLL_S)(ws, job)
         return
-    slot.empty()
     embedding = np.asarray(projection.embedding, dtype=np.float32)
     indices = ws.mapped()
     view_key = projections.projection_key(ws.codes(), ws.method, ws.dims)

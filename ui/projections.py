@@ -1,23 +1,68 @@
-"""Projections of latent codes to 2D/3D, kept in memory by content (latent_core also caches them on disk)."""
+"""Projections of latent codes to 2D/3D, fitted in background threads and kept in memory by content.
+
+A fit runs in a worker thread so that a rerun (a click, a slider) never interrupts it; the
+map polls its progress. Results are kept here by content fingerprint, and latent_core also
+caches them on disk, so a restart does not fit them again.
+"""
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import numpy as np
 
+import latent_core
 from latent_core.projection import fit_projection
 
 from .resources import digest
 
 MAX_KEPT = 12
-_kept: OrderedDict[str, object] = OrderedDict()
-_lock = threading.Lock()
+QUICK_WAIT_S = 1.0  # fits that finish this fast (PCA, cache hits) are drawn without a progress bar
 AXIS_NAMES = {"pca": "PC {}", "tsne": "t-SNE {}", "umap": "UMAP {}"}
+_kept: OrderedDict[str, object] = OrderedDict()
+_jobs: dict[str, "ProjectionJob"] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class ProjectionJob:
+    """One fit in a daemon thread; `fraction`, `message` and `error` are read by the page."""
+
+    key: str
+    fraction: float = 0.0
+    message: str = "starting"
+    error: str | None = None
+    result: object = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def run(self, codes: np.ndarray, method: str, dims: int) -> None:
+        try:
+            self.result = fit_projection(codes, method=method, dims=dims, seed=0, on_progress=self.report, cache=True)
+        except latent_core.InvalidInputError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # shown on the page instead of dying silently in the thread
+            self.error = f"The projection failed: {type(exc).__name__}: {exc}"
+        finally:
+            if self.result is not None:
+                keep(self.key, self.result)
+            self.done.set()
+
+    def report(self, fraction: float, message: str) -> None:
+        self.fraction, self.message = float(fraction), message
 
 
 def projection_key(codes: np.ndarray, method: str, dims: int) -> str:
     return digest(codes, method, dims)
+
+
+def keep(key: str, projection) -> None:
+    with _lock:
+        _kept[key] = projection
+        _kept.move_to_end(key)
+        while len(_kept) > MAX_KEPT:
+            _kept.popitem(last=False)
+        _jobs.pop(key, None)
 
 
 def cached(key: str):
@@ -29,21 +74,38 @@ def cached(key: str):
     return None
 
 
-def project(codes: np.ndarray, method: str, dims: int, on_progress=None):
-    """Fit (or fetch) the projection of `codes`; `on_progress(fraction, message)` as in fit_projection.
-
-    Fitted maps are also cached on disk by latent_core, so a restart does not fit them again.
-    """
+def request(codes: np.ndarray, method: str, dims: int, wait: float = QUICK_WAIT_S):
+    """(projection, None) when it is ready within `wait` seconds, else (None, the running or failed job)."""
     key = projection_key(codes, method, dims)
     found = cached(key)
     if found is not None:
-        return found
-    result = fit_projection(codes, method=method, dims=dims, seed=0, on_progress=on_progress, cache=True)
+        return found, None
     with _lock:
-        _kept[key] = result
-        while len(_kept) > MAX_KEPT:
-            _kept.popitem(last=False)
-    return result
+        job = _jobs.get(key)
+        if job is None:
+            job = _jobs[key] = ProjectionJob(key)
+            threading.Thread(target=job.run, args=(np.array(codes), method, dims), name=f"projection-{method}", daemon=True).start()
+    job.done.wait(wait)
+    return (job.result, None) if job.result is not None else (None, job)
+
+
+def forget_failure(job: ProjectionJob) -> None:
+    """Drop a failed job so that asking again tries again."""
+    with _lock:
+        if _jobs.get(job.key) is job:
+            del _jobs[job.key]
+
+
+def project(codes: np.ndarray, method: str, dims: int):
+    """The projection, waiting for it however long it takes; raises InvalidInputError if it fails."""
+    projection, job = request(codes, method, dims, wait=0)
+    if job is not None:
+        job.done.wait()
+        if job.error:
+            forget_failure(job)
+            raise latent_core.InvalidInputError(job.error)
+        projection = job.result
+    return projection
 
 
 def axis_titles(method: str, dims: int) -> list[str]:

@@ -133,9 +133,10 @@ def say(ws: Workspace, kind: str, text: str) -> None:
 
 
 def show_messages(ws: Workspace) -> None:
-    """Show and clear queued messages."""
-    for kind, text in ws.messages:
-        getattr(st, kind)(text)
+    """Show and clear queued messages, in one container so that what follows keeps its place (and the map is not rebuilt)."""
+    with st.container():
+        for kind, text in ws.messages:
+            getattr(st, kind)(text)
     ws.messages.clear()
 
 
