@@ -16,7 +16,7 @@ def test_clicking_a_point_shows_its_image_and_its_decoding(page, server, artifac
     click_point(page, index)
     wait_new_image(page, "")
     decoded = page.locator(".st-key-decoded")
-    assert decoded.get_by_text(re.compile(rf"^Image #{image_id} ")).is_visible()
+    decoded.get_by_text(re.compile(rf"^Image #{image_id} ")).wait_for(timeout=5_000)
     assert decoded.locator("img").count() == 2  # the original and its decoding
     page.screenshot(path=artifacts / "map.png", full_page=True)
 
@@ -27,7 +27,7 @@ def test_clicking_empty_space_decodes_there_with_a_confidence(page, server):
     wait_new_image(page, "")
     decoded = page.locator(".st-key-decoded")
     decoded.get_by_text("Confidence of the inverse mapping").wait_for()
-    assert decoded.get_by_text(re.compile(r"^Empty space at")).is_visible()
+    decoded.get_by_text(re.compile(r"^Empty space at")).wait_for(timeout=5_000)
 
 
 def test_hovering_a_point_shows_its_thumbnail(page, server):
@@ -52,9 +52,9 @@ def test_two_picked_points_give_an_interpolation_strip_with_downloads(page, serv
     strip = page.locator(".st-key-interpolation img")
     strip.wait_for()
     interpolation = page.locator(".st-key-interpolation")
-    assert interpolation.get_by_text("through 2 waypoints").is_visible()
-    assert interpolation.get_by_role("button", name="PNG strip").is_visible()
-    assert interpolation.get_by_role("button", name="Animated GIF").is_visible()
+    interpolation.get_by_text("through 2 waypoints").wait_for()
+    interpolation.get_by_role("button", name="PNG strip").wait_for()
+    interpolation.get_by_role("button", name="Animated GIF").wait_for()
     page.wait_for_function("() => document.querySelector('.lm-root').__latentMap.data.overlay.path !== undefined")
     page.screenshot(path=artifacts / "map-interpolation.png", full_page=True)
 
@@ -66,7 +66,7 @@ def test_clicking_a_point_in_3d_decodes_it(page, server, artifacts):
     page.evaluate("() => { const s = document.querySelector('.lm-root').__latentMap; "
                   "s.gd.emit('plotly_click', {points: [{curveNumber: 0, pointNumber: 3}]}); }")
     wait_new_image(page, "")
-    assert page.locator(".st-key-decoded").get_by_text(re.compile(r"^Image #\d+")).is_visible()
+    page.locator(".st-key-decoded").get_by_text(re.compile(r"^Image #\d+")).wait_for(timeout=5_000)
     page.screenshot(path=artifacts / "map-3d.png", full_page=True)
 
 
