@@ -1,6 +1,7 @@
 """Helpers for the app tests: a Workspace built directly (no browser, no script run) and an AppTest."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -28,3 +29,10 @@ def app(timeout: float = 60) -> AppTest:
 
 def texts(elements) -> list[str]:
     return [str(e.value) for e in elements]
+
+
+def map_payload(at: AppTest) -> dict:
+    """The data the latent map component received in the last run."""
+    maps = [e for e in at.get("bidi_component") if e.proto.component_name == "latent_explorer.latent_map" and "preload" not in e.proto.json]
+    assert len(maps) == 1, f"expected one map, found {len(maps)}"
+    return json.loads(maps[0].proto.json)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import latent_core
-from app_workspace import app, texts, workspace_for
+from app_workspace import app, map_payload, texts, workspace_for
 from ui import map_data, map_events, projections
 from ui.map_events import PANEL, VIEW
 
@@ -154,3 +154,21 @@ def test_projections_fit_in_the_background_are_kept_and_failures_are_reported():
         projections.project(broken, "pca", 2)
     _, again = projections.request(broken, "pca", 2, wait=5)
     assert again is not None and again.error  # asking again tries again and fails again, in words
+
+
+def test_map_page_sends_colours_grid_and_3d_to_the_component():
+    at = app()
+    data = map_payload(at)
+    assert (data["n"], data["dims"], data["colour"]["kind"], data["grid"]) == (1797, 2, "categorical", None)
+    assert data["plotly_url"].endswith("/plotly.min.js") and data["sprite"]["src"].startswith("data:image/png")
+    ws = at.session_state["workspace"]
+    ws.colour, ws.show_grid = "anomaly", True
+    at.run()
+    data = map_payload(at)
+    assert data["colour"]["kind"] == "continuous" and data["colour"]["title"] == "anomaly"
+    grid = data["grid"]
+    assert grid["src"].startswith("data:image/png") and grid["x0"] < grid["x1"] and grid["y0"] < grid["y1"]
+    ws.dims = 3
+    at.run()
+    data = map_payload(at)
+    assert data["dims"] == 3 and "z" in data and data["grid"] is None

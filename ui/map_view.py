@@ -12,7 +12,7 @@ import latent_core
 from latent_core.analysis import manifold_grid
 from latent_core.imaging import image_grid, png_bytes, upscale_for_display
 
-from . import images, interpolation, map_data, map_events, projections, resources
+from . import images, interpolation, map_data, map_events, projections, resources, state
 from .map_component import latent_map
 from .map_events import PANEL, VIEW
 from .state import METHODS, Workspace
@@ -122,7 +122,8 @@ def decoded_section(ws: Workspace) -> None:
         if decoded.confidence is not None:
             st.progress(decoded.confidence, text=f"Confidence of the inverse mapping: {decoded.confidence:.0%}")
             (st.warning if decoded.extrapolated else st.caption)(decoded.note)
-        if st.button("Traverse from this code", key="to_traverse", icon=":material/tune:"):
+        if st.button("Traverse from this code", key="to_traverse", icon=":material/tune:",
+                     on_click=lambda: st.session_state.update(trav_source="map")):
             st.switch_page("pages/traverse.py")
 
 
@@ -162,5 +163,6 @@ def interpolation_section(ws: Workspace) -> None:
 
 @st.fragment(key=PANEL)
 def panel(ws: Workspace) -> None:
+    state.show_messages(ws)  # what a click or selection had to say: the panel reruns after each
     decoded_section(ws)
     interpolation_section(ws)

@@ -108,3 +108,28 @@ def test_data_page_and_page_switching(page, server, artifacts):
     assert "/data" in page.url
     page.wait_for_selector("[data-testid=stVegaLiteChart], .stVegaLiteChart, canvas.marks", timeout=15_000)
     page.screenshot(path=artifacts / "data.png", full_page=True)
+
+
+def test_box_selection_picks_waypoints(page, server):
+    open_map(page, server)
+    page.locator(".lm-root .modebar-btn[data-val=select]").click()
+    plot = page.evaluate("() => { const gd = document.querySelector('.lm-root').__latentMap.gd; const b = gd.getBoundingClientRect(); "
+                         "const s = gd._fullLayout._size; return [b.left + s.l, b.top + s.t, s.w, s.h]; }")
+    left, top, width, height = plot
+    page.mouse.move(left + 0.35 * width, top + 0.35 * height)
+    page.mouse.down()
+    page.mouse.move(left + 0.65 * width, top + 0.65 * height, steps=8)
+    page.mouse.up()
+    interpolation = page.locator(".st-key-interpolation")
+    interpolation.get_by_text("through 8 waypoints").wait_for()
+    page.get_by_text(re.compile(r"points selected; the first 8 are the waypoints")).wait_for()
+
+
+def test_traverse_from_a_map_click(page, server):
+    open_map(page, server)
+    index, image_id = page.evaluate(ISOLATED_POINT)
+    click_point(page, index)
+    page.get_by_role("button", name="Traverse from this code").click()
+    page.get_by_role("heading", name="Traverse").wait_for()
+    page.get_by_text(f"Code of the map point, image #{image_id}.").wait_for()
+    assert page.get_by_role("radio", name="Last map click").is_checked()
