@@ -21,6 +21,6 @@ page = st.navigation([
     st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", url_path="map", default=True),
     st.Page("pages/traverse.py", title="Traverse", icon=":material/tune:", url_path="traverse"),
 ])
+links.write(ws)
 sidebar(ws)
 page.run()
-links.write(ws)

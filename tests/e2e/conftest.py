@@ -56,14 +56,14 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
     raise RuntimeError(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s")
 
 
-def start_server(env: dict | None = None, log_name: str = "server.log"):
-    """A streamlit subprocess on a free port; returns (base url, process)."""
+def start_server():
+    """A streamlit subprocess on a free port, logging to artifacts/server.log; returns (base url, process)."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / log_name, "w")
+    log = open(ARTIFACTS / "server.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
-        cwd=REPO, env=os.environ | (env or {}), stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://localhost:{port}"
     try:

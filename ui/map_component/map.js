@@ -1,6 +1,7 @@
 // The latent map: a WebGL plotly.js scatter of latent codes (2D or 3D).
 // Reports, as the trigger value "event": clicks on points (2D and 3D), clicks on empty space
-// (2D, in map coordinates, via layout.clickanywhere), and lasso/box selections.
+// (2D, in map coordinates; layout.clickanywhere makes plotly report clicks off the points), and
+// lasso/box selections.
 // Shows a thumbnail of the hovered image from a sprite sheet, and draws the overlays it is
 // given: selected points, the interpolation path and the decoded manifold grid.
 
@@ -266,6 +267,25 @@ function draw(state, Plotly) {
   }
 }
 
+// The last map taken off the page (by switching pages), kept whole so that coming back to the
+// same map re-attaches it instead of rebuilding its WebGL scene. Older ones are purged.
+function shelve(state) {
+  const previous = window.__latentMapShelf;
+  if (previous && previous !== state && window.Plotly) {
+    previous.resize.disconnect();
+    window.Plotly.purge(previous.gd);
+  }
+  window.__latentMapShelf = state;
+}
+
+function unshelve(parentElement, data) {
+  const state = window.__latentMapShelf;
+  if (!state || state.revision !== data.revision) return null;
+  window.__latentMapShelf = null;
+  parentElement.appendChild(state.root);
+  return state;
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (data.preload) {
@@ -274,7 +294,7 @@ export default function (component) {
     return;
   }
   const existing = parentElement.querySelector(".lm-root");
-  const state = existing ? existing.__latentMap : build(parentElement);
+  const state = existing ? existing.__latentMap : unshelve(parentElement, data) || build(parentElement);
   state.data = data;
   state.setTriggerValue = setTriggerValue;
   state.root.style.height = data.height + "px";
@@ -285,10 +305,7 @@ export default function (component) {
     });
   return () => {
     setTimeout(() => {
-      if (!state.root.isConnected) {
-        state.resize.disconnect();
-        if (window.Plotly) window.Plotly.purge(state.gd);
-      }
+      if (!state.root.isConnected) shelve(state);
     }, 0);
   };
 }
