@@ -6,7 +6,9 @@ choices and no session sees another's. Changing the dataset or model goes throug
 """
 from __future__ import annotations
 
+import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,6 +126,7 @@ def new_workspace() -> Workspace:
     default_model = catalog.default_model_key()
     if default_model:
         select_model(ws, default_model, quiet=True)
+    weakref.finalize(ws, shutil.rmtree, session_dir, ignore_errors=True)  # this session's models go with it
     return ws
 
 
