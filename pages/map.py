@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import map_view, state
+from ui import map_data, map_view, state
 from ui.state import METHODS
 
 ws = state.workspace()
@@ -27,7 +27,7 @@ def set_view() -> None:
     ws.show_grid = st.session_state["map_grid"]
 
 
-modes = map_view.colour_modes(ws)
+modes = map_data.colour_modes(ws.dataset)
 if ws.colour not in modes:
     ws.colour = next(iter(modes))
 st.session_state.update(map_method=ws.method, map_dims=ws.dims, map_colour=ws.colour, map_grid=ws.show_grid)

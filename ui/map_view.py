@@ -24,10 +24,6 @@ GRID_MIN_ALPHA = 40
 PROGRESS_POLL_S = 0.5
 
 
-def colour_modes(ws: Workspace) -> dict[str, str]:
-    return map_data.colour_modes(ws.dataset)
-
-
 @st.cache_resource(show_spinner=False, max_entries=4)
 def sprite(dataset_fp: str, count: int, _dataset: latent_core.ImageDataset, _indices: np.ndarray) -> dict:
     """Hover thumbnails of the mapped images, made once per dataset."""
