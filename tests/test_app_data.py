@@ -1,6 +1,8 @@
 """Data page (AppTest): the default dataset, switching datasets, and offline downloads failing in words."""
 from __future__ import annotations
 
+from urllib.error import URLError
+
 from app_workspace import app, texts
 
 
@@ -32,7 +34,13 @@ def test_switching_dataset_keeps_only_a_matching_model():
     assert [m.value for m in at.metric if m.label == "Image size"] == ["32 × 32"]
 
 
-def test_unavailable_download_is_an_error_in_words_and_keeps_the_dataset():
+def test_unavailable_download_is_an_error_in_words_and_keeps_the_dataset(monkeypatch):
+    import torchvision
+
+    def offline(*args, **kwargs):
+        raise URLError("no network")
+
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", offline)  # the same on every machine, network or not
     at = data_page()
     at.selectbox(key="dataset_choice").select("cifar10").run()
     ws = at.session_state["workspace"]
