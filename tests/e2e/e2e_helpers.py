@@ -59,3 +59,18 @@ ISOLATED_POINT = """() => { const s = document.querySelector('.lm-root').__laten
     for (let j = 0; j < px.length; j++) if (j !== i) d = Math.min(d, (px[i] - px[j]) ** 2 + (py[i] - py[j]) ** 2);
     if (d > bestD) { bestD = d; best = i; } }
   return [best, s.p.ids[best]]; }"""
+
+
+def find_3d_point(page):
+    """Page coordinates where the 3D map reports a hovered point (found by moving over the scene), or None."""
+    page.evaluate("() => { window.__hovered = 0; document.querySelector('.lm-root').__latentMap.gd"
+                  ".on('plotly_hover', (ev) => { window.__hovered = ev.points.length; }); }")
+    box = page.locator(".lm-root").bounding_box()
+    for fy in (0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65):
+        for fx in (0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65):
+            spot = (box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+            page.mouse.move(*spot)
+            page.wait_for_timeout(120)
+            if page.evaluate("() => window.__hovered"):
+                return spot
+    return None

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from e2e_helpers import DECODED_IMG, ISOLATED_POINT, POINT_XY, click_empty, click_point, image_src, open_map, wait_new_image
+from e2e_helpers import (DECODED_IMG, ISOLATED_POINT, POINT_XY, click_empty, click_point, find_3d_point, image_src, open_map,
+                         wait_new_image)
 
 pytestmark = pytest.mark.e2e
 
@@ -62,9 +63,12 @@ def test_two_picked_points_give_an_interpolation_strip_with_downloads(page, serv
 def test_clicking_a_point_in_3d_decodes_it(page, server, artifacts):
     open_map(page, server, "?dims=3")
     assert page.locator(".lm-root").get_attribute("data-dims") == "3"
-    # Which pixel shows a 3D point depends on the camera and WebGL picking; emit the click plotly emits for one.
-    page.evaluate("() => { const s = document.querySelector('.lm-root').__latentMap; "
-                  "s.gd.emit('plotly_click', {points: [{curveNumber: 0, pointNumber: 3}]}); }")
+    spot = find_3d_point(page)
+    assert spot is not None, "no point of the 3D map answered a hover"
+    page.mouse.move(*spot)
+    page.wait_for_timeout(200)  # WebGL picking happens on the scene's next frame
+    page.mouse.down()
+    page.mouse.up()
     wait_new_image(page, "")
     page.locator(".st-key-decoded").get_by_text(re.compile(r"^Image #\d+")).wait_for(timeout=5_000)
     page.screenshot(path=artifacts / "map-3d.png", full_page=True)
