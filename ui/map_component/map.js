@@ -166,10 +166,22 @@ function onClick(state, ev) {
     return;
   }
   const hit = (ev.points || []).find((pt) => pointIndex(state, pt) !== null);
-  if (hit) {
-    const i = pointIndex(state, hit);
-    send(state, { kind: "point", index: i, x: p.x[i], y: p.y[i], z: p.z[i], add: state.shift });
-  }
+  if (hit) send3d(state, pointIndex(state, hit));
+}
+
+function send3d(state, i) {
+  const p = state.p;
+  state.press.sent = true;
+  send(state, { kind: "point", index: i, x: p.x[i], y: p.y[i], z: p.z[i], add: state.shift });
+}
+
+// plotly reports a 3D click only if the scene renders while the button is down, which a quick
+// tap (a trackpad, a busy machine) can miss: then a press that did not move picks the hovered point.
+function onRelease3d(state, e) {
+  const press = state.press;
+  if (state.data.dims !== 3 || press.sent || press.x === null) return;
+  const moved = Math.hypot(e.clientX - press.x, e.clientY - press.y);
+  if (moved < 5 && state.hovered !== null) send3d(state, state.hovered);
 }
 
 // The ring marking the last 2D click: an HTML element over the plot, because restyling a
@@ -196,6 +208,7 @@ function showTip(state, ev) {
   const hit = (ev.points || []).find((pt) => pointIndex(state, pt) !== null);
   if (!hit) return hideTip(state);
   const i = pointIndex(state, hit), d = state.data, p = state.p;
+  state.hovered = i;
   const parts = ["#" + p.ids[i]];
   if (p.labels) parts.push(d.labels.names[p.labels[i]]);
   if (d.colour.kind === "continuous") parts.push(d.colour.title + " " + p.colour[i].toFixed(2));
@@ -215,6 +228,7 @@ function showTip(state, ev) {
 }
 
 function hideTip(state) {
+  state.hovered = null;
   state.tip.style.display = "none";
 }
 
@@ -226,13 +240,18 @@ function build(parentElement) {
   const state = {
     root, gd: root.querySelector(".lm-plot"), tip: root.querySelector(".lm-tip"), tipCanvas: root.querySelector("canvas"),
     tipText: root.querySelector(".lm-tip-text"), ring: root.querySelector(".lm-probe"), seq: 0, shift: false, pointer: { x: 0, y: 0 }, revision: null, bound: false,
+    hovered: null, press: { x: null, y: null, sent: false },
   };
   const track = (e) => {
     state.pointer = { x: e.clientX, y: e.clientY };
     state.shift = e.shiftKey;
   };
   root.addEventListener("pointermove", track, true);
-  root.addEventListener("pointerdown", track, true);
+  root.addEventListener("pointerdown", (e) => {
+    track(e);
+    state.press = { x: e.clientX, y: e.clientY, sent: false };
+  }, true);
+  root.addEventListener("pointerup", (e) => onRelease3d(state, e), true);
   root.addEventListener("pointerleave", () => hideTip(state));
   state.resize = new ResizeObserver(() => window.Plotly && state.gd.data && window.Plotly.Plots.resize(state.gd));
   state.resize.observe(root);
