@@ -45,6 +45,9 @@ def library_versions() -> dict:
 
 def save_checkpoint(model: LatentModel, directory) -> Path:
     """Write config.json and model.safetensors into `directory` (created if needed)."""
+    if model.kind == "torchscript":
+        raise InvalidInputError(f"Model '{model.name}' was loaded from TorchScript files, which hold code rather than weights; "
+                                "keep its original files instead of saving it as a checkpoint.")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     tensors = {f"{part}.{key}": value.detach().contiguous() for part, module in model.modules().items() for key, value in module.state_dict().items()}

@@ -85,3 +85,12 @@ def test_every_subcommand_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
     assert exit_info.value.code == 0 and "usage" in capsys.readouterr().out
+
+
+def test_commands_on_a_users_file_report_how_it_was_read(tmp_path, capsys):
+    images = np.random.default_rng(0).random((20, 8, 8)).astype(np.float32)
+    np.save(tmp_path / "faces.npy", images)
+    assert main(["info", "--dataset", str(tmp_path / "faces.npy"), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "faces.npy" in captured.err and "[0, 1]" in captured.err
+    assert json.loads(captured.out)["dataset"]["size"] == 20

@@ -98,6 +98,13 @@ def test_opted_in_torchscript_decoder_only_model(script_folder):
         model.encode(np.zeros((1, 6, 5, 1), np.uint8))
 
 
+def test_a_torchscript_model_is_not_saved_as_a_checkpoint(script_folder, tmp_path):
+    model = latent_core.load_model(script_folder, allow_torchscript=True)
+    with pytest.raises(InvalidInputError, match="loaded from TorchScript files"):
+        model.save(tmp_path / "copy")
+    assert not (tmp_path / "copy").exists()
+
+
 def test_opt_in_from_the_environment(script_folder, tmp_path, monkeypatch):
     monkeypatch.setenv("LATENT_ALLOW_TORCHSCRIPT", "1")
     assert Limits.from_env().allow_torchscript

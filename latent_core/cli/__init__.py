@@ -13,6 +13,16 @@ from ..errors import InvalidInputError
 COMMAND_MODULES = ("model_commands", "map_commands")
 
 
+def open_dataset(source):
+    """load_dataset for the CLI: a user's file also gets its LoadReport (value range, resizing, skipped files) on stderr."""
+    from .. import load_dataset_with_report
+
+    dataset, report = load_dataset_with_report(source)
+    if report.kind != "built-in":
+        print(report.summary(), file=sys.stderr)
+    return dataset
+
+
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 

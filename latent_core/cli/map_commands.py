@@ -67,9 +67,10 @@ def check_scale(scale: int, low: int = 1) -> int:
 
 def encoded(model_name: str, dataset_name: str):
     """The model, the dataset and its codes float32 (N, d), with a progress bar on stderr."""
-    from .. import load_dataset, load_model
+    from .. import load_model
+    from . import open_dataset
 
-    model, dataset = load_model(model_name), load_dataset(dataset_name)
+    model, dataset = load_model(model_name), open_dataset(dataset_name)
     chunk = 2048
     codes = np.empty((len(dataset), model.latent_dim), dtype=np.float32)
     with progress_bar(len(dataset), "encoding") as bar:
@@ -134,11 +135,12 @@ def run_grid(args) -> int:
 
 
 def run_interpolate(args) -> int:
-    from .. import interpolate, load_dataset, load_model
+    from .. import interpolate, load_model
+    from . import open_dataset
     from ..imaging import gif_bytes, image_grid, png_bytes, upscale_for_display
 
     suffix = check_suffix(args.out, (".png", ".gif"))
-    model, dataset = load_model(args.model), load_dataset(args.dataset)
+    model, dataset = load_model(args.model), open_dataset(args.dataset)
     scale = check_scale(args.scale or upscale_for_display(model.image_shape[0]))
     for name, index in (("--start", args.start), ("--end", args.end)):
         if not 0 <= index < len(dataset):

@@ -60,9 +60,10 @@ def progress_bar(total: float, desc: str, unit: str = "img"):
 
 
 def run_train(args) -> int:
-    from .. import load_dataset, train_model
+    from .. import train_model
+    from . import open_dataset
 
-    dataset = load_dataset(args.dataset)
+    dataset = open_dataset(args.dataset)
     steps = {"last": 0}
     with progress_bar(args.epochs, f"training on {dataset.name}", unit="epoch") as bar:
 
@@ -101,7 +102,8 @@ def describe_dataset(dataset) -> dict:
 
 
 def run_info(args) -> int:
-    from .. import load_dataset, load_model
+    from .. import load_model
+    from . import open_dataset
 
     if not args.model and not args.dataset:
         raise InvalidInputError("info needs --model, --dataset or both.")
@@ -109,7 +111,7 @@ def run_info(args) -> int:
     if args.model:
         report["model"] = describe_model(load_model(args.model))
     if args.dataset:
-        report["dataset"] = describe_dataset(load_dataset(args.dataset))
+        report["dataset"] = describe_dataset(open_dataset(args.dataset))
     if args.json:
         print(json.dumps(report))
     else:
@@ -121,9 +123,10 @@ def run_info(args) -> int:
 
 
 def run_encode(args) -> int:
-    from .. import load_dataset, load_model
+    from .. import load_model
+    from . import open_dataset
 
-    model, dataset = load_model(args.model), load_dataset(args.dataset)
+    model, dataset = load_model(args.model), open_dataset(args.dataset)
     suffix = args.out.suffix.lower()
     if suffix not in (".npy", ".csv"):
         raise InvalidInputError(f"Output '{args.out}' must end in .npy or .csv.")
