@@ -37,6 +37,8 @@ models: install
 
 bench: dev
 	$(BIN)/python benchmarks/train_bench.py
+	$(BIN)/python benchmarks/projection_bench.py
+	$(BIN)/python benchmarks/ui_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/e2e/artifacts
