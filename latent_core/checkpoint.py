@@ -69,7 +69,7 @@ def model_card(config: dict) -> str:
         f"for {arch['height']}x{arch['width']} images with {arch['channels']} channel(s).",
         "",
         f"- Data: '{data.get('name', '?')}', {data.get('size', '?')} images, fingerprint {data.get('fingerprint', '?')}",
-        f"- Settings: " + ", ".join(f"{k}={v}" for k, v in train.items()),
+        "- Settings: " + ", ".join(f"{k}={v}" for k, v in train.items()),
         f"- Epochs trained: {len(config.get('history', []))}" + (" (stopped early)" if config.get("stopped_early") else ""),
     ]
     if last:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InvalidInputError
-from .model_commands import progress_bar
+from .model_commands import encoded
 
 METHOD_CHOICES = ["pca", "tsne", "umap"]
 
@@ -63,21 +63,6 @@ def check_scale(scale: int, low: int = 1) -> int:
     if not low <= scale <= 32:
         raise InvalidInputError(f"--scale {scale} is out of range; use {low} to 32.")
     return scale
-
-
-def encoded(model_name: str, dataset_name: str):
-    """The model, the dataset and its codes float32 (N, d), with a progress bar on stderr."""
-    from .. import load_model
-    from . import open_dataset
-
-    model, dataset = load_model(model_name), open_dataset(dataset_name)
-    chunk = 2048
-    codes = np.empty((len(dataset), model.latent_dim), dtype=np.float32)
-    with progress_bar(len(dataset), "encoding") as bar:
-        for start in range(0, len(dataset), chunk):
-            codes[start:start + chunk] = model.encode(dataset.images[start:start + chunk])
-            bar.update(min(chunk, len(dataset) - start))
-    return model, dataset, codes
 
 
 def projected(codes: np.ndarray, args, dims: int):

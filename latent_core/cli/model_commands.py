@@ -122,20 +122,26 @@ def run_info(args) -> int:
     return 0
 
 
-def run_encode(args) -> int:
+def encoded(model_name: str, dataset_name: str):
+    """The model, the dataset and its codes float32 (N, d), with a progress bar on stderr."""
     from .. import load_model
     from . import open_dataset
 
-    model, dataset = load_model(args.model), open_dataset(args.dataset)
-    suffix = args.out.suffix.lower()
-    if suffix not in (".npy", ".csv"):
-        raise InvalidInputError(f"Output '{args.out}' must end in .npy or .csv.")
+    model, dataset = load_model(model_name), open_dataset(dataset_name)
     chunk = 2048
     codes = np.empty((len(dataset), model.latent_dim), dtype=np.float32)
     with progress_bar(len(dataset), "encoding") as bar:
         for start in range(0, len(dataset), chunk):
             codes[start:start + chunk] = model.encode(dataset.images[start:start + chunk])
             bar.update(min(chunk, len(dataset) - start))
+    return model, dataset, codes
+
+
+def run_encode(args) -> int:
+    suffix = args.out.suffix.lower()
+    if suffix not in (".npy", ".csv"):
+        raise InvalidInputError(f"Output '{args.out}' must end in .npy or .csv.")
+    model, dataset, codes = encoded(args.model, args.dataset)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".npy":
         np.save(args.out, codes)
