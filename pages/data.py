@@ -1,4 +1,4 @@
-"""Data page: choose the active dataset and see what is in it."""
+"""Data page: choose or upload the active dataset and see what is in it."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,13 +6,14 @@ import pandas as pd
 import streamlit as st
 
 import latent_core
-from ui import catalog, images, state
+from ui import catalog, images, state, upload_widgets
 
 PREVIEW = 40
 
 ws = state.workspace()
 st.title("Data")
-st.caption("The images whose latent space you explore. Switching datasets keeps the model if it takes the same image size.")
+st.caption("The images whose latent space you explore: a built-in set or your own files. Switching datasets keeps the model "
+           "if it takes the same image size.")
 state.show_messages(ws)
 
 
@@ -20,16 +21,27 @@ def choose_dataset() -> None:
     state.select_dataset(ws, st.session_state["dataset_choice"])
 
 
-def builtin_section() -> None:
-    options = catalog.dataset_options()
+def dataset_picker() -> None:
+    options = catalog.dataset_options(ws.uploaded_data)
     labels = {o.key: o.label for o in options}
     st.session_state["dataset_choice"] = ws.dataset_key
     st.columns([2, 3])[0].selectbox("Dataset", list(labels), key="dataset_choice", format_func=labels.get, on_change=choose_dataset,
                  help="digits and shapes are built in and work offline; mnist, fashion-mnist, kmnist and cifar10 are "
-                      "downloaded on first use, which needs a network connection.")
+                      "downloaded on first use, which needs a network connection. Files uploaded below are listed for this session only.")
+
+
+def embeddings_summary(embeddings: latent_core.EmbeddingSet) -> None:
+    cols = st.columns(4)
+    cols[0].metric("Vectors", f"{len(embeddings):,}")
+    cols[1].metric("Dimensions", embeddings.dim)
+    cols[2].metric("Images", "one per vector" if embeddings.images is not None else "none")
+    cols[3].metric("Classes", len(np.unique(embeddings.labels)) if embeddings.labels is not None else "unlabelled")
+    st.caption("Precomputed vectors: the Map projects them as they are (no model). Decoding, interpolation and traversal need a model.")
 
 
 def summary_section(dataset: latent_core.ImageDataset) -> None:
+    if isinstance(dataset, latent_core.EmbeddingSet):
+        return embeddings_summary(dataset)
     h, w, c = dataset.image_shape
     cols = st.columns(4)
     cols[0].metric("Images", f"{len(dataset):,}")
@@ -40,14 +52,17 @@ def summary_section(dataset: latent_core.ImageDataset) -> None:
         st.caption("Known generative factors: " + ", ".join(dataset.factors) + " (the map can be coloured by each).")
 
 
-def preview_section(dataset: latent_core.ImageDataset) -> None:
+def preview_section(dataset: latent_core.ImageDataset | latent_core.EmbeddingSet) -> None:
     st.subheader("Preview")
+    if dataset.images is None:
+        st.caption("No images were given with these vectors; the Map shows them as dots.")
+        return
     index = np.random.default_rng(0).choice(len(dataset), min(PREVIEW, len(dataset)), replace=False)
     captions = [f"{dataset.label_text(i) or '#' + str(i)}" for i in index]
     images.show_row(dataset.images[index], captions, side=64)
 
 
-def class_counts_section(dataset: latent_core.ImageDataset) -> None:
+def class_counts_section(dataset: latent_core.ImageDataset | latent_core.EmbeddingSet) -> None:
     st.subheader("Images per class")
     if dataset.labels is None:
         st.caption("This dataset has no labels.")
@@ -58,7 +73,8 @@ def class_counts_section(dataset: latent_core.ImageDataset) -> None:
                  color="#4f46e5")
 
 
-builtin_section()
+dataset_picker()
+upload_widgets.dataset_uploader(ws)
 summary_section(ws.dataset)
 left, right = st.columns([3, 2], gap="large")
 with left:

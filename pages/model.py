@@ -1,4 +1,4 @@
-"""Model page: choose the active model, train a new one in the background, see what it reconstructs."""
+"""Model page: choose or upload the active model, train a new one in the background, see what it reconstructs."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import latent_core
-from ui import catalog, images, resources, state, training
+from ui import catalog, images, resources, state, training, upload_widgets
 
 SAMPLES = 10
 UNUSUAL = 10
@@ -15,6 +15,13 @@ ws = state.workspace()
 st.title("Model")
 st.caption("The encoder places each image in the latent space; the decoder turns any point back into an image.")
 state.show_messages(ws)
+
+if ws.is_embeddings:
+    st.info(state.needs_model(ws, "Training") + " To use a model, choose or upload images on the Data page; "
+            "checkpoints uploaded here are listed for that.")
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/photo_library:")
+    upload_widgets.model_uploader(ws)
+    st.stop()
 
 
 def choose_model() -> None:
@@ -28,7 +35,7 @@ def model_picker() -> None:
     def describe(key: str) -> str:
         option = catalog.find(options, key)
         shape = shapes[key]
-        fits = "" if shape == ws.dataset.image_shape else " — other image size"
+        fits = "" if shape == ws.image_shape else " — other image size"
         return f"{option.label} · {state.shape_text(shape) if shape else 'unreadable'}{fits}"
 
     keys = [o.key for o in options]
@@ -37,7 +44,7 @@ def model_picker() -> None:
         return
     st.session_state["model_choice"] = ws.model_key if ws.model_key in keys else keys[0]
     st.selectbox("Active model", keys, key="model_choice", format_func=describe, on_change=choose_model,
-                 help="Shipped models, the models trained in this session, and a checkpoint given by LATENT_EXPLORER_MODEL. "
+                 help="Shipped models, the models trained or uploaded in this session, and a checkpoint given by LATENT_EXPLORER_MODEL. "
                       f"Only models for {state.shape_text(ws.dataset.image_shape)} images fit the active dataset.")
 
 
@@ -106,6 +113,7 @@ def unusual(model: latent_core.LatentModel) -> None:
 left, right = st.columns([3, 2], gap="large")
 with left:
     model_picker()
+    upload_widgets.model_uploader(ws)
     if ws.model is None:
         st.warning(f"No active model: none of the models takes the dataset's {state.shape_text(ws.dataset.image_shape)} images. Train one here.")
     else:

@@ -1,7 +1,7 @@
-"""What a session can choose from: built-in datasets, shipped and saved models, and the ones set by environment.
+"""What a session can choose from: built-in datasets, shipped and saved models, uploads, and the ones set by environment.
 
 Every choice has a short `key` that is safe to put in a URL; a key never names an arbitrary
-server path, so a shared link can only pick what this server already offers.
+server path, so a shared link can only pick what this server (or this session) already offers.
 """
 from __future__ import annotations
 
@@ -19,11 +19,17 @@ DEFAULT_DATASET = "digits"
 
 @dataclass(frozen=True)
 class Option:
-    """One selectable dataset or model: `source` is what latent_core loads (a name or a path)."""
+    """One selectable dataset or model: `source` is what latent_core loads (a name or a path).
+
+    Uploaded datasets also say how to read the file: `loader` is 'images' (load_dataset_with_report)
+    or 'embeddings' (load_embeddings), and `settings` holds the loader's keyword arguments as pairs.
+    """
 
     key: str
     label: str
     source: str
+    loader: str = ""
+    settings: tuple = ()
 
 
 def local_key(path: str) -> str:
@@ -31,13 +37,13 @@ def local_key(path: str) -> str:
     return "local-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(path).name).strip("-") or "data")
 
 
-def dataset_options() -> list[Option]:
-    """Built-in datasets, plus the folder or file named by $LATENT_EXPLORER_DATASET."""
+def dataset_options(uploaded: dict[str, Option] | None = None) -> list[Option]:
+    """Built-in datasets, the folder or file named by $LATENT_EXPLORER_DATASET, and this session's uploads."""
     options = [Option(name, name, name) for name in latent_core.builtin_names()]
     path = os.environ.get(DATASET_ENV)
     if path:
         options.insert(0, Option(local_key(path), f"{Path(path).name} (local files)", path))
-    return options
+    return options + list((uploaded or {}).values())
 
 
 def default_dataset_key() -> str:

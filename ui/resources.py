@@ -41,12 +41,41 @@ def file_dataset(path: str, stamp: tuple) -> latent_core.ImageDataset:
     return latent_core.load_dataset(path)
 
 
-def load_dataset(option: Option) -> latent_core.ImageDataset:
+def file_stamp(path: Path) -> tuple | None:
+    """(size, mtime) of a file, so that an edited file loads again; None when it is gone."""
+    stat = path.stat() if path.exists() else None
+    return (stat.st_size, stat.st_mtime_ns) if stat else None
+
+
+def read_embeddings(path: str, settings: dict) -> tuple[latent_core.EmbeddingSet, latent_core.LoadReport]:
+    """load_embeddings, with a LoadReport in the same words as the image loaders'."""
+    data = latent_core.load_embeddings(path, **settings)
+    notes = [f"{len(data):,} vectors of {data.dim} values",
+             f"{len(np.unique(data.labels))} labels" if data.labels is not None else "no labels",
+             "with one image per vector" if data.images is not None else "no images"]
+    return data, latent_core.LoadReport(Path(path).name, "embeddings", notes)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def uploaded_data(path: str, stamp: tuple, loader: str, settings: tuple) -> tuple:
+    """(dataset or embedding set, LoadReport) of an uploaded file; its path lies in one session's folder."""
+    if loader == "embeddings":
+        return read_embeddings(path, dict(settings))
+    return latent_core.load_dataset_with_report(path, **dict(settings))
+
+
+def load_upload(option: Option) -> tuple:
+    """(data, LoadReport) of an uploaded dataset option."""
+    return uploaded_data(option.source, file_stamp(Path(option.source)), option.loader, option.settings)
+
+
+def load_dataset(option: Option):
+    """An ImageDataset, or an EmbeddingSet for uploaded embeddings."""
+    if option.loader:
+        return load_upload(option)[0]
     if option.source in latent_core.builtin_names():
         return builtin_dataset(option.source)
-    path = Path(option.source)
-    stat = path.stat() if path.exists() else None
-    return file_dataset(option.source, (stat.st_size, stat.st_mtime_ns) if stat else None)
+    return file_dataset(option.source, file_stamp(Path(option.source)))
 
 
 def checkpoint_dir(option: Option) -> Path:
@@ -54,7 +83,9 @@ def checkpoint_dir(option: Option) -> Path:
 
 
 def checkpoint_fingerprint(directory: Path) -> str:
-    """Hash of a checkpoint's config and weights: the identity of a model's content."""
+    """Hash of a checkpoint's config and weights (or of the whole file, for a .zip): the identity of a model's content."""
+    if directory.is_file():
+        return digest(directory.read_bytes())
     files = [directory / CONFIG_FILE, directory / WEIGHTS_FILE]
     if not all(f.is_file() for f in files):
         raise latent_core.InvalidInputError(f"Checkpoint folder '{directory.name}' needs {CONFIG_FILE} and {WEIGHTS_FILE}.")
@@ -69,7 +100,7 @@ def checkpoint(directory: str, fingerprint: str) -> latent_core.LatentModel:
 def load_model(option: Option) -> tuple[latent_core.LatentModel, str]:
     """The model and its content fingerprint."""
     directory = checkpoint_dir(option)
-    if not directory.is_dir():
+    if not directory.exists():
         raise latent_core.InvalidInputError(f"Model '{option.label}' is no longer on disk.")
     fingerprint = checkpoint_fingerprint(directory)
     return checkpoint(str(directory), fingerprint), fingerprint
@@ -80,6 +111,14 @@ def map_indices(n: int) -> np.ndarray:
     if n <= MAX_MAP_POINTS:
         return np.arange(n)
     return np.sort(np.random.default_rng(0).choice(n, MAX_MAP_POINTS, replace=False))
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def vectors(dataset_fp: str, _embeddings: latent_core.EmbeddingSet) -> np.ndarray:
+    """The mapped rows of an embedding set: what the map projects when there is no model, read-only."""
+    result = _embeddings.vectors[map_indices(len(_embeddings))]
+    result.setflags(write=False)
+    return result
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)

@@ -24,9 +24,14 @@ def training_badge(ws: Workspace) -> None:
 def sidebar(ws: Workspace) -> None:
     with st.sidebar:
         st.caption("ACTIVE")
-        st.markdown(f":material/photo_library: **{ws.dataset_label}**  \n{len(ws.dataset):,} images · {shape_text(ws.dataset.image_shape)}")
+        if ws.is_embeddings:
+            st.markdown(f":material/photo_library: **{ws.dataset_label}**  \n{len(ws.dataset):,} vectors · {ws.dataset.dim}-D embeddings")
+        else:
+            st.markdown(f":material/photo_library: **{ws.dataset_label}**  \n{len(ws.dataset):,} images · {shape_text(ws.image_shape)}")
         if ws.model is not None:
             st.markdown(f":material/model_training: **{ws.model_label}**  \n{ws.model.kind.upper()} · {ws.model.latent_dim}-D latent space")
+        elif ws.is_embeddings:
+            st.markdown(":material/model_training: **No model**: embeddings are mapped as they are.")
         else:
             st.markdown(":material/model_training: **No model** for these images yet: train one on the Model page.")
         running = ws.job is not None and ws.job.running

@@ -3,6 +3,8 @@
 One Workspace per browser session, kept in st.session_state, so every page sees the same
 choices and no session sees another's. Changing the dataset or model goes through
 `select_dataset` / `select_model`, which keep the previous state when loading fails.
+The active dataset is an ImageDataset, or an EmbeddingSet (uploaded vectors), which is mapped
+as it is and never has a model.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import latent_core
 from . import catalog, resources
 from .catalog import Option
 from .jobs import TrainingJob
+from .session_files import SessionFiles
 
 SESSION_KEY = "workspace"
 METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
@@ -50,7 +53,7 @@ class BaseCode:
 class Workspace:
     session_dir: Path
     dataset_key: str
-    dataset: latent_core.ImageDataset
+    dataset: latent_core.ImageDataset | latent_core.EmbeddingSet
     model_key: str | None = None
     model: latent_core.LatentModel | None = None
     model_fp: str | None = None
@@ -64,6 +67,8 @@ class Workspace:
     decoded: Decoded | None = None
     base: BaseCode | None = None
     saved_models: dict[str, Option] = field(default_factory=dict)
+    uploaded_data: dict[str, Option] = field(default_factory=dict)
+    files: SessionFiles = field(default_factory=SessionFiles)
     job: TrainingJob | None = None
     messages: list[tuple[str, str]] = field(default_factory=list)
 
@@ -78,11 +83,22 @@ class Workspace:
 
     @property
     def dataset_label(self) -> str:
-        option = catalog.find(catalog.dataset_options(), self.dataset_key)
+        option = catalog.find(catalog.dataset_options(self.uploaded_data), self.dataset_key)
         return option.label if option else self.dataset_key
 
+    @property
+    def is_embeddings(self) -> bool:
+        return isinstance(self.dataset, latent_core.EmbeddingSet)
+
+    @property
+    def image_shape(self) -> tuple | None:
+        """(H, W, C) of the dataset's images, or None for embeddings (no model takes them)."""
+        return None if self.is_embeddings else self.dataset.image_shape
+
     def codes(self) -> np.ndarray:
-        """Codes of the mapped images under the active model (cached by content)."""
+        """What the map projects: codes of the mapped images under the active model, or the embeddings themselves (cached by content)."""
+        if self.is_embeddings:
+            return resources.vectors(self.dataset_fp, self.dataset)
         return resources.codes(self.model_fp, self.dataset_fp, self.model, self.dataset)
 
     def mapped(self) -> np.ndarray:
@@ -144,8 +160,16 @@ def show_messages(ws: Workspace) -> None:
 
 
 def shape_text(shape) -> str:
+    if shape is None:
+        return "vectors, not images"
     h, w, c = shape
     return f"{h}x{w} px, {'grey' if c == 1 else 'colour'}"
+
+
+def needs_model(ws: Workspace, feature: str) -> str:
+    """Why `feature` is unavailable for embeddings, in one sentence."""
+    return (f"{feature} needs a model: upload images or a checkpoint. '{ws.dataset_label}' holds precomputed vectors, "
+            "which are mapped as they are and cannot be decoded.")
 
 
 def clear_selections(ws: Workspace) -> None:
@@ -154,7 +178,7 @@ def clear_selections(ws: Workspace) -> None:
 
 def select_dataset(ws: Workspace, key: str) -> bool:
     """Make a dataset active; on failure say why and keep everything as it was."""
-    option = catalog.find(catalog.dataset_options(), key)
+    option = catalog.find(catalog.dataset_options(ws.uploaded_data), key)
     if option is None:
         say(ws, "error", f"Dataset '{key}' is not available here; choose one of the listed datasets.")
         return False
@@ -165,16 +189,26 @@ def select_dataset(ws: Workspace, key: str) -> bool:
         return False
     ws.dataset_key, ws.dataset = key, dataset
     clear_selections(ws)
-    if ws.model is not None and ws.model.image_shape != dataset.image_shape:
-        previous = ws.model_label
-        ws.model_key = ws.model = ws.model_fp = None
-        match = compatible_model(ws)
-        if match and select_model(ws, match.key, quiet=True):
-            say(ws, "info", f"Switched the model to '{match.label}': '{previous}' takes other images than {shape_text(dataset.image_shape)}.")
-        else:
-            say(ws, "warning", f"No model fits '{option.label}' ({shape_text(dataset.image_shape)}) yet: '{previous}' takes other images. "
-                               "Train one on the Model page.")
+    if ws.model is None or ws.model.image_shape != ws.image_shape:
+        refit_model(ws, option)
     return True
+
+
+def refit_model(ws: Workspace, option: Option) -> None:
+    """After a dataset change, make a model that takes its images active (or none, for embeddings), saying what changed."""
+    previous = ws.model_label if ws.model is not None else None
+    ws.model_key = ws.model = ws.model_fp = None
+    if ws.is_embeddings:
+        if previous:
+            say(ws, "info", f"'{option.label}' holds vectors, so no model is active: the Map shows the vectors themselves.")
+        return
+    match = compatible_model(ws)
+    if match and select_model(ws, match.key, quiet=True):
+        if previous:
+            say(ws, "info", f"Switched the model to '{match.label}': '{previous}' takes other images than {shape_text(ws.image_shape)}.")
+    elif previous:
+        say(ws, "warning", f"No model fits '{option.label}' ({shape_text(ws.image_shape)}) yet: '{previous}' takes other images. "
+                           "Train one on the Model page.")
 
 
 def model_shape(option: Option) -> tuple | None:
@@ -188,7 +222,7 @@ def model_shape(option: Option) -> tuple | None:
 
 def compatible_model(ws: Workspace) -> Option | None:
     """A model for the active dataset's image shape, preferring one trained on that dataset."""
-    candidates = [o for o in catalog.model_options(ws.saved_models) if model_shape(o) == ws.dataset.image_shape]
+    candidates = [o for o in catalog.model_options(ws.saved_models) if model_shape(o) == ws.image_shape]
     named = [o for o in candidates if o.source == ws.dataset.name]
     return (named or candidates or [None])[0]
 
@@ -204,10 +238,9 @@ def select_model(ws: Workspace, key: str, quiet: bool = False) -> bool:
     except latent_core.InvalidInputError as exc:
         say(ws, "error", str(exc))
         return False
-    if model.image_shape != ws.dataset.image_shape:
+    if model.image_shape != ws.image_shape:
         if not quiet:
-            say(ws, "error", f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but the dataset "
-                             f"'{ws.dataset_label}' has {shape_text(ws.dataset.image_shape)}; choose or train a model for these images.")
+            say(ws, "error", mismatch_text(ws, option, model))
         return False
     if not model.can_encode:
         say(ws, "error", f"Model '{option.label}' has no encoder, so it cannot place the dataset on the map.")
@@ -216,6 +249,15 @@ def select_model(ws: Workspace, key: str, quiet: bool = False) -> bool:
         ws.decoded, ws.base = None, None  # both hold codes of the previous model
     ws.model_key, ws.model, ws.model_fp = key, model, fingerprint
     return True
+
+
+def mismatch_text(ws: Workspace, option: Option, model: latent_core.LatentModel) -> str:
+    """Why a model cannot be active with the active dataset."""
+    if ws.is_embeddings:
+        return (f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but '{ws.dataset_label}' holds vectors; "
+                "choose an image dataset on the Data page to use it.")
+    return (f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but the dataset '{ws.dataset_label}' has "
+            f"{shape_text(ws.image_shape)}; choose or train a model for these images.")
 
 
 def save_trained(ws: Workspace, model: latent_core.LatentModel, settings: dict) -> Option:
