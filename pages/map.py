@@ -8,13 +8,17 @@ from ui.state import METHODS
 
 ws = state.workspace()
 st.title("Latent map")
-st.caption("Each dot is one image, placed by its latent code. Hover to see it, click a dot to decode it, "
-           "click empty space (2D) to decode a point between the images. Shift-click dots, or use the lasso or box "
-           "tool, to pick waypoints for an interpolation.")
+if ws.is_embeddings:
+    st.caption("Each dot is one of the uploaded vectors, placed by a projection of the vectors themselves (there is no model). "
+               "Hover to see its label (and image, if given), click a dot to see its nearest neighbours.")
+else:
+    st.caption("Each dot is one image, placed by its latent code. Hover to see it, click a dot to decode it, "
+               "click empty space (2D) to decode a point between the images. Shift-click dots, or use the lasso or box "
+               "tool, to pick waypoints for an interpolation.")
 state.show_messages(ws)
 
-if ws.model is None:
-    st.warning(f"No active model takes the images of '{ws.dataset_label}' ({state.shape_text(ws.dataset.image_shape)}), "
+if ws.model is None and not ws.is_embeddings:
+    st.warning(f"No active model takes the images of '{ws.dataset_label}' ({state.shape_text(ws.image_shape)}), "
                "so there are no codes to map. Train or choose a model on the Model page.")
     st.page_link("pages/model.py", label="Go to the Model page", icon=":material/model_training:")
     st.stop()
@@ -27,7 +31,7 @@ def set_view() -> None:
     ws.show_grid = st.session_state["map_grid"]
 
 
-modes = map_data.colour_modes(ws.dataset)
+modes = map_data.colour_modes(ws.dataset, anomaly=ws.model is not None)
 if ws.colour not in modes:
     ws.colour = next(iter(modes))
 st.session_state.update(map_method=ws.method, map_dims=ws.dims, map_colour=ws.colour, map_grid=ws.show_grid)
@@ -37,8 +41,9 @@ controls[0].segmented_control("Projection", list(METHODS), key="map_method", for
 controls[1].segmented_control("Dimensions", [2, 3], key="map_dims", format_func=lambda d: f"{d}D", on_change=set_view, required=True,
                               help="3D maps can be rotated; clicking empty space decodes only in 2D.")
 controls[2].selectbox("Colour by", list(modes), key="map_colour", format_func=modes.get, on_change=set_view)
-controls[3].toggle("Decoded grid", key="map_grid", on_change=set_view, disabled=ws.dims == 3,
-                   help="Lay the images decoded at a regular grid of map positions over the 2D map.")
+controls[3].toggle("Decoded grid", key="map_grid", on_change=set_view, disabled=ws.dims == 3 or ws.model is None,
+                   help="Lay the images decoded at a regular grid of map positions over the 2D map."
+                        + (" " + state.needs_model(ws, "The decoded grid") if ws.model is None else ""))
 
 left, right = st.columns([3, 2], gap="medium")
 with left:

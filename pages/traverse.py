@@ -11,6 +11,10 @@ st.caption("Start from a code, then move it along directions of the latent space
            "Disentangled models (β > 1) tend to give directions that change one property at a time.")
 state.show_messages(ws)
 
+if ws.is_embeddings:
+    st.info(state.needs_model(ws, "Traversing the latent space"))
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/photo_library:")
+    st.stop()
 if ws.model is None:
     st.warning(f"No active model takes the images of '{ws.dataset_label}'. Train or choose one on the Model page.")
     st.page_link("pages/model.py", label="Go to the Model page", icon=":material/model_training:")

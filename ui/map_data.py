@@ -17,6 +17,7 @@ from .resources import digest
 THUMB_SIDE = 32
 CATEGORY_LIMIT = 20
 MAP_HEIGHT = 620
+Data = latent_core.ImageDataset | latent_core.EmbeddingSet
 
 
 def b64(array, dtype) -> str:
@@ -36,11 +37,11 @@ def sprite(images: np.ndarray) -> dict:
     return {"src": data_uri(png_bytes(image_grid(thumbs, cols=cols, pad=0))), "cols": cols, "w": thumbs.shape[2], "h": thumbs.shape[1]}
 
 
-def colour_modes(dataset: latent_core.ImageDataset) -> dict[str, str]:
-    """Ways to colour the map for this dataset: key -> label."""
+def colour_modes(dataset: Data, anomaly: bool = True) -> dict[str, str]:
+    """Ways to colour the map for this dataset or embedding set: key -> label (anomaly scores need a model)."""
     modes = {"label": "Label"} if dataset.labels is not None else {}
-    modes |= {f"factor:{name}": f"Factor: {name}" for name in dataset.factors}
-    return modes | {"anomaly": "Anomaly score", "none": "Single colour"}
+    modes |= {f"factor:{name}": f"Factor: {name}" for name in getattr(dataset, "factors", {})}
+    return modes | ({"anomaly": "Anomaly score"} if anomaly else {}) | {"none": "Single colour"}
 
 
 def categorical(values: np.ndarray, names: list[str] | None) -> dict:
@@ -60,11 +61,11 @@ def is_categorical(values: np.ndarray) -> bool:
     return bool(np.issubdtype(values.dtype, np.integer) and len(np.unique(values)) <= CATEGORY_LIMIT)
 
 
-def colouring(dataset: latent_core.ImageDataset, indices: np.ndarray, mode: str, scores: np.ndarray | None = None) -> dict:
+def colouring(dataset: Data, indices: np.ndarray, mode: str, scores: np.ndarray | None = None) -> dict:
     """The colour entry for `mode` (see colour_modes) over the mapped images `indices`."""
     if mode == "label" and dataset.labels is not None:
         return categorical(dataset.labels[indices], dataset.label_names)
-    if mode.startswith("factor:") and mode[7:] in dataset.factors:
+    if mode.startswith("factor:") and mode[7:] in getattr(dataset, "factors", {}):
         values = np.asarray(dataset.factors[mode[7:]])[indices]
         names = dataset.label_names if mode[7:] == "shape" else None
         return categorical(values, names) if is_categorical(values) else continuous(values, mode[7:])
@@ -73,7 +74,7 @@ def colouring(dataset: latent_core.ImageDataset, indices: np.ndarray, mode: str,
     return {"kind": "none"}
 
 
-def label_entry(dataset: latent_core.ImageDataset, indices: np.ndarray) -> dict | None:
+def label_entry(dataset: Data, indices: np.ndarray) -> dict | None:
     """Per-point label codes and names for hover text, or None for unlabelled data."""
     if dataset.labels is None:
         return None

@@ -1,5 +1,8 @@
 """What a click or selection on the map does to the Workspace: decode a point, decode empty space, pick waypoints.
 
+Without a model (uploaded embeddings) a click shows the point and its nearest neighbours, and
+what needs a decoder (empty space, waypoints) is answered with why it is unavailable.
+
 `handle` takes the component's event dict and returns which fragments must redraw; it never
 draws anything itself, so it is tested directly.
 """
@@ -14,6 +17,7 @@ from . import state
 from .state import BaseCode, Decoded, Workspace
 
 MAX_WAYPOINTS = 8
+NEIGHBOURS = 5
 CONFIDENCE_THRESHOLD = 0.5
 PANEL, VIEW = "map_panel", "map_view"
 
@@ -29,6 +33,21 @@ def decode_point(ws: Workspace, index: int) -> Decoded:
         images=[(ws.dataset.images[image_index], "original"), (ws.model.decode(code)[0], "decoded from its code")],
         code=code,
     )
+
+
+def describe_vector(ws: Workspace, index: int) -> Decoded:
+    """A mapped vector without a model: its label, its image if given, and its nearest neighbours in the vector space."""
+    codes, mapped = ws.codes(), ws.mapped()
+    rows, distances = nearest(codes, codes[index], k=min(NEIGHBOURS + 1, len(codes)))
+    near = [(int(mapped[r]), float(d)) for r, d in zip(rows, distances) if r != index][:NEIGHBOURS]
+    item = int(mapped[index])
+    label = ws.dataset.label_text(item)
+    pictures = []
+    if ws.dataset.images is not None:
+        pictures = [(ws.dataset.images[item], "this point")] + [(ws.dataset.images[i], f"#{i} {ws.dataset.label_text(i)}".strip()) for i, _ in near]
+    listed = ", ".join(f"#{i}" + (f" ({ws.dataset.label_text(i)})" if ws.dataset.labels is not None else "") + f" at {d:.3g}" for i, d in near)
+    return Decoded(title=f"Vector #{item}" + (f" · label {label}" if label else ""), images=pictures, code=np.array(codes[index]),
+                   note=f"Nearest neighbours (Euclidean distance in the {codes.shape[1]}-D vectors): {listed}.")
 
 
 def nearest_index(codes: np.ndarray, code: np.ndarray) -> int:
@@ -71,10 +90,12 @@ def select(ws: Workspace, indices: list[int]) -> None:
 
 def handle(ws: Workspace, event: dict | None, projection) -> list[str]:
     """Apply one map event; returns the fragments to rerun (the map itself only when its overlays change)."""
-    if not isinstance(event, dict) or ws.model is None:
+    if not isinstance(event, dict) or (ws.model is None and not ws.is_embeddings):
         return [PANEL]
     n = len(ws.mapped())
     kind = event.get("kind")
+    if ws.model is None:
+        return without_model(ws, event, n)
     try:
         if kind == "point" and 0 <= int(event.get("index", -1)) < n:
             index = int(event["index"])
@@ -91,4 +112,16 @@ def handle(ws: Workspace, event: dict | None, projection) -> list[str]:
             return [VIEW, PANEL]
     except latent_core.InvalidInputError as exc:
         state.say(ws, "error", str(exc))
+    return [PANEL]
+
+
+def without_model(ws: Workspace, event: dict, n: int) -> list[str]:
+    """Embeddings: a point click (shift or not) describes the point; empty space and selections say they need a model."""
+    kind = event.get("kind")
+    if kind == "point" and 0 <= int(event.get("index", -1)) < n:
+        ws.decoded = describe_vector(ws, int(event["index"]))
+    elif kind == "space":
+        state.say(ws, "info", state.needs_model(ws, "Decoding empty space"))
+    elif kind == "select":
+        state.say(ws, "info", state.needs_model(ws, "Interpolating between the selected points"))
     return [PANEL]

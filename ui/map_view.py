@@ -1,5 +1,8 @@
 """The Map page's two fragments: the map (`view`) and the panel beside it (`panel`).
 
+With uploaded embeddings there is no model: the map projects the vectors themselves, a click
+shows the point's label, image and neighbours, and what needs a decoder says so.
+
 A click on the map reruns only the panel (the callback names it with st.rerun), so the map
 is not sent again; picking waypoints reruns both, because the map draws the path.
 """
@@ -91,34 +94,45 @@ def view(ws: Workspace) -> None:
     embedding = np.asarray(projection.embedding, dtype=np.float32)
     indices = ws.mapped()
     view_key = projections.projection_key(ws.codes(), ws.method, ws.dims)
-    scores = resources.anomaly_scores(ws.model_fp, ws.dataset_fp, ws.model, ws.dataset) if ws.colour == "anomaly" else None
-    grid = None
-    if ws.show_grid and ws.dims == 2:
+    scores, grid = None, None
+    if ws.model is not None and ws.colour == "anomaly":
+        scores = resources.anomaly_scores(ws.model_fp, ws.dataset_fp, ws.model, ws.dataset)
+    if ws.model is not None and ws.show_grid and ws.dims == 2:
         grid = grid_overlay(ws.model_fp, view_key, ws.model, projection, grid_bounds(embedding))
+    thumbs = None if ws.dataset.images is None else sprite(ws.dataset_fp, len(indices), ws.dataset, indices)
     payload = map_data.payload(
         embedding, indices, map_data.colouring(ws.dataset, indices, ws.colour, scores), map_data.label_entry(ws.dataset, indices),
-        sprite(ws.dataset_fp, len(indices), ws.dataset, indices), projections.axis_titles(ws.method, ws.dims), view_key,
-        overlay=path_overlay(ws, projection, embedding), grid=grid,
+        thumbs, projections.axis_titles(ws.method, ws.dims), view_key, overlay=path_overlay(ws, projection, embedding), grid=grid,
     )
     with st.container(key="map_frame"):
         latent_map(payload, key=MAP_KEY, on_event=lambda: on_map_event(ws))
     sampled = f" (an even sample of {len(ws.dataset):,})" if len(indices) < len(ws.dataset) else ""
-    st.caption(f"{len(indices):,} images{sampled} · {METHODS[ws.method]} of the {ws.model.latent_dim}-D codes of '{ws.model_label}'.")
+    if ws.is_embeddings:
+        st.caption(f"{len(indices):,} vectors{sampled} · {METHODS[ws.method]} of the {ws.dataset.dim}-D vectors of '{ws.dataset_label}' (no model).")
+    else:
+        st.caption(f"{len(indices):,} images{sampled} · {METHODS[ws.method]} of the {ws.model.latent_dim}-D codes of '{ws.model_label}'.")
 
 
 def decoded_section(ws: Workspace) -> None:
     with st.container(key="decoded", border=True):
         decoded = ws.decoded
+        if decoded is None and ws.model is None:
+            st.markdown("**Point**")
+            st.caption("Click a dot to see its label, its image (if the vectors came with images) and its nearest neighbours.")
+            return
         if decoded is None:
             st.markdown("**Decoded image**")
             st.caption("Click a dot or an empty spot on the map to see the image decoded there.")
             return
         st.markdown(f"**{decoded.title}**")
-        images.show_row([image for image, _ in decoded.images], [caption for _, caption in decoded.images])
+        if decoded.images:
+            images.show_row([image for image, _ in decoded.images], [caption for _, caption in decoded.images])
+        if decoded.confidence is None and decoded.note:
+            st.caption(decoded.note)
         if decoded.confidence is not None:
             st.progress(decoded.confidence, text=f"Confidence of the inverse mapping: {decoded.confidence:.0%}")
             (st.warning if decoded.extrapolated else st.caption)(decoded.note)
-        if st.button("Traverse from this code", key="to_traverse", icon=":material/tune:",
+        if ws.model is not None and st.button("Traverse from this code", key="to_traverse", icon=":material/tune:",
                      on_click=lambda: st.session_state.update(trav_source="map")):
             st.switch_page("pages/traverse.py")
 
@@ -137,6 +151,9 @@ def clear_selection(ws: Workspace) -> None:
 def interpolation_section(ws: Workspace) -> None:
     with st.container(key="interpolation", border=True):
         st.markdown("**Interpolation**")
+        if ws.model is None:
+            st.caption(state.needs_model(ws, "Interpolating between points"))
+            return
         if len(ws.selection) < 2:
             picked = f" ({len(ws.selection)} picked)" if ws.selection else ""
             st.caption(f"Shift-click two or more dots, or select them with the lasso or box tool, to decode the path between them{picked}.")

@@ -214,10 +214,11 @@ function showTip(state, ev) {
   if (d.colour.kind === "continuous") parts.push(d.colour.title + " " + p.colour[i].toFixed(2));
   state.tipText.textContent = parts.join(" · ");
   const s = d.sprite, img = state.spriteImage, canvas = state.tipCanvas;
+  canvas.style.display = s ? "block" : "none"; // embeddings without images have no thumbnails
   const ctx = canvas.getContext("2d");
   ctx.imageSmoothingEnabled = false;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
-  if (img && img.complete) {
+  if (s && img && img.complete) {
     const col = i % s.cols, row = Math.floor(i / s.cols);
     ctx.drawImage(img, col * s.w, row * s.h, s.w, s.h, 0, 0, canvas.width, canvas.height);
   }
@@ -266,7 +267,9 @@ function draw(state, Plotly) {
   state.p = decode(d);
   const { traces, owners } = dataTraces(d, state.p);
   state.owners = owners;
-  if (!state.spriteImage || state.spriteImage.src !== d.sprite.src) {
+  if (!d.sprite) {
+    state.spriteImage = null;
+  } else if (!state.spriteImage || state.spriteImage.src !== d.sprite.src) {
     state.spriteImage = new Image();
     state.spriteImage.src = d.sprite.src;
   }
