@@ -288,7 +288,7 @@ def load_checkpoint(directory, allow_torchscript: bool | None = None, limits: Li
         refused = [name for name, reason in unsafe.items() if reason]
         hint = f" ({', '.join(refused)} refused: pickled files can run code)" if refused else ""
         kind = "folder" if directory.is_dir() else "archive"
-        raise InvalidInputError(f"Checkpoint {kind} '{directory}' needs {CONFIG_FILE} and {WEIGHTS_FILE}{hint}.")
+        raise InvalidInputError(f"Checkpoint {kind} '{directory.name}' needs {CONFIG_FILE} and {WEIGHTS_FILE}{hint}.")
 
 
 def shipped_models() -> list[str]:

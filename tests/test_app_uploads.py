@@ -203,4 +203,5 @@ def test_a_bad_checkpoint_shows_the_engines_sentence_and_keeps_the_model(name, d
     at = page("pages/model.py")
     ws = upload(at, "upload_model", name, data)
     assert texts(at.error) == [engine_error(ws, latent_core.load_model)] and name in texts(at.error)[0]
+    assert str(ws.files.folder.path) not in texts(at.error)[0]  # the server's folders stay private
     assert ws.model_key == "digits" and [k for k in ws.saved_models if k.startswith("checkpoint")] == []
