@@ -34,13 +34,13 @@ def test_payload_round_trips_coordinates_ids_and_colours(ws, projection):
     indices = ws.mapped()
     colour = map_data.colouring(ws.dataset, indices, "label")
     data = map_data.payload(projection.embedding, indices, colour, map_data.label_entry(ws.dataset, indices),
-                            {"src": "data:", "cols": 1, "w": 8, "h": 8}, ["PC 1", "PC 2"], "view")
+                            {"key": "k", "cols": 1, "w": 8, "h": 8}, ["PC 1", "PC 2"], "view")
     assert data["n"] == len(ws.dataset) and data["dims"] == 2 and "z" not in data
     assert np.allclose(floats(data["x"]), projection.embedding[:, 0]) and np.allclose(floats(data["y"]), projection.embedding[:, 1])
     assert np.array_equal(ints(data["ids"]), indices)
     assert colour["names"] == [str(d) for d in range(10)]
     assert np.array_equal(ints(colour["codes"]), ws.dataset.labels)
-    again = map_data.payload(projection.embedding, indices, colour, None, {"src": "data:", "cols": 1, "w": 8, "h": 8}, ["a", "b"], "view",
+    again = map_data.payload(projection.embedding, indices, colour, None, {"key": "k", "cols": 1, "w": 8, "h": 8}, ["a", "b"], "view",
                              overlay={"selected": map_data.points(projection.embedding, [3])})
     assert again["revision"] != data["revision"]
 
@@ -60,9 +60,9 @@ def test_colour_modes_cover_labels_factors_and_anomaly(digits):
 
 
 def test_sprite_holds_every_thumbnail_in_a_grid(digits):
-    sprite = map_data.sprite(digits.images[:10])
+    sprite = map_data.sprite(digits.images[:10], key="digits-10")
     assert sprite["src"].startswith("data:image/png;base64,")
-    assert (sprite["cols"], sprite["w"], sprite["h"]) == (4, 8, 8)
+    assert (sprite["key"], sprite["cols"], sprite["w"], sprite["h"]) == ("digits-10", 4, 8, 8)
 
 
 def test_clicking_a_point_decodes_it_beside_the_original_and_sets_the_traversal_base(ws, projection):
@@ -160,8 +160,15 @@ def test_map_page_sends_colours_grid_and_3d_to_the_component():
     at = app()
     data = map_payload(at)
     assert (data["n"], data["dims"], data["colour"]["kind"], data["grid"]) == (1797, 2, "categorical", None)
-    assert data["plotly_url"].endswith("/plotly.min.js") and data["sprite"]["src"].startswith("data:image/png")
+    assert data["plotly_url"].endswith("/plotly.min.js")
     ws = at.session_state["workspace"]
+    assert "src" not in data["sprite"]  # thumbnails are sent when the browser asks, not with every map
+    assert map_events.handle(ws, {"kind": "sprite", "key": data["sprite"]["key"]}, None) == [VIEW]
+    at.run()
+    answered = map_payload(at)
+    assert answered["sprite"]["src"].startswith("data:image/png") and answered["revision"] == data["revision"]  # no redraw
+    at.run()
+    assert "src" not in map_payload(at)["sprite"]  # sent once
     ws.colour, ws.show_grid = "anomaly", True
     at.run()
     data = map_payload(at)

@@ -1,7 +1,8 @@
 """The map component's data: point coordinates, colours, hover thumbnails and overlays, compactly encoded.
 
 Arrays travel as base64 of little-endian float32/int32, thumbnails as one PNG sprite sheet,
-so a 10,000-point map is a few hundred kB plus the sprite.
+so a 10,000-point map is a few hundred kB; the sprite (about 2 MB for 10,000 MNIST digits)
+is sent once per session, when the browser asks for it.
 """
 from __future__ import annotations
 
@@ -28,13 +29,25 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def sprite(images: np.ndarray) -> dict:
-    """All thumbnails in one PNG, row-major, at most THUMB_SIDE px a side; the browser crops cell i on hover."""
+def sprite(images: np.ndarray, key: str) -> dict:
+    """All thumbnails in one PNG, row-major, at most THUMB_SIDE px a side; the browser crops cell i on hover.
+
+    `key` names the sheet: the browser keeps sheets by key and asks for one it lacks (see sprite_entry).
+    """
     n, h, w, _ = images.shape
     step = max(1, int(np.ceil(max(h, w) / THUMB_SIDE)))
     thumbs = images[:, ::step, ::step]
     cols = int(np.ceil(np.sqrt(n)))
-    return {"src": data_uri(png_bytes(image_grid(thumbs, cols=cols, pad=0))), "cols": cols, "w": thumbs.shape[2], "h": thumbs.shape[1]}
+    return {"key": key, "src": data_uri(png_bytes(image_grid(thumbs, cols=cols, pad=0))), "cols": cols, "w": thumbs.shape[2],
+            "h": thumbs.shape[1]}
+
+
+def sprite_entry(sheet: dict, wanted: set[str]) -> dict:
+    """The sheet as the component gets it: with its pixels only if the browser asked for this key (which is then answered)."""
+    if sheet["key"] in wanted:
+        wanted.discard(sheet["key"])
+        return sheet
+    return {k: v for k, v in sheet.items() if k != "src"}
 
 
 def colour_modes(dataset: Data, anomaly: bool = True) -> dict[str, str]:
@@ -101,5 +114,6 @@ def payload(embedding: np.ndarray, ids: np.ndarray, colour: dict, labels: dict |
     }
     if dims == 3:
         data["z"] = b64(embedding[:, 2], np.float32)
-    data["revision"] = digest(sorted((k, str(v)) for k, v in data.items()))
+    # The revision decides whether the browser redraws the scene; the sprite's pixels arriving later must not.
+    data["revision"] = digest(sorted((k, str(v)) for k, v in data.items() if k != "sprite"), thumbs and thumbs["key"])
     return data

@@ -90,6 +90,9 @@ def select(ws: Workspace, indices: list[int]) -> None:
 
 def handle(ws: Workspace, event: dict | None, projection) -> list[str]:
     """Apply one map event; returns the fragments to rerun (the map itself only when its overlays change)."""
+    if isinstance(event, dict) and event.get("kind") == "sprite":  # the browser lacks a thumbnail sheet: send it
+        ws.sprites_wanted.add(str(event.get("key")))
+        return [VIEW]
     if not isinstance(event, dict) or (ws.model is None and not ws.is_embeddings):
         return [PANEL]
     n = len(ws.mapped())

@@ -30,7 +30,7 @@ PROGRESS_POLL_S = 0.5
 @st.cache_resource(show_spinner=False, max_entries=4)
 def sprite(dataset_fp: str, count: int, _dataset: latent_core.ImageDataset, _indices: np.ndarray) -> dict:
     """Hover thumbnails of the mapped images, made once per dataset."""
-    return map_data.sprite(_dataset.images[_indices])
+    return map_data.sprite(_dataset.images[_indices], key=f"{dataset_fp}-{count}")
 
 
 def projection_progress(ws: Workspace, job: projections.ProjectionJob) -> None:
@@ -99,7 +99,9 @@ def view(ws: Workspace) -> None:
         scores = resources.anomaly_scores(ws.model_fp, ws.dataset_fp, ws.model, ws.dataset)
     if ws.model is not None and ws.show_grid and ws.dims == 2:
         grid = grid_overlay(ws.model_fp, view_key, ws.model, projection, grid_bounds(embedding))
-    thumbs = None if ws.dataset.images is None else sprite(ws.dataset_fp, len(indices), ws.dataset, indices)
+    thumbs = None
+    if ws.dataset.images is not None:
+        thumbs = map_data.sprite_entry(sprite(ws.dataset_fp, len(indices), ws.dataset, indices), ws.sprites_wanted)
     payload = map_data.payload(
         embedding, indices, map_data.colouring(ws.dataset, indices, ws.colour, scores), map_data.label_entry(ws.dataset, indices),
         thumbs, projections.axis_titles(ws.method, ws.dims), view_key, overlay=path_overlay(ws, projection, embedding), grid=grid,

@@ -67,6 +67,7 @@ class Workspace:
     decoded: Decoded | None = None
     base: BaseCode | None = None
     saved_models: dict[str, Option] = field(default_factory=dict)
+    sprites_wanted: set[str] = field(default_factory=set)  # hover-thumbnail sheets the browser asked for
     uploaded_data: dict[str, Option] = field(default_factory=dict)
     files: SessionFiles = field(default_factory=SessionFiles)
     job: TrainingJob | None = None

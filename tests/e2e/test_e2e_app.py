@@ -40,9 +40,11 @@ def test_hovering_a_point_shows_its_thumbnail(page, server):
     tip = page.locator(".lm-tip")
     tip.wait_for(state="visible")
     assert tip.locator(".lm-tip-text").inner_text().startswith(f"#{image_id} · ")
-    drawn = page.evaluate("() => { const c = document.querySelector('.lm-tip canvas'); "
-                          "return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).some((v, i) => i % 4 < 3 && v > 0); }")
-    assert drawn, "the thumbnail canvas is blank"
+    # The thumbnail sheet is fetched once the map is drawn, and a shown tip is redrawn when it arrives.
+    page.wait_for_function("() => { const c = document.querySelector('.lm-tip canvas'); "
+                           "return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).some((v, i) => i % 4 < 3 && v > 0); }",
+                           timeout=15_000)
+    assert page.evaluate("() => window.__latentSprites.size") == 1
 
 
 def test_two_picked_points_give_an_interpolation_strip_with_downloads(page, server, artifacts):
@@ -137,3 +139,18 @@ def test_traverse_from_a_map_click(page, server):
     page.get_by_role("heading", name="Traverse").wait_for()
     page.get_by_text(f"Code of the map point, image #{image_id}.").wait_for()
     assert page.get_by_role("radio", name="Last map click").is_checked()
+
+
+def test_thumbnails_come_once_and_stay_across_page_switches(page, server):
+    open_map(page, server)
+    page.wait_for_function("() => { const s = document.querySelector('.lm-root').__latentMap; "
+                           "return s.spriteImage !== null && s.spriteImage.complete; }", timeout=15_000)
+    nav = page.locator("[data-testid=stSidebarNav]")
+    nav.get_by_text("Data", exact=True).click()
+    page.get_by_role("heading", name="Data").wait_for()
+    nav.get_by_text("Map", exact=True).click()
+    page.wait_for_selector(".lm-root[data-ready=true]")
+    page.wait_for_timeout(500)
+    state = page.evaluate("() => { const s = document.querySelector('.lm-root').__latentMap; "
+                          "return [window.__latentSprites.size, s.spriteImage !== null && s.spriteImage.complete, 'src' in s.data.sprite]; }")
+    assert state == [1, True, False]
