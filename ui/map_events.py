@@ -1,4 +1,4 @@
-"""What a click or selection on the map does to the Workspace: decode a point, decode empty space, pick waypoints.
+"""What a click or selection on the map does to the Workspace: decode a point, decode empty space, pick waypoints (and send the thumbnail sheet when the browser asks).
 
 Without a model (uploaded embeddings) a click shows the point and its nearest neighbours, and
 what needs a decoder (empty space, waypoints) is answered with why it is unavailable.
