@@ -12,6 +12,16 @@ REPO = Path(__file__).resolve().parents[1]
 MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_folders(tmp_path_factory):
+    """Projection cache, uploads and downloads go to this run's temporary folders (the e2e servers inherit them), never the user's."""
+    root = tmp_path_factory.mktemp("latent-explorer")
+    with pytest.MonkeyPatch.context() as patch:
+        for variable in ("LATENT_EXPLORER_CACHE", "LATENT_EXPLORER_UPLOADS", "LATENT_EXPLORER_DATA"):
+            patch.setenv(variable, str(root / variable.rsplit("_", 1)[1].lower()))
+        yield root
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     if not MNIST_DIR.is_dir():

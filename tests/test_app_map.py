@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import time
 
 import numpy as np
 import pytest
@@ -179,3 +180,35 @@ def test_map_page_sends_colours_grid_and_3d_to_the_component():
     at.run()
     data = map_payload(at)
     assert data["dims"] == 3 and "z" in data and data["grid"] is None
+
+
+def test_a_long_projection_can_be_cancelled_and_the_last_map_comes_back(monkeypatch):
+    calls = []
+
+    def slow_fit(codes, *, on_progress, should_stop, **settings):
+        calls.append(settings["method"])
+        on_progress(0.1, "optimising")
+        deadline = time.monotonic() + 30
+        while not should_stop():
+            assert time.monotonic() < deadline, "the fit was never asked to stop"
+            time.sleep(0.02)
+        raise latent_core.ProjectionCancelled("stopped")
+
+    at = app()
+    ws = at.session_state["workspace"]
+    assert ws.drawn_view == ("pca", 2)
+    monkeypatch.setattr(projections, "fit_projection", slow_fit)
+    ws.method, ws.dims = "umap", 3
+    at.run()
+    assert calls == ["umap"] and any("optimising" in p.proto.text for p in at.get("progress"))
+    cancel = [b for b in at.button if b.key == "cancel_projection"]
+    assert len(cancel) == 1
+    cancel[0].click().run()
+    assert (ws.method, ws.dims) == ("pca", 2)
+    assert "Cancelled the UMAP 3D projection; showing PCA 2D." in texts(at.info)
+    assert map_payload(at)["axes"] == ["PC 1", "PC 2"]
+    ws.method = "umap"  # asking again starts a new fit instead of finding the cancelled one
+    at.run()
+    assert calls == ["umap", "umap"]
+    at.button(key="cancel_projection").click().run()
+    assert ws.method == "pca"

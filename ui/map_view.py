@@ -34,11 +34,22 @@ def sprite(dataset_fp: str, count: int, _dataset: latent_core.ImageDataset, _ind
 
 
 def projection_progress(ws: Workspace, job: projections.ProjectionJob) -> None:
-    """Progress of a fit running in the background; reruns the page once it has finished."""
-    if job.done.is_set():
+    """Progress of a fit running in the background, with a Cancel button; reruns the page once it has finished."""
+    if job.done.is_set() or job.stop.is_set():
         st.rerun()
     st.progress(min(1.0, job.fraction), text=f"Projecting {len(ws.mapped()):,} codes: {job.message}…")
     st.caption("Fitted maps are cached, so this happens once per model, dataset and method.")
+    st.button("Cancel", key="cancel_projection", icon=":material/cancel:", on_click=cancel_projection, args=(ws, job),
+              help="Stop this projection and go back to the last map shown (or PCA, which is instant).")
+
+
+def cancel_projection(ws: Workspace, job: projections.ProjectionJob) -> None:
+    """Stop the fit and show the last map drawn instead, or PCA when that was this same view."""
+    projections.cancel(job)
+    cancelled = f"{METHODS[ws.method]} {ws.dims}D"
+    method, dims = ws.drawn_view if ws.drawn_view not in (None, (ws.method, ws.dims)) else ("pca", ws.dims)
+    ws.method, ws.dims = method, dims
+    state.say(ws, "info", f"Cancelled the {cancelled} projection; showing {METHODS[method]} {dims}D.")
 
 
 def path_overlay(ws: Workspace, projection, embedding: np.ndarray) -> dict:
@@ -87,10 +98,11 @@ def view(ws: Workspace) -> None:
     if projection is None:
         if job.error:
             st.error(job.error)
-            projections.forget_failure(job)
+            projections.forget(job)
         else:
             st.fragment(projection_progress, run_every=PROGRESS_POLL_S)(ws, job)
         return
+    ws.drawn_view = (ws.method, ws.dims)
     embedding = np.asarray(projection.embedding, dtype=np.float32)
     indices = ws.mapped()
     view_key = projections.projection_key(ws.codes(), ws.method, ws.dims)

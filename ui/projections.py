@@ -27,7 +27,7 @@ _lock = threading.Lock()
 
 @dataclass
 class ProjectionJob:
-    """One fit in a daemon thread; `fraction`, `message` and `error` are read by the page."""
+    """One fit in a daemon thread; `fraction`, `message` and `error` are read by the page, `stop` cancels it."""
 
     key: str
     fraction: float = 0.0
@@ -35,10 +35,14 @@ class ProjectionJob:
     error: str | None = None
     result: object = None
     done: threading.Event = field(default_factory=threading.Event)
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self, codes: np.ndarray, method: str, dims: int) -> None:
         try:
-            self.result = fit_projection(codes, method=method, dims=dims, seed=0, on_progress=self.report, cache=True)
+            self.result = fit_projection(codes, method=method, dims=dims, seed=0, on_progress=self.report, should_stop=self.stop.is_set,
+                                         cache=True)
+        except latent_core.ProjectionCancelled:
+            pass
         except latent_core.InvalidInputError as exc:
             self.error = str(exc)
         except Exception as exc:  # shown on the page instead of dying silently in the thread
@@ -89,8 +93,14 @@ def request(codes: np.ndarray, method: str, dims: int, wait: float = QUICK_WAIT_
     return (job.result, None) if job.result is not None else (None, job)
 
 
-def forget_failure(job: ProjectionJob) -> None:
-    """Drop a failed job so that asking again tries again."""
+def cancel(job: ProjectionJob) -> None:
+    """Stop a fit (within about a second) and forget it, so that asking again starts afresh."""
+    job.stop.set()
+    forget(job)
+
+
+def forget(job: ProjectionJob) -> None:
+    """Drop a failed or cancelled job so that asking again tries again."""
     with _lock:
         if _jobs.get(job.key) is job:
             del _jobs[job.key]
@@ -102,7 +112,7 @@ def project(codes: np.ndarray, method: str, dims: int):
     if job is not None:
         job.done.wait()
         if job.error:
-            forget_failure(job)
+            forget(job)
             raise latent_core.InvalidInputError(job.error)
         projection = job.result
     return projection

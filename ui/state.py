@@ -59,6 +59,7 @@ class Workspace:
     model_fp: str | None = None
     method: str = "pca"
     dims: int = 2
+    drawn_view: tuple[str, int] | None = None  # (method, dims) of the last map drawn: where a cancelled projection returns
     colour: str = "label"
     show_grid: bool = False
     path_mode: str = "linear"
