@@ -50,7 +50,7 @@ def test_label_column_can_be_chosen_by_name_or_index(tmp_path):
 
 
 @pytest.mark.parametrize("text, options, message", [
-    ("name,kind,v\na,x,1\nb,y,2\n", {}, r"has 2 columns that are not numbers \('name', 'kind'\); choose the label with label_column="),
+    ("name,kind,v\na,x,1\nb,y,2\n", {}, r"has 2 columns that are not numbers \('name', 'kind'\); name the label column \(the Data page's 'Label column' field, or label_column= in Python\)"),
     ("x,y\n1,2\n", {"label_column": "nope"}, r"has no column 'nope'; its columns are \['x', 'y'\]"),
     ("x,y\n1,nan\n2,3\ninf,4\n", {}, r"contain 2 NaN or infinite values .*first in row 0"),
     ("x,y\n1,2\n3,1e300\n", {}, r"contain 1 NaN or infinite values \(or values too large for float32\), first in row 1"),
@@ -91,7 +91,7 @@ def test_images_alongside_come_from_any_dataset_source(tmp_path):
 
 def test_the_two_loaders_point_to_each_other(tmp_path):
     (tmp_path / "e.csv").write_text("1,2\n3,4\n")
-    with pytest.raises(InvalidInputError, match=r"File 'e\.csv' is text, not images; .* load it with load_embeddings"):
+    with pytest.raises(InvalidInputError, match=r"File 'e\.csv' is text, not images; .* read it as embeddings instead"):
         latent_core.load_dataset(tmp_path / "e.csv")
     (tmp_path / "i.npy").write_bytes(npy_bytes(noise((3, 8, 8))))
     with pytest.raises(InvalidInputError, match=r"holds an array of shape \(3, 8, 8\); embeddings must be 2-D \(N, d\)\. Images load with load_dataset"):
