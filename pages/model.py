@@ -10,6 +10,7 @@ from ui import catalog, images, resources, state, training, upload_widgets
 
 SAMPLES = 10
 UNUSUAL = 10
+SCORING_POLL_S = 0.5
 
 ws = state.workspace()
 st.title("Model")
@@ -101,10 +102,20 @@ def reconstructions(model: latent_core.LatentModel) -> None:
     images.show_strip(np.concatenate([originals, model.reconstruct(originals)]), rows=2, height=72)
 
 
+def scoring_progress(model: latent_core.LatentModel) -> None:
+    """Shown while the scores are computed in the background; reruns the page once they are ready."""
+    if resources.anomaly_scores_if_ready(ws.model_fp, ws.dataset_fp, model, ws.dataset) is not None:
+        st.rerun()
+    st.caption(f"Scoring {len(ws.dataset):,} images…")
+
+
 def unusual(model: latent_core.LatentModel) -> None:
     st.subheader("Most unusual images")
     st.caption("The images the model explains worst (highest anomaly score): mislabelled, odd or rare examples.")
-    scores = resources.anomaly_scores(ws.model_fp, ws.dataset_fp, model, ws.dataset)
+    scores = resources.anomaly_scores_if_ready(ws.model_fp, ws.dataset_fp, model, ws.dataset)
+    if scores is None:
+        st.fragment(scoring_progress, run_every=SCORING_POLL_S)(model)
+        return
     top = np.argsort(scores)[::-1][:UNUSUAL]
     captions = [f"#{i} {ws.dataset.label_text(i)} · {scores[i]:.1f}".replace("  ", " ") for i in top]
     images.show_row(ws.dataset.images[top], captions, side=84)

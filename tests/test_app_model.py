@@ -1,11 +1,13 @@
 """Model page: background training (finish, cancel, fail), which models may be active, and the page itself."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 import latent_core
 from app_workspace import app, texts, workspace_for
-from ui import state, training
+from ui import resources, state, training
 from ui.catalog import Option
 from ui.jobs import CANCELLED, FAILED, FINISHED
 
@@ -79,6 +81,27 @@ def test_model_page_shows_the_active_model_and_its_reconstructions():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Kind"] == "VAE" and metrics["Latent dimensions"] == "8"
     assert {"Reconstructions", "Most unusual images"} <= set(texts(at.subheader))
+
+
+def test_unusual_images_are_scored_in_the_background_without_holding_up_the_page(monkeypatch):
+    release = threading.Event()
+
+    def slow_scores(model, dataset):
+        assert release.wait(30), "the test never released the scoring"
+        return np.arange(len(dataset), dtype=np.float32)  # image i scores i: the last images are the most unusual
+
+    resources.anomaly_scores.clear()
+    monkeypatch.setattr(resources, "score_images", slow_scores)
+    at = app()
+    at.switch_page("pages/model.py").run()
+    assert not at.exception, texts(at.exception)
+    assert "Scoring 1,797 images…" in texts(at.caption)
+    release.set()
+    at.run()
+    assert "Scoring 1,797 images…" not in texts(at.caption)
+    captions = [image.caption for element in at.image for image in element.proto.imgs]
+    assert captions[-10].startswith("#1796 ") and captions[-1].startswith("#1787 ")
+    resources.anomaly_scores.clear()
 
 
 def test_training_from_the_form_runs_in_the_background_and_activates_the_result():

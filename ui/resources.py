@@ -6,6 +6,7 @@ loads or trains can reach another. Mutable per-session things live in ui.state.
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,9 @@ from latent_core.checkpoint import CONFIG_FILE, SHIPPED_DIR, WEIGHTS_FILE
 from .catalog import Option
 
 MAX_MAP_POINTS = 20_000
+QUICK_SCORE_S = 0.3  # scoring that finishes this fast (small datasets, cache hits) is shown at once
+_scoring: dict[tuple[str, str], threading.Thread] = {}
+_scoring_lock = threading.Lock()
 
 
 def digest(*parts) -> str:
@@ -135,3 +139,24 @@ def anomaly_scores(model_fp: str, dataset_fp: str, _model: latent_core.LatentMod
     result = np.asarray(score_images(_model, _dataset), dtype=np.float32)
     result.setflags(write=False)
     return result
+
+
+def anomaly_scores_if_ready(model_fp: str, dataset_fp: str, model: latent_core.LatentModel, dataset: latent_core.ImageDataset):
+    """anomaly_scores, or None while a background thread computes them (seconds for 10,000 images).
+
+    Keeps a page that only shows the scores from holding up its session (and the next page
+    asked for) while they are computed; ask again to get them.
+    """
+    key = (model_fp, dataset_fp)
+    with _scoring_lock:
+        worker = _scoring.get(key)
+        if worker is None:
+            worker = _scoring[key] = threading.Thread(target=anomaly_scores, args=(model_fp, dataset_fp, model, dataset),
+                                                      name="anomaly-scores", daemon=True)
+            worker.start()
+    worker.join(QUICK_SCORE_S)
+    if worker.is_alive():
+        return None
+    with _scoring_lock:
+        _scoring.pop(key, None)
+    return anomaly_scores(model_fp, dataset_fp, model, dataset)
