@@ -205,3 +205,13 @@ def test_a_bad_checkpoint_shows_the_engines_sentence_and_keeps_the_model(name, d
     assert texts(at.error) == [engine_error(ws, latent_core.load_model)] and name in texts(at.error)[0]
     assert str(ws.files.folder.path) not in texts(at.error)[0]  # the server's folders stay private
     assert ws.model_key == "digits" and [k for k in ws.saved_models if k.startswith("checkpoint")] == []
+
+
+@pytest.mark.parametrize("key, name", [("upload_data", "faces.npz"), ("upload_model", "model.zip")])
+def test_a_file_over_the_size_limit_is_refused_in_words_and_nothing_changes(monkeypatch, key, name):
+    monkeypatch.setattr(latent_core.uploads, "LIMITS", latent_core.Limits(max_file_bytes=100))
+    at = page("pages/data.py" if key == "upload_data" else "pages/model.py")
+    ws = upload(at, key, name, npz_bytes())
+    assert len(at.error) == 1 and "over the limit of 100 bytes (set LATENT_MAX_FILE_BYTES" in at.error[0].value
+    assert (ws.dataset_key, ws.model_key) == ("digits", "digits")
+    assert list(ws.files.folder.path.iterdir()) == []  # the partial file is gone

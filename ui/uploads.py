@@ -56,11 +56,11 @@ def receive_dataset(ws: Workspace, uploaded, companion=None, kind: str = IMAGES,
     if key in ws.files.became:  # a choice made before (say, the size asked for earlier): no second copy
         state.select_dataset(ws, ws.files.became[key])
         return True
-    path = ws.files.save(uploaded)
-    loader, settings = loader_settings(kind, path, ws.files.save(companion) if companion else None, size, channels, label_column)
-    sized = f", {size[0]}x{size[1]} px" if loader == IMAGES and size else ""
-    option = Option(next_key(ws.uploaded_data, "upload"), f"{uploaded.name} (uploaded{sized})", str(path), loader, settings)
-    try:
+    try:  # saving refuses files over LATENT_MAX_FILE_BYTES, loading refuses bad content
+        path = ws.files.save(uploaded)
+        loader, settings = loader_settings(kind, path, ws.files.save(companion) if companion else None, size, channels, label_column)
+        sized = f", {size[0]}x{size[1]} px" if loader == IMAGES and size else ""
+        option = Option(next_key(ws.uploaded_data, "upload"), f"{uploaded.name} (uploaded{sized})", str(path), loader, settings)
         data, report = resources.load_upload(option)
     except latent_core.InvalidInputError as exc:
         state.say(ws, "error", str(exc))
@@ -87,8 +87,8 @@ def receive_model(ws: Workspace, uploaded) -> bool:
     key = choice_key([uploaded])
     if not ws.files.is_new(MODEL_SLOT, key):
         return False
-    option = Option(next_key(ws.saved_models, "checkpoint"), f"{uploaded.name} (uploaded)", str(ws.files.save(uploaded)))
     try:
+        option = Option(next_key(ws.saved_models, "checkpoint"), f"{uploaded.name} (uploaded)", str(ws.files.save(uploaded)))
         model, _ = resources.load_model(option)
     except latent_core.InvalidInputError as exc:
         state.say(ws, "error", str(exc))
