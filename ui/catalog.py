@@ -37,6 +37,11 @@ def local_key(path: str) -> str:
     return "local-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(path).name).strip("-") or "data")
 
 
+def next_key(options: dict[str, Option], prefix: str) -> str:
+    """The next unused session key of a kind: 'run-3', 'upload-1', 'checkpoint-2'."""
+    return f"{prefix}-{1 + sum(key.startswith(prefix + '-') for key in options)}"
+
+
 def dataset_options(uploaded: dict[str, Option] | None = None) -> list[Option]:
     """Built-in datasets, the folder or file named by $LATENT_EXPLORER_DATASET, and this session's uploads."""
     options = [Option(name, name, name) for name in latent_core.builtin_names()]

@@ -264,11 +264,10 @@ def mismatch_text(ws: Workspace, option: Option, model: latent_core.LatentModel)
 
 def save_trained(ws: Workspace, model: latent_core.LatentModel, settings: dict) -> Option:
     """Save a trained model into this session's folder and list it among the models."""
-    number = 1 + sum(key.startswith("run-") for key in ws.saved_models)
-    key = f"run-{number}"
+    key = catalog.next_key(ws.saved_models, "run")
     directory = ws.session_dir / key
     model.save(directory)
-    label = f"run {number}: {settings['kind'].upper()} β={settings['beta']:g}, {settings['latent_dim']}-D, {ws.dataset.name}"
+    label = f"run {key.removeprefix('run-')}: {settings['kind'].upper()} β={settings['beta']:g}, {settings['latent_dim']}-D, {ws.dataset.name}"
     option = Option(key, label, str(directory))
     ws.saved_models[key] = option
     return option

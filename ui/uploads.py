@@ -13,7 +13,7 @@ from pathlib import Path
 import latent_core
 from latent_core.datasets.sniff import sniff_file
 
-from . import resources, state
+from . import catalog, resources, state
 from .catalog import Option
 from .resources import digest
 from .state import Workspace
@@ -27,10 +27,6 @@ def choice_key(files: list, *settings) -> str | None:
     if not files or files[0] is None:
         return None
     return digest(*[f.file_id if f is not None else None for f in files], *settings)
-
-
-def next_key(options: dict[str, Option], prefix: str) -> str:
-    return f"{prefix}-{1 + sum(key.startswith(prefix + '-') for key in options)}"
 
 
 def loader_settings(kind: str, path: Path, companion: Path | None, size, channels, label_column) -> tuple[str, tuple]:
@@ -60,7 +56,7 @@ def receive_dataset(ws: Workspace, uploaded, companion=None, kind: str = IMAGES,
         path = ws.files.save(uploaded)
         loader, settings = loader_settings(kind, path, ws.files.save(companion) if companion else None, size, channels, label_column)
         sized = f", {size[0]}x{size[1]} px" if loader == IMAGES and size else ""
-        option = Option(next_key(ws.uploaded_data, "upload"), f"{uploaded.name} (uploaded{sized})", str(path), loader, settings)
+        option = Option(catalog.next_key(ws.uploaded_data, "upload"), f"{uploaded.name} (uploaded{sized})", str(path), loader, settings)
         data, report = resources.load_upload(option)
     except latent_core.InvalidInputError as exc:
         state.say(ws, "error", str(exc))
@@ -88,7 +84,7 @@ def receive_model(ws: Workspace, uploaded) -> bool:
     if not ws.files.is_new(MODEL_SLOT, key):
         return False
     try:
-        option = Option(next_key(ws.saved_models, "checkpoint"), f"{uploaded.name} (uploaded)", str(ws.files.save(uploaded)))
+        option = Option(catalog.next_key(ws.saved_models, "checkpoint"), f"{uploaded.name} (uploaded)", str(ws.files.save(uploaded)))
         model, _ = resources.load_model(option)
     except latent_core.InvalidInputError as exc:
         state.say(ws, "error", str(exc))
