@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import latent_core
-from ui import catalog, images, resources, state, training, upload_widgets
+from ui import catalog, images, jobs, resources, state, training, upload_widgets
 
 SAMPLES = 10
 UNUSUAL = 10
@@ -102,19 +102,22 @@ def reconstructions(model: latent_core.LatentModel) -> None:
     images.show_strip(np.concatenate([originals, model.reconstruct(originals)]), rows=2, height=72)
 
 
-def scoring_progress(model: latent_core.LatentModel) -> None:
-    """Shown while the scores are computed in the background; reruns the page once they are ready."""
-    if resources.anomaly_scores_if_ready(ws.model_fp, ws.dataset_fp, model, ws.dataset) is not None:
-        st.rerun()
+def scoring_progress() -> None:
+    """Shown while the scores are computed in the background (jobs.poll reruns the page once they are ready)."""
     st.caption(f"Scoring {len(ws.dataset):,} images…")
 
 
 def unusual(model: latent_core.LatentModel) -> None:
     st.subheader("Most unusual images")
     st.caption("The images the model explains worst (highest anomaly score): mislabelled, odd or rare examples.")
-    scores = resources.anomaly_scores_if_ready(ws.model_fp, ws.dataset_fp, model, ws.dataset)
+    job = resources.anomaly_scoring(ws.model_fp, ws.dataset_fp, model, ws.dataset)
+    if job.running:
+        jobs.poll(scoring_progress, job, every=SCORING_POLL_S)
+        return
+    scores = job.result()
     if scores is None:
-        st.fragment(scoring_progress, run_every=SCORING_POLL_S)(model)
+        st.error(job.error)
+        job.forget()
         return
     top = np.argsort(scores)[::-1][:UNUSUAL]
     captions = [f"#{i} {ws.dataset.label_text(i)} · {scores[i]:.1f}".replace("  ", " ") for i in top]

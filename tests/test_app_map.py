@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 import time
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 import latent_core
 from app_workspace import app, map_payload, texts, workspace_for
-from ui import map_data, map_events, projections
+from ui import jobs, map_data, map_events, projections, resources
 from ui.map_events import PANEL, VIEW
 
 
@@ -171,6 +172,7 @@ def test_map_page_sends_colours_grid_and_3d_to_the_component():
     at.run()
     assert "src" not in map_payload(at)["sprite"]  # sent once
     ws.colour, ws.show_grid = "anomaly", True
+    resources.anomaly_scoring(ws.model_fp, ws.dataset_fp, ws.model, ws.dataset, wait=None)  # background: see the next test
     at.run()
     data = map_payload(at)
     assert data["colour"]["kind"] == "continuous" and data["colour"]["title"] == "anomaly"
@@ -212,3 +214,33 @@ def test_a_long_projection_can_be_cancelled_and_the_last_map_comes_back(monkeypa
     assert calls == ["umap", "umap"]
     at.button(key="cancel_projection").click().run()
     assert ws.method == "pca"
+
+
+def test_anomaly_colours_are_scored_in_the_background_and_shared_with_the_model_page(monkeypatch):
+    release, calls = threading.Event(), []
+
+    def slow_scores(model, dataset):
+        calls.append(len(dataset))
+        assert release.wait(30), "the test never released the scoring"
+        return np.arange(len(dataset), dtype=np.float32)
+
+    jobs.runner.clear()  # no scores kept from an earlier test
+    monkeypatch.setattr(resources, "score_images", slow_scores)
+    at = app()
+    ws = at.session_state["workspace"]
+    ws.colour = "anomaly"
+    at.run()
+    assert not at.exception, texts(at.exception)
+    assert map_payload(at)["colour"] == {"kind": "none"}  # drawn at once, in one colour
+    assert any(c.startswith("Scoring 1,797 images for the anomaly colours") for c in texts(at.caption))
+    release.set()
+    resources.anomaly_scoring(ws.model_fp, ws.dataset_fp, ws.model, ws.dataset, wait=None)
+    at.run()
+    colour = map_payload(at)["colour"]
+    assert colour["kind"] == "continuous" and np.allclose(floats(colour["values"]), np.arange(1797))
+    assert not any(c.startswith("Scoring") for c in texts(at.caption))
+    at.switch_page("pages/model.py").run()
+    assert not at.exception, texts(at.exception)
+    captions = [image.caption for element in at.image for image in element.proto.imgs]
+    assert captions[-10].startswith("#1796 ") and calls == [1797]  # the Model page's unusual images: the same job
+    jobs.runner.clear()

@@ -7,9 +7,9 @@ import numpy as np
 
 import latent_core
 from app_workspace import app, texts, workspace_for
-from ui import resources, state, training
+from ui import jobs, resources, state, training
 from ui.catalog import Option
-from ui.jobs import CANCELLED, FAILED, FINISHED
+from ui.jobs import CANCELLED, FAILED, FINISHED, RUNNING
 
 QUICK = {"kind": "vae", "latent_dim": 3, "beta": 1.0, "epochs": 1, "batch_size": 128, "learning_rate": 1e-3, "seed": 0}
 
@@ -22,7 +22,7 @@ def test_finished_training_is_saved_in_the_session_and_becomes_active(digits, ti
     ws = workspace_for(digits, tiny_model, tmp_path)
     training.start(ws, QUICK)
     ws.job.join(120)
-    assert ws.job.snapshot().status == FINISHED
+    assert ws.job.status == FINISHED
     training.collect(ws)
     assert ws.model_key == "run-1" and ws.model.latent_dim == 3
     assert (tmp_path / "run-1" / "config.json").is_file()
@@ -35,15 +35,17 @@ def test_progress_is_readable_while_training_and_cancel_discards_the_model(digit
     ws = workspace_for(digits, tiny_model, tmp_path)
     training.start(ws, QUICK | {"epochs": 500})
     for _ in range(200):
-        snap = ws.job.snapshot()
-        if snap.progress is not None:
+        progress = ws.job.progress
+        if progress.payload is not None:
             break
         ws.job.join(0.05)
-    assert snap.status == "running" and 0 <= snap.progress.fraction < 1
-    assert training.progress_text(snap).startswith("Epoch ")
+    assert ws.job.status == RUNNING and 0 <= progress.fraction < 1
+    assert progress.message.startswith("Epoch ")
+    assert progress.message == training.progress_text(progress.payload.progress)
+    assert training.curve(ws.job).points  # the loss so far, for the panel's chart
     ws.job.cancel()
     ws.job.join(60)
-    assert ws.job.snapshot().status == CANCELLED
+    assert ws.job.status == CANCELLED
     training.collect(ws)
     assert ws.model_key == "test-model" and "run-1" not in ws.saved_models
     assert any("cancelled" in text for _, text in ws.messages)
@@ -53,7 +55,7 @@ def test_training_that_cannot_start_reports_why(digits, tiny_model, tmp_path):
     ws = workspace_for(digits, tiny_model, tmp_path)
     training.start(ws, QUICK | {"learning_rate": -1.0})
     ws.job.join(30)
-    assert ws.job.snapshot().status == FAILED
+    assert ws.job.status == FAILED
     training.collect(ws)
     errors = [text for kind, text in ws.messages if kind == "error"]
     assert errors and "learning_rate" in errors[0]
@@ -90,7 +92,7 @@ def test_unusual_images_are_scored_in_the_background_without_holding_up_the_page
         assert release.wait(30), "the test never released the scoring"
         return np.arange(len(dataset), dtype=np.float32)  # image i scores i: the last images are the most unusual
 
-    resources.anomaly_scores.clear()
+    jobs.runner.clear()  # no scores kept from an earlier test
     monkeypatch.setattr(resources, "score_images", slow_scores)
     at = app()
     at.switch_page("pages/model.py").run()
@@ -101,7 +103,7 @@ def test_unusual_images_are_scored_in_the_background_without_holding_up_the_page
     assert "Scoring 1,797 images…" not in texts(at.caption)
     captions = [image.caption for element in at.image for image in element.proto.imgs]
     assert captions[-10].startswith("#1796 ") and captions[-1].startswith("#1787 ")
-    resources.anomaly_scores.clear()
+    jobs.runner.clear()
 
 
 def test_training_from_the_form_runs_in_the_background_and_activates_the_result():

@@ -15,8 +15,9 @@ import latent_core
 from latent_core.analysis import manifold_grid
 from latent_core.imaging import image_grid, png_bytes, upscale_for_display
 
-from . import images, interpolation, map_data, map_events, projections, resources, state
+from . import images, interpolation, jobs, map_data, map_events, projections, resources, state
 from .map_component import latent_map
+from .jobs import FAILED
 from .map_events import PANEL, VIEW
 from .state import METHODS, Workspace
 
@@ -24,7 +25,6 @@ MAP_KEY = "latent_map"
 GRID_CELLS = 12
 GRID_MARGIN = 0.04
 GRID_MIN_ALPHA = 40
-PROGRESS_POLL_S = 0.5
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -33,19 +33,20 @@ def sprite(dataset_fp: str, count: int, _dataset: latent_core.ImageDataset, _ind
     return map_data.sprite(_dataset.images[_indices], key=f"{dataset_fp}-{count}")
 
 
-def projection_progress(ws: Workspace, job: projections.ProjectionJob) -> None:
-    """Progress of a fit running in the background, with a Cancel button; reruns the page once it has finished."""
-    if job.done.is_set() or job.stop.is_set():
-        st.rerun()
-    st.progress(min(1.0, job.fraction), text=f"Projecting {len(ws.mapped()):,} codes: {job.message}…")
+def projection_progress(ws: Workspace, job: jobs.Job) -> None:
+    """Progress of a fit running in the background, with a Cancel button (see jobs.poll for the rerun once it ends)."""
+    if job.cancelled:
+        st.rerun()  # the view goes back to the last map at once, while the fit finishes its step
+    progress = job.progress
+    st.progress(min(1.0, progress.fraction), text=f"Projecting {len(ws.mapped()):,} codes: {progress.message}…")
     st.caption("Fitted maps are cached, so this happens once per model, dataset and method.")
     st.button("Cancel", key="cancel_projection", icon=":material/cancel:", on_click=cancel_projection, args=(ws, job),
               help="Stop this projection and go back to the last map shown (or PCA, which is instant).")
 
 
-def cancel_projection(ws: Workspace, job: projections.ProjectionJob) -> None:
+def cancel_projection(ws: Workspace, job: jobs.Job) -> None:
     """Stop the fit and show the last map drawn instead, or PCA when that was this same view."""
-    projections.cancel(job)
+    job.cancel()
     cancelled = f"{METHODS[ws.method]} {ws.dims}D"
     method, dims = ws.drawn_view if ws.drawn_view not in (None, (ws.method, ws.dims)) else ("pca", ws.dims)
     ws.method, ws.dims = method, dims
@@ -86,9 +87,24 @@ def grid_bounds(embedding: np.ndarray) -> tuple[float, float, float, float]:
     return (float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1]))
 
 
+def scoring_note(ws: Workspace) -> None:
+    st.caption(f"Scoring {len(ws.dataset):,} images for the anomaly colours; the map is in one colour until then…")
+
+
+def anomaly_colours(ws: Workspace) -> tuple[np.ndarray | None, jobs.Job | None]:
+    """(scores, None) once the dataset is scored, else (None, the scoring job still running); a failure is shown."""
+    job = resources.anomaly_scoring(ws.model_fp, ws.dataset_fp, ws.model, ws.dataset)
+    if job.running:
+        return None, job
+    if job.status == FAILED:
+        st.error(job.error)
+        job.forget()
+    return job.result(), None
+
+
 def on_map_event(ws: Workspace) -> None:
     event = st.session_state[MAP_KEY]["event"]
-    projection = projections.cached(projections.projection_key(ws.codes(), ws.method, ws.dims))
+    projection = projections.cached(ws.codes(), ws.method, ws.dims)
     st.rerun(map_events.handle(ws, event, projection))
 
 
@@ -98,17 +114,17 @@ def view(ws: Workspace) -> None:
     if projection is None:
         if job.error:
             st.error(job.error)
-            projections.forget(job)
+            job.forget()
         else:
-            st.fragment(projection_progress, run_every=PROGRESS_POLL_S)(ws, job)
+            jobs.poll(projection_progress, job, ws, job)
         return
     ws.drawn_view = (ws.method, ws.dims)
     embedding = np.asarray(projection.embedding, dtype=np.float32)
     indices = ws.mapped()
     view_key = projections.projection_key(ws.codes(), ws.method, ws.dims)
-    scores, grid = None, None
+    scores, scoring, grid = None, None, None
     if ws.model is not None and ws.colour == "anomaly":
-        scores = resources.anomaly_scores(ws.model_fp, ws.dataset_fp, ws.model, ws.dataset)
+        scores, scoring = anomaly_colours(ws)
     if ws.model is not None and ws.show_grid and ws.dims == 2:
         grid = grid_overlay(ws.model_fp, view_key, ws.model, projection, grid_bounds(embedding))
     thumbs = None
@@ -125,6 +141,8 @@ def view(ws: Workspace) -> None:
         st.caption(f"{len(indices):,} vectors{sampled} · {METHODS[ws.method]} of the {ws.dataset.dim}-D vectors of '{ws.dataset_label}' (no model).")
     else:
         st.caption(f"{len(indices):,} images{sampled} · {METHODS[ws.method]} of the {ws.model.latent_dim}-D codes of '{ws.model_label}'.")
+    if scoring is not None:
+        jobs.poll(scoring_note, scoring, ws)
 
 
 def decoded_section(ws: Workspace) -> None:

@@ -1,121 +1,67 @@
-"""Projections of latent codes to 2D/3D, fitted in background threads and kept in memory by content.
+"""Projections of latent codes to 2D/3D, fitted as background jobs and kept in the runner's store by content.
 
-A fit runs in a worker thread so that a rerun (a click, a slider) never interrupts it; the
-map polls its progress. Results are kept here by content fingerprint, and latent_core also
-caches them on disk, so a restart does not fit them again.
+A fit runs on the job runner (ui.jobs), so that a rerun (a click, a slider) never interrupts it;
+the map polls its progress. Finished fits stay in the runner's bounded store under a content
+fingerprint, and latent_core also caches them on disk, so a restart does not fit them again.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 import latent_core
 from latent_core.projection import fit_projection
 
+from . import jobs
+from .jobs import FAILED, FINISHED, Job
 from .resources import digest
 
-MAX_KEPT = 12
 QUICK_WAIT_S = 1.0  # fits that finish this fast (PCA, cache hits) are drawn without a progress bar
 AXIS_NAMES = {"pca": "PC {}", "tsne": "t-SNE {}", "umap": "UMAP {}"}
-_kept: OrderedDict[str, object] = OrderedDict()
-_jobs: dict[str, "ProjectionJob"] = {}
-_lock = threading.Lock()
-
-
-@dataclass
-class ProjectionJob:
-    """One fit in a daemon thread; `fraction`, `message` and `error` are read by the page, `stop` cancels it."""
-
-    key: str
-    fraction: float = 0.0
-    message: str = "starting"
-    error: str | None = None
-    result: object = None
-    done: threading.Event = field(default_factory=threading.Event)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def run(self, codes: np.ndarray, method: str, dims: int) -> None:
-        try:
-            self.result = fit_projection(codes, method=method, dims=dims, seed=0, on_progress=self.report, should_stop=self.stop.is_set,
-                                         cache=True)
-        except latent_core.ProjectionCancelled:
-            pass
-        except latent_core.InvalidInputError as exc:
-            self.error = str(exc)
-        except Exception as exc:  # shown on the page instead of dying silently in the thread
-            self.error = f"The projection failed: {type(exc).__name__}: {exc}"
-        finally:
-            if self.result is not None:
-                keep(self.key, self.result)
-            self.done.set()
-
-    def report(self, fraction: float, message: str) -> None:
-        self.fraction, self.message = float(fraction), message
 
 
 def projection_key(codes: np.ndarray, method: str, dims: int) -> str:
+    """The content fingerprint of a projection: its key in the job runner (and the map's view key)."""
     return digest(codes, method, dims)
 
 
-def keep(key: str, projection) -> None:
-    with _lock:
-        _kept[key] = projection
-        _kept.move_to_end(key)
-        while len(_kept) > MAX_KEPT:
-            _kept.popitem(last=False)
-        _jobs.pop(key, None)
+def fit(codes: np.ndarray, method: str, dims: int, job: Job):
+    """A projection job's work: fit_projection of (N, D) codes to (N, dims), reporting to `job`.
+
+    Raises latent_core.ProjectionCancelled once the job is cancelled.
+    """
+    return fit_projection(codes, method=method, dims=dims, seed=0, on_progress=job.report, should_stop=job.should_stop,
+                          cache=True)
 
 
-def cached(key: str):
-    """The projection stored under `key`, or None."""
-    with _lock:
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
-    return None
+def request(codes: np.ndarray, method: str, dims: int, wait: float | None = QUICK_WAIT_S) -> tuple[object, Job | None]:
+    """(projection, None) when it is ready within `wait` seconds (None: however long), else (None, its job).
+
+    The job is running, failed (its `error` says why; `forget()` it once shown) or cancelled.
+    """
+    frozen = codes if not codes.flags.writeable else codes.copy()  # the fit must see the codes that were hashed
+    job = jobs.runner.submit("projection", projection_key(codes, method, dims), partial(fit, frozen, method, dims),
+                             failure="The projection failed")
+    job.join(wait)
+    return (job.result(), None) if job.status == FINISHED else (None, job)
 
 
-def request(codes: np.ndarray, method: str, dims: int, wait: float = QUICK_WAIT_S):
-    """(projection, None) when it is ready within `wait` seconds, else (None, the running or failed job)."""
-    key = projection_key(codes, method, dims)
-    found = cached(key)
-    if found is not None:
-        return found, None
-    with _lock:
-        job = _jobs.get(key)
-        if job is None:
-            job = _jobs[key] = ProjectionJob(key)
-            threading.Thread(target=job.run, args=(np.array(codes), method, dims), name=f"projection-{method}", daemon=True).start()
-    job.done.wait(wait)
-    return (job.result, None) if job.result is not None else (None, job)
-
-
-def cancel(job: ProjectionJob) -> None:
-    """Stop a fit (within about a second) and forget it, so that asking again starts afresh."""
-    job.stop.set()
-    forget(job)
-
-
-def forget(job: ProjectionJob) -> None:
-    """Drop a failed or cancelled job so that asking again tries again."""
-    with _lock:
-        if _jobs.get(job.key) is job:
-            del _jobs[job.key]
+def cached(codes: np.ndarray, method: str, dims: int):
+    """The finished projection of `codes`, or None."""
+    return jobs.runner.result(projection_key(codes, method, dims))
 
 
 def project(codes: np.ndarray, method: str, dims: int):
     """The projection, waiting for it however long it takes; raises InvalidInputError if it fails."""
-    projection, job = request(codes, method, dims, wait=0)
-    if job is not None:
-        job.done.wait()
-        if job.error:
-            forget(job)
+    while True:
+        projection, job = request(codes, method, dims, wait=None)
+        if projection is not None:
+            return projection
+        if job.status == FAILED:
+            job.forget()
             raise latent_core.InvalidInputError(job.error)
-        projection = job.result
-    return projection
+        # cancelled from another page: ask again, which starts a fresh fit
 
 
 def axis_titles(method: str, dims: int) -> list[str]:

@@ -6,7 +6,7 @@ loads or trains can reach another. Mutable per-session things live in ui.state.
 from __future__ import annotations
 
 import hashlib
-import threading
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +16,12 @@ import latent_core
 from latent_core.analysis import anomaly_scores as score_images
 from latent_core.checkpoint import CONFIG_FILE, SHIPPED_DIR, WEIGHTS_FILE
 
+from . import jobs
 from .catalog import Option
+from .jobs import Job
 
 MAX_MAP_POINTS = 20_000
 QUICK_SCORE_S = 0.3  # scoring that finishes this fast (small datasets, cache hits) is shown at once
-_scoring: dict[tuple[str, str], threading.Thread] = {}
-_scoring_lock = threading.Lock()
 
 
 def digest(*parts) -> str:
@@ -133,30 +133,22 @@ def codes(model_fp: str, dataset_fp: str, _model: latent_core.LatentModel, _data
     return result
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def anomaly_scores(model_fp: str, dataset_fp: str, _model: latent_core.LatentModel, _dataset: latent_core.ImageDataset) -> np.ndarray:
-    """One score per image of the dataset (higher is more unusual), read-only."""
-    result = np.asarray(score_images(_model, _dataset), dtype=np.float32)
+def score(model: latent_core.LatentModel, dataset: latent_core.ImageDataset, job: Job) -> np.ndarray:
+    """A scoring job's work: one score per image of the dataset (higher is more unusual), (N,) float32, read-only."""
+    result = np.asarray(score_images(model, dataset), dtype=np.float32)
     result.setflags(write=False)
     return result
 
 
-def anomaly_scores_if_ready(model_fp: str, dataset_fp: str, model: latent_core.LatentModel, dataset: latent_core.ImageDataset):
-    """anomaly_scores, or None while a background thread computes them (seconds for 10,000 images).
+def anomaly_scoring(model_fp: str, dataset_fp: str, model: latent_core.LatentModel, dataset: latent_core.ImageDataset,
+                    wait: float | None = QUICK_SCORE_S) -> Job:
+    """The background job scoring every image of `dataset` under `model` (seconds for 10,000 images), shared by content.
 
-    Keeps a page that only shows the scores from holding up its session (and the next page
-    asked for) while they are computed; ask again to get them.
+    Waits up to `wait` seconds (None: however long) so that quick ones are shown at once; once it
+    has finished, `result()` is the (N,) float32 scores. The Map's colours and the Model page's
+    most unusual images share it, and neither holds up its session while it runs.
     """
-    key = (model_fp, dataset_fp)
-    with _scoring_lock:
-        worker = _scoring.get(key)
-        if worker is None:
-            worker = _scoring[key] = threading.Thread(target=anomaly_scores, args=(model_fp, dataset_fp, model, dataset),
-                                                      name="anomaly-scores", daemon=True)
-            worker.start()
-    worker.join(QUICK_SCORE_S)
-    if worker.is_alive():
-        return None
-    with _scoring_lock:
-        _scoring.pop(key, None)
-    return anomaly_scores(model_fp, dataset_fp, model, dataset)
+    job = jobs.runner.submit("scores", ("scores", model_fp, dataset_fp), partial(score, model, dataset),
+                             failure="Scoring the images failed")
+    job.join(wait)
+    return job

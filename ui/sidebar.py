@@ -3,22 +3,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import training
+from . import jobs
 from .map_component import preload_plotly
 from .state import Workspace, shape_text
 
 BADGE_POLL_S = 1.0
 
 
-def training_badge(ws: Workspace) -> None:
-    job = ws.job
-    if job is None:
-        return
+def training_badge(job: jobs.Job) -> None:
     if job.running:
-        snap = job.snapshot()
-        st.progress(snap.progress.fraction if snap.progress else 0.0, text=f"Training… {training.progress_text(snap).split(' · ETA')[0]}")
-    elif not job.collected:
-        st.rerun()
+        progress = job.progress
+        st.progress(min(1.0, progress.fraction), text=f"Training… {progress.message.split(' · ETA')[0]}")
 
 
 def sidebar(ws: Workspace) -> None:
@@ -34,6 +29,6 @@ def sidebar(ws: Workspace) -> None:
             st.markdown(":material/model_training: **No model**: embeddings are mapped as they are.")
         else:
             st.markdown(":material/model_training: **No model** for these images yet: train one on the Model page.")
-        running = ws.job is not None and ws.job.running
-        st.fragment(training_badge, run_every=BADGE_POLL_S if running else None)(ws)
+        if ws.job is not None and not ws.job.collected:
+            jobs.poll(training_badge, ws.job, ws.job, every=BADGE_POLL_S)
         preload_plotly()

@@ -22,7 +22,7 @@ import latent_core
 
 from . import catalog, resources
 from .catalog import Option
-from .jobs import TrainingJob
+from .jobs import Job
 from .session_files import SessionFiles
 
 SESSION_KEY = "workspace"
@@ -71,7 +71,7 @@ class Workspace:
     sprites_wanted: set[str] = field(default_factory=set)  # hover-thumbnail sheets the browser asked for
     uploaded_data: dict[str, Option] = field(default_factory=dict)
     files: SessionFiles = field(default_factory=SessionFiles)
-    job: TrainingJob | None = None
+    job: Job | None = None  # this session's training job (ui.training)
     messages: list[tuple[str, str]] = field(default_factory=list)
 
     @property
