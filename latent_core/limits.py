@@ -1,12 +1,9 @@
-"""Size limits for everything a user can hand in; each can be set through an environment variable."""
+"""Size limits for everything a user can hand in; each is set by an environment variable (see settings.py)."""
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 
 from .errors import InvalidInputError
-
-TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
 def size_text(nbytes: int) -> str:
@@ -14,60 +11,38 @@ def size_text(nbytes: int) -> str:
     return f"{nbytes:,} bytes" if nbytes < 2**20 else f"{nbytes / 2**20:,.1f} MB"
 
 
-def env_name(field: str) -> str:
-    return "LATENT_" + field.upper()
+def env_name(field_name: str) -> str:
+    """The environment variable of a limit: LATENT_<FIELD in upper case>."""
+    return "LATENT_" + field_name.upper()
 
 
-def _parse(field: str, default, text: str):
-    """One environment value as the field's type; a bad value stops start-up with a clear message."""
-    value = text.strip().lower()
-    if isinstance(default, bool):
-        if value in TRUE + FALSE:
-            return value in TRUE
-        raise InvalidInputError(f"Environment variable {env_name(field)}={text!r} must be 1 or 0.")
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise InvalidInputError(f"Environment variable {env_name(field)}={text!r} must be a positive whole number.")
-    return number
+def limit(default, meaning: str):
+    """A Limits field; `meaning` is what README.md's settings table says about it."""
+    return field(default=default, metadata={"meaning": meaning})
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Defaults are documented in README.md; LATENT_<FIELD in upper case> overrides each.
+    """What a loader accepts at most. Every loader takes `limits=` (default: the environment's,
+    `latent_core.settings().limits`), and every refusal names the variable that raises the limit."""
 
-    Every loader takes `limits=` (default: LIMITS, read from the environment at import),
-    and every refusal names the variable that raises the limit.
-    """
+    max_images: int = limit(200_000, "images in a dataset")
+    min_images: int = limit(2, "images a dataset needs at least")
+    max_pixels_per_image: int = limit(
+        1024 * 1024, "pixels per image (1024 × 1024); Pillow's decompression-bomb warning is an error")
+    max_array_bytes: int = limit(2 * 1024**3, "bytes of array data (2 GiB)")
+    max_file_bytes: int = limit(1024**3, "bytes per file (1 GiB)")
+    max_zip_entries: int = limit(250_000, "entries in a zip")
+    max_zip_total_bytes: int = limit(2 * 1024**3, "bytes a zip unpacks to in all (2 GiB)")
+    max_zip_ratio: int = limit(200, "compression ratio of one zip entry")
+    max_csv_rows: int = limit(1_000_000, "rows of a CSV/TSV table")
+    max_embedding_dim: int = limit(4096, "values per embedding vector")
+    allow_torchscript: bool = limit(
+        False, "1 accepts TorchScript models (executable code); they are refused by default")
 
-    max_images: int = 200_000
-    min_images: int = 2
-    max_pixels_per_image: int = 1024 * 1024
-    max_array_bytes: int = 2 * 1024**3
-    max_file_bytes: int = 1024**3
-    max_zip_entries: int = 250_000
-    max_zip_total_bytes: int = 2 * 1024**3
-    max_zip_ratio: int = 200
-    max_csv_rows: int = 1_000_000
-    max_embedding_dim: int = 4096
-    allow_torchscript: bool = False
-
-    @classmethod
-    def from_env(cls) -> "Limits":
-        values = {}
-        for f in fields(cls):
-            text = os.environ.get(env_name(f.name))
-            values[f.name] = f.default if text is None else _parse(f.name, f.default, text)
-        return cls(**values)
-
-    def check(self, field: str, value: int, text: str) -> None:
+    def check(self, field_name: str, value: int, text: str) -> None:
         """Raise InvalidInputError '<text>, over the limit of <limit> (<env var>).' when value > limit."""
-        limit = getattr(self, field)
-        if value > limit:
-            shown = size_text(limit) if field.endswith("_bytes") else f"{limit:,}"
-            raise InvalidInputError(f"{text}, over the limit of {shown} (set {env_name(field)} to change it).")
-
-
-LIMITS = Limits.from_env()
+        limit_value = getattr(self, field_name)
+        if value > limit_value:
+            shown = size_text(limit_value) if field_name.endswith("_bytes") else f"{limit_value:,}"
+            raise InvalidInputError(f"{text}, over the limit of {shown} (set {env_name(field_name)} to change it).")

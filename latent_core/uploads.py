@@ -1,27 +1,20 @@
-"""Per-session upload folders: uploaded files are written only there, under sanitised names, and removed with the session.
+"""save_upload: an uploaded file is written only into the folder it is given, under a sanitised, unused name.
 
-The root is $LATENT_EXPLORER_UPLOADS, or latent-explorer-uploads in the system temp folder.
+Which folder that is belongs to the caller; an app keeps one per session under settings().uploads_dir.
 """
 from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
-import weakref
 from pathlib import Path
 
 from .errors import InvalidInputError
-from .limits import LIMITS, Limits, size_text
+from .limits import Limits, size_text
+from .settings import settings
 
-UPLOADS_ENV = "LATENT_EXPLORER_UPLOADS"
 UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_STEM, MAX_SUFFIX = 80, 12
 CHUNK_BYTES = 1 << 20
-
-
-def uploads_root() -> Path:
-    return Path(os.environ.get(UPLOADS_ENV) or Path(tempfile.gettempdir()) / "latent-explorer-uploads")
 
 
 def safe_name(name: str) -> str:
@@ -48,7 +41,7 @@ def chunks(data):
 
 def save_upload(name: str, data, folder, limits: Limits | None = None) -> Path:
     """Write an upload into `folder` (and nowhere else) under a sanitised, unused name; returns its path."""
-    limits = limits or LIMITS
+    limits = limits or settings().limits
     folder = Path(folder).resolve()
     if not folder.is_dir():
         raise InvalidInputError(f"Upload folder '{folder}' does not exist.")
@@ -70,26 +63,4 @@ def save_upload(name: str, data, folder, limits: Limits | None = None) -> Path:
         target.unlink(missing_ok=True)
         raise
     return target
-
-
-class SessionFolder:
-    """A private folder for one session's uploads, removed by cleanup(), on leaving a `with` block, or when collected."""
-
-    def __init__(self, root=None):
-        root = Path(root or uploads_root())
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.path = Path(tempfile.mkdtemp(prefix="session-", dir=root))
-        self._remove = weakref.finalize(self, shutil.rmtree, self.path, ignore_errors=True)
-
-    def save(self, name: str, data, limits: Limits | None = None) -> Path:
-        return save_upload(name, data, self.path, limits)
-
-    def cleanup(self) -> None:
-        self._remove()
-
-    def __enter__(self) -> "SessionFolder":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.cleanup()
 

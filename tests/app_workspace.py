@@ -15,7 +15,7 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 
 def workspace_for(dataset: latent_core.ImageDataset, model: latent_core.LatentModel, folder: Path, key: str = "test-model") -> state.Workspace:
     """A Workspace holding `dataset` with `model` saved in `folder` and made active."""
-    ws = state.Workspace(session_dir=folder, dataset_key="digits", dataset=dataset)
+    ws = state.Workspace(dataset_key="digits", dataset=dataset)
     model.save(folder / key)
     ws.saved_models[key] = Option(key, f"{key} (test)", str(folder / key))
     assert state.select_model(ws, key), ws.messages

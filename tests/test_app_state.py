@@ -6,8 +6,8 @@ from ui import catalog, links, state
 
 
 def test_environment_adds_a_local_dataset_and_model_with_url_safe_keys(monkeypatch, mnist_dir, tmp_path):
-    monkeypatch.setenv(catalog.DATASET_ENV, str(mnist_dir))
-    monkeypatch.setenv(catalog.MODEL_ENV, str(tmp_path / "my run"))
+    monkeypatch.setenv("LATENT_EXPLORER_DATASET", str(mnist_dir))
+    monkeypatch.setenv("LATENT_EXPLORER_MODEL", str(tmp_path / "my run"))
     assert catalog.default_dataset_key() == "local-mnist"
     option = catalog.find(catalog.dataset_options(), "local-mnist")
     assert option.source == str(mnist_dir) and "local files" in option.label
@@ -36,9 +36,9 @@ def test_links_apply_known_values_and_report_the_rest(digits, tiny_model, tmp_pa
 def test_each_session_has_its_own_workspace_and_model_folder():
     first, second = app(), app()
     a, b = first.session_state["workspace"], second.session_state["workspace"]
-    assert a is not b and a.session_dir != b.session_dir
+    assert a is not b and a.files.folder.path != b.files.folder.path
     a.selection.append(3)
-    a.saved_models["run-1"] = catalog.Option("run-1", "run 1", str(a.session_dir / "run-1"))
+    a.saved_models["run-1"] = catalog.Option("run-1", "run 1", str(a.files.model_folder("run-1")))
     second.run()
     assert b.selection == [] and "run-1" not in b.saved_models
     assert all(o.key != "run-1" for o in catalog.model_options(b.saved_models))

@@ -24,7 +24,7 @@ OCTETS = "application/octet-stream"
 def uploads_root(monkeypatch, tmp_path) -> Path:
     """Every upload of these tests lands under tmp_path/uploads, so the tests can see where files go."""
     root = tmp_path / "uploads"
-    monkeypatch.setenv(latent_core.uploads.UPLOADS_ENV, str(root))
+    monkeypatch.setenv("LATENT_EXPLORER_UPLOADS", str(root))
     return root
 
 
@@ -97,7 +97,7 @@ def test_an_uploaded_npz_becomes_the_active_dataset_once_and_stays_a_session_opt
     assert {m.label: m.value for m in at.metric}["Image size"] == "16 × 16"
     assert ws.model is None and any("No model fits" in w for w in texts(at.warning))  # digits' model takes 8x8 images
     saved = Path(ws.uploaded_data["upload-1"].source)
-    assert saved.parent.parent == uploads_root and saved.read_bytes() == npz_bytes()
+    assert saved.parent == ws.files.folder.uploads and saved.parents[2] == uploads_root and saved.read_bytes() == npz_bytes()
     at.selectbox(key="dataset_choice").select("digits").run()
     at.run()  # the uploader still holds the file: it is not loaded again
     assert ws.dataset_key == "digits" and list(ws.uploaded_data) == ["upload-1"] and len(list(saved.parent.iterdir())) == 1
@@ -136,10 +136,11 @@ def test_the_session_folder_goes_with_its_owner(uploads_root):
     files = SessionFiles()
     path = files.save(Uploaded(b"data"))
     assert files.save(Uploaded(b"other")) == path  # one copy per file_id
-    assert path.parent.parent == uploads_root and path.name == "x.npz" and path.read_bytes() == b"data"
+    assert path.parents[2] == uploads_root and path.name == "x.npz" and path.read_bytes() == b"data"
+    session = files.folder.path
     del files
     gc.collect()
-    assert not path.parent.exists()
+    assert not session.exists()
 
 
 def test_mixed_image_sizes_load_at_the_most_common_size_or_the_one_chosen():
@@ -209,9 +210,9 @@ def test_a_bad_checkpoint_shows_the_engines_sentence_and_keeps_the_model(name, d
 
 @pytest.mark.parametrize("key, name", [("upload_data", "faces.npz"), ("upload_model", "model.zip")])
 def test_a_file_over_the_size_limit_is_refused_in_words_and_nothing_changes(monkeypatch, key, name):
-    monkeypatch.setattr(latent_core.uploads, "LIMITS", latent_core.Limits(max_file_bytes=100))
     at = page("pages/data.py" if key == "upload_data" else "pages/model.py")
+    monkeypatch.setenv("LATENT_MAX_FILE_BYTES", "100")
     ws = upload(at, key, name, npz_bytes())
     assert len(at.error) == 1 and "over the limit of 100 bytes (set LATENT_MAX_FILE_BYTES" in at.error[0].value
     assert (ws.dataset_key, ws.model_key) == ("digits", "digits")
-    assert list(ws.files.folder.path.iterdir()) == []  # the partial file is gone
+    assert list(ws.files.folder.uploads.iterdir()) == []  # the partial file is gone

@@ -11,8 +11,8 @@ import torch
 from torch import nn
 
 import latent_core
-from latent_core import InvalidInputError, Limits
-from latent_core import checkpoint
+from latent_core import InvalidInputError
+from latent_core.settings import settings
 from test_uploads_corpus import CreatesFile, tiny_checkpoint, write_zip, zip_folder
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:FutureWarning")
@@ -107,14 +107,13 @@ def test_a_torchscript_model_is_not_saved_as_a_checkpoint(script_folder, tmp_pat
 
 def test_opt_in_from_the_environment(script_folder, tmp_path, monkeypatch):
     monkeypatch.setenv("LATENT_ALLOW_TORCHSCRIPT", "1")
-    assert Limits.from_env().allow_torchscript
-    monkeypatch.setattr(checkpoint, "LIMITS", Limits.from_env())
+    assert settings().limits.allow_torchscript
     (script_folder / "encoder.pt").write_bytes(scripted(MeanEncoder()))
     model = latent_core.load_model(zip_folder(script_folder, tmp_path / "gan.zip"))
     assert model.can_encode and model.encode(np.zeros((2, 6, 5, 1), np.uint8)).shape == (2, 3)
     monkeypatch.setenv("LATENT_ALLOW_TORCHSCRIPT", "maybe")
     with pytest.raises(InvalidInputError, match=r"LATENT_ALLOW_TORCHSCRIPT='maybe' must be 1 or 0"):
-        Limits.from_env()
+        settings()
 
 
 @pytest.mark.parametrize("config, message", [

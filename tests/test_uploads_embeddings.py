@@ -101,6 +101,18 @@ def test_the_two_loaders_point_to_each_other(tmp_path):
         latent_core.load_embeddings(tmp_path / "p.png")
 
 
+def test_the_engine_says_what_a_file_holds_and_reports_how_vectors_were_read(tmp_path):
+    pictures = write_zip(tmp_path / "pics.zip", {f"{i}.png": image_bytes(noise((8, 8), i)) for i in range(3)})
+    (tmp_path / "e.csv").write_text("x,y,label\n1,2,cat\n3,4,dog\n5,6,cat\n")
+    (tmp_path / "v.npy").write_bytes(npy_bytes(np.ones((3, 2))))
+    holds = {name: latent_core.file_holds(tmp_path / name) for name in ("e.csv", "v.npy", "pics.zip")}
+    assert holds == {"e.csv": "embeddings", "v.npy": "images", "pics.zip": "images"}  # arrays: images unless asked otherwise
+    emb, report = latent_core.load_embeddings_with_report(tmp_path / "e.csv", label_column="label", images=pictures)
+    assert emb.labels.tolist() == [0, 1, 0] and emb.images.shape == (3, 8, 8, 1)
+    assert report.summary() == "Read 'e.csv' as embeddings; 3 vectors of 2 values; 2 labels; with one image per vector."
+    assert latent_core.load_embeddings_with_report(tmp_path / "v.npy")[1].notes == ["3 vectors of 2 values", "no labels", "no images"]
+
+
 def test_fingerprint_follows_content(tmp_path):
     a = table(tmp_path, "a.csv", "1,2\n3,4\n")
     b = table(tmp_path, "b.csv", "1,2\n3,4\n")

@@ -6,9 +6,10 @@ import io
 import pytest
 
 import latent_core
-from latent_core import InvalidInputError, Limits, SessionFolder, save_upload
-from latent_core.uploads import UPLOADS_ENV, safe_name
+from latent_core import InvalidInputError, Limits, save_upload
+from latent_core.uploads import safe_name
 from test_uploads_corpus import image_bytes, noise, snapshot, write_zip
+from ui.session_files import SessionFolder
 
 
 @pytest.mark.parametrize("name, safe", [
@@ -49,11 +50,13 @@ def test_uploads_over_the_size_limit_leave_nothing_behind(tmp_path):
 
 
 def test_session_folder_round_trip_and_cleanup(tmp_path, monkeypatch):
-    monkeypatch.setenv(UPLOADS_ENV, str(tmp_path / "uploads"))
+    monkeypatch.setenv("LATENT_EXPLORER_UPLOADS", str(tmp_path / "uploads"))
     zipped = write_zip(tmp_path / "pets.zip", {f"{i}.png": image_bytes(noise((8, 8), i)) for i in range(3)})
     with SessionFolder() as session:
         assert session.path.parent == tmp_path / "uploads"
+        assert (session.uploads.parent, session.models.parent) == (session.path, session.path)
         saved = session.save("../pets.zip", io.BytesIO(zipped.read_bytes()))
+        assert saved.parent == session.uploads
         assert latent_core.load_dataset(saved).images.shape == (3, 8, 8, 1)
     assert not session.path.exists() and (tmp_path / "uploads").exists()
     other = SessionFolder(tmp_path / "elsewhere")

@@ -14,7 +14,8 @@ import streamlit as st
 
 import latent_core
 from latent_core.analysis import anomaly_scores as score_images
-from latent_core.checkpoint import CONFIG_FILE, SHIPPED_DIR, WEIGHTS_FILE
+from latent_core.checkpoint.format import CONFIG_FILE, WEIGHTS_FILE
+from latent_core.settings import settings
 
 from . import jobs
 from .catalog import Option
@@ -51,21 +52,12 @@ def file_stamp(path: Path) -> tuple | None:
     return (stat.st_size, stat.st_mtime_ns) if stat else None
 
 
-def read_embeddings(path: str, settings: dict) -> tuple[latent_core.EmbeddingSet, latent_core.LoadReport]:
-    """load_embeddings, with a LoadReport in the same words as the image loaders'."""
-    data = latent_core.load_embeddings(path, **settings)
-    notes = [f"{len(data):,} vectors of {data.dim} values",
-             f"{len(np.unique(data.labels))} labels" if data.labels is not None else "no labels",
-             "with one image per vector" if data.images is not None else "no images"]
-    return data, latent_core.LoadReport(Path(path).name, "embeddings", notes)
-
-
 @st.cache_resource(show_spinner=False, max_entries=4)
-def uploaded_data(path: str, stamp: tuple, loader: str, settings: tuple) -> tuple:
+def uploaded_data(path: str, stamp: tuple, loader: str, options: tuple) -> tuple:
     """(dataset or embedding set, LoadReport) of an uploaded file; its path lies in one session's folder."""
-    if loader == "embeddings":
-        return read_embeddings(path, dict(settings))
-    return latent_core.load_dataset_with_report(path, **dict(settings))
+    if loader == latent_core.datasets.EMBEDDINGS:
+        return latent_core.load_embeddings_with_report(path, **dict(options))
+    return latent_core.load_dataset_with_report(path, **dict(options))
 
 
 def load_upload(option: Option) -> tuple:
@@ -73,8 +65,8 @@ def load_upload(option: Option) -> tuple:
     return uploaded_data(option.source, file_stamp(Path(option.source)), option.loader, option.settings)
 
 
-def load_dataset(option: Option):
-    """An ImageDataset, or an EmbeddingSet for uploaded embeddings."""
+def dataset_for(option: Option):
+    """The ImageDataset of a dataset option, or an EmbeddingSet for uploaded embeddings."""
     if option.loader:
         return load_upload(option)[0]
     if option.source in latent_core.builtin_names():
@@ -83,7 +75,8 @@ def load_dataset(option: Option):
 
 
 def checkpoint_dir(option: Option) -> Path:
-    return SHIPPED_DIR / option.source if option.source in latent_core.shipped_models() else Path(option.source)
+    shipped = option.source in latent_core.shipped_models()
+    return settings().models_dir / option.source if shipped else Path(option.source)
 
 
 def checkpoint_fingerprint(directory: Path) -> str:
@@ -101,8 +94,8 @@ def checkpoint(directory: str, fingerprint: str) -> latent_core.LatentModel:
     return latent_core.load_model(directory)
 
 
-def load_model(option: Option) -> tuple[latent_core.LatentModel, str]:
-    """The model and its content fingerprint."""
+def model_for(option: Option) -> tuple[latent_core.LatentModel, str]:
+    """The model of a model option, and its content fingerprint."""
     directory = checkpoint_dir(option)
     if not directory.exists():
         raise latent_core.InvalidInputError(f"Model '{option.label}' is no longer on disk.")

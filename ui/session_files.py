@@ -1,34 +1,76 @@
-"""SessionFiles: where one session's uploads are written, and which upload each uploader handled last.
+"""One session's files: its private folder (uploads and trained models), and which upload each uploader handled last.
 
-Files go only into a latent_core.SessionFolder (under $LATENT_EXPLORER_UPLOADS), made on the
-first upload and removed when the Workspace that owns it is collected. Streamlit reruns the
-page on every interaction while the uploader still holds its file, so each file (by its
-file_id) is written once, and each uploader's choice (files plus settings) is acted on once.
+A session's files go only into its SessionFolder, made under settings().uploads_dir
+($LATENT_EXPLORER_UPLOADS) on first use and removed when the Workspace that owns it is collected.
+Uploads are written by latent_core.save_upload into uploads/; trained models are saved into models/.
+Streamlit reruns the page on every interaction while the uploader still holds its file, so each
+file (by its file_id) is written once, and each uploader's choice (files plus settings) is acted on once.
 """
+
 from __future__ import annotations
 
+import shutil
+import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import latent_core
+from latent_core.settings import settings
+
+
+class SessionFolder:
+    """A private folder for one session, with `uploads` and `models` inside; removed by cleanup(),
+    on leaving a `with` block, or when collected. `root` defaults to settings().uploads_dir."""
+
+    def __init__(self, root=None):
+        root = Path(root or settings().uploads_dir)
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = Path(tempfile.mkdtemp(prefix="session-", dir=root))
+        self._remove = weakref.finalize(self, shutil.rmtree, self.path, ignore_errors=True)
+        self.uploads, self.models = self.path / "uploads", self.path / "models"
+        for folder in (self.uploads, self.models):
+            folder.mkdir(mode=0o700)
+
+    def save(self, name: str, data, limits: latent_core.Limits | None = None) -> Path:
+        """Write an upload (bytes or a binary file object) into uploads/ under a safe, unused name; returns its path."""
+        return latent_core.save_upload(name, data, self.uploads, limits)
+
+    def cleanup(self) -> None:
+        self._remove()
+
+    def __enter__(self) -> SessionFolder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cleanup()
 
 
 @dataclass
 class SessionFiles:
-    folder: latent_core.SessionFolder | None = None
     saved: dict[str, Path] = field(default_factory=dict)
     last: dict[str, str | None] = field(default_factory=dict)
     became: dict[str, str] = field(default_factory=dict)  # choice key -> the dataset option it was loaded as
     reports: dict[str, latent_core.LoadReport] = field(default_factory=dict)  # dataset option key -> how it was read
+    _folder: SessionFolder | None = field(default=None, repr=False)
+
+    @property
+    def folder(self) -> SessionFolder:
+        """This session's folder, made on first use."""
+        if self._folder is None:
+            self._folder = SessionFolder()
+        return self._folder
 
     def save(self, uploaded) -> Path:
-        """Write an st.file_uploader file into the session folder, once per file_id; returns its path."""
+        """Write an st.file_uploader file into the session's uploads, once per file_id; returns its path."""
         if uploaded.file_id not in self.saved:
-            if self.folder is None:
-                self.folder = latent_core.SessionFolder()
             uploaded.seek(0)
             self.saved[uploaded.file_id] = self.folder.save(uploaded.name, uploaded)
         return self.saved[uploaded.file_id]
+
+    def model_folder(self, key: str) -> Path:
+        """Where a model trained in this session is saved: models/<key> in the session folder."""
+        return self.folder.models / key
 
     def is_new(self, slot: str, key: str | None) -> bool:
         """True the first time `slot` (an uploader) shows `key`; remembers it, so later reruns get False."""
@@ -36,4 +78,3 @@ class SessionFiles:
             return False
         self.last[slot] = key
         return key is not None
-

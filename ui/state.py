@@ -8,11 +8,7 @@ as it is and never has a model.
 """
 from __future__ import annotations
 
-import shutil
-import tempfile
-import weakref
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -51,7 +47,6 @@ class BaseCode:
 
 @dataclass
 class Workspace:
-    session_dir: Path
     dataset_key: str
     dataset: latent_core.ImageDataset | latent_core.EmbeddingSet
     model_key: str | None = None
@@ -70,7 +65,7 @@ class Workspace:
     saved_models: dict[str, Option] = field(default_factory=dict)
     sprites_wanted: set[str] = field(default_factory=set)  # hover-thumbnail sheets the browser asked for
     uploaded_data: dict[str, Option] = field(default_factory=dict)
-    files: SessionFiles = field(default_factory=SessionFiles)
+    files: SessionFiles = field(default_factory=SessionFiles)  # the session's folder: uploads and trained models
     job: Job | None = None  # this session's training job (ui.training)
     messages: list[tuple[str, str]] = field(default_factory=list)
 
@@ -132,19 +127,17 @@ def workspace() -> Workspace:
 def new_workspace() -> Workspace:
     key = catalog.default_dataset_key()
     option = catalog.find(catalog.dataset_options(), key)
-    session_dir = Path(tempfile.mkdtemp(prefix="latent-explorer-session-"))
     try:
-        dataset = resources.load_dataset(option)
+        dataset = resources.dataset_for(option)
     except latent_core.InvalidInputError as exc:
         fallback = catalog.find(catalog.dataset_options(), catalog.DEFAULT_DATASET)
-        ws = Workspace(session_dir, fallback.key, resources.load_dataset(fallback))
+        ws = Workspace(fallback.key, resources.dataset_for(fallback))
         say(ws, "error", f"{exc} Showing the built-in '{fallback.label}' dataset instead.")
     else:
-        ws = Workspace(session_dir, key, dataset)
+        ws = Workspace(key, dataset)
     default_model = catalog.default_model_key()
     if default_model:
         select_model(ws, default_model, quiet=True)
-    weakref.finalize(ws, shutil.rmtree, session_dir, ignore_errors=True)  # this session's models go with it
     return ws
 
 
@@ -185,7 +178,7 @@ def select_dataset(ws: Workspace, key: str) -> bool:
         say(ws, "error", f"Dataset '{key}' is not available here; choose one of the listed datasets.")
         return False
     try:
-        dataset = resources.load_dataset(option)
+        dataset = resources.dataset_for(option)
     except latent_core.InvalidInputError as exc:
         say(ws, "error", str(exc))
         return False
@@ -216,7 +209,7 @@ def refit_model(ws: Workspace, option: Option) -> None:
 def model_shape(option: Option) -> tuple | None:
     """A model's (H, W, C), loading it through the shared cache; None if it cannot be loaded."""
     try:
-        model, _ = resources.load_model(option)
+        model, _ = resources.model_for(option)
     except latent_core.InvalidInputError:
         return None
     return model.image_shape
@@ -236,7 +229,7 @@ def select_model(ws: Workspace, key: str, quiet: bool = False) -> bool:
         say(ws, "error", f"Model '{key}' is not available in this session; choose one of the listed models.")
         return False
     try:
-        model, fingerprint = resources.load_model(option)
+        model, fingerprint = resources.model_for(option)
     except latent_core.InvalidInputError as exc:
         say(ws, "error", str(exc))
         return False
@@ -265,7 +258,7 @@ def mismatch_text(ws: Workspace, option: Option, model: latent_core.LatentModel)
 def save_trained(ws: Workspace, model: latent_core.LatentModel, settings: dict) -> Option:
     """Save a trained model into this session's folder and list it among the models."""
     key = catalog.next_key(ws.saved_models, "run")
-    directory = ws.session_dir / key
+    directory = ws.files.model_folder(key)
     model.save(directory)
     label = f"run {key.removeprefix('run-')}: {settings['kind'].upper()} β={settings['beta']:g}, {settings['latent_dim']}-D, {ws.dataset.name}"
     option = Option(key, label, str(directory))

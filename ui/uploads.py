@@ -11,14 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import latent_core
-from latent_core.datasets.sniff import sniff_file
+from latent_core.datasets import EMBEDDINGS, IMAGES
 
 from . import catalog, resources, state
 from .catalog import Option
 from .resources import digest
 from .state import Workspace
 
-IMAGES, EMBEDDINGS = "images", "embeddings"
 DATA_SLOT, MODEL_SLOT = "dataset", "model"
 
 
@@ -30,8 +29,9 @@ def choice_key(files: list, *settings) -> str | None:
 
 
 def loader_settings(kind: str, path: Path, companion: Path | None, size, channels, label_column) -> tuple[str, tuple]:
-    """(loader, settings) for a saved file: text is always read as embeddings; the companion is IDX labels or the vectors' images."""
-    if kind == EMBEDDINGS or sniff_file(path) == "text":
+    """(loader, settings) for a saved file: embeddings when asked for or when the engine says the file holds only
+    vectors (a text table); the companion is IDX labels or the vectors' images."""
+    if kind == EMBEDDINGS or latent_core.file_holds(path) == EMBEDDINGS:
         column = int(label_column) if label_column.strip().isdigit() else label_column.strip() or None
         settings = {"label_column": column, "images": str(companion) if companion else None}
         return EMBEDDINGS, tuple((k, v) for k, v in settings.items() if v is not None)
@@ -85,7 +85,7 @@ def receive_model(ws: Workspace, uploaded) -> bool:
         return False
     try:
         option = Option(catalog.next_key(ws.saved_models, "checkpoint"), f"{uploaded.name} (uploaded)", str(ws.files.save(uploaded)))
-        model, _ = resources.load_model(option)
+        model, _ = resources.model_for(option)
     except latent_core.InvalidInputError as exc:
         state.say(ws, "error", str(exc))
         return True

@@ -5,6 +5,7 @@ content is refused): IDX (raw or gzip), .npy, zip (an .npz of arrays, IDX files,
 a single image, or a folder of IDX files or images. Options, all optional:
 size=(H, W) or an int, channels=1|3, background='black'|'white' (for transparent images),
 name=..., labels_path=... (an IDX labels file), limits=Limits(...).
+Vectors (embeddings) load with load_embeddings; `file_holds` says which of the two reads a file.
 """
 from __future__ import annotations
 
@@ -12,24 +13,39 @@ from pathlib import Path
 
 from ..dataset import ImageDataset
 from ..errors import InvalidInputError
-from ..limits import LIMITS, Limits, size_text
-from .archive import SafeZip
+from ..io.archive import SafeZip
+from ..io.files import file_entry, folder_entries
+from ..io.sniff import HEAD_BYTES, IMAGE_KINDS, check_name, describe, sniff, sniff_file
+from ..limits import Limits, size_text
+from ..settings import settings
 from .arrays import arrays_to_dataset, read_arrays, read_npz
 from .builtin import BUILTINS
-from .embeddings import EmbeddingSet, load_embeddings
-from .files import file_entry, folder_entries
+from .embeddings import EmbeddingSet, load_embeddings, load_embeddings_with_report
 from .idx import idx_dims, load_idx
 from .images import check_options, conform
 from .imagesets import load_images
 from .report import LoadReport, check_count
-from .sniff import HEAD_BYTES, IMAGE_KINDS, check_name, describe, sniff, sniff_file
 
 
-__all__ = ["EmbeddingSet", "LoadReport", "builtin_names", "load_dataset", "load_dataset_with_report", "load_embeddings", "load_path"]
+__all__ = [
+    "EMBEDDINGS", "IMAGES", "EmbeddingSet", "LoadReport", "builtin_names", "file_holds", "load_dataset",
+    "load_dataset_with_report", "load_embeddings", "load_embeddings_with_report", "load_path",
+]
+IMAGES, EMBEDDINGS = "images", "embeddings"
 
 
 def builtin_names() -> list[str]:
     return list(BUILTINS)
+
+
+def file_holds(path) -> str:
+    """EMBEDDINGS for a file only load_embeddings reads (a text table of vectors), else IMAGES (load_dataset's files).
+
+    Arrays (.npy/.npz) can hold images or vectors; they count as IMAGES, so a caller that knows
+    they hold vectors reads them with load_embeddings.
+    """
+    path = Path(path)
+    return EMBEDDINGS if path.is_file() and sniff_file(path) == "text" else IMAGES
 
 
 def load_dataset(source, **options) -> ImageDataset:
@@ -50,7 +66,7 @@ def load_dataset_with_report(source, **options) -> tuple[ImageDataset, LoadRepor
 def load_path(path: Path, size=None, channels: int | None = None, background: str = "black", name: str | None = None,
               labels_path=None, limits: Limits | None = None) -> tuple[ImageDataset, LoadReport]:
     """Pick the loader from the content, then bring the images to the size and channels asked for."""
-    limits = limits or LIMITS
+    limits = limits or settings().limits
     size, channels = check_options(size, channels, path.name)
     labels_entry = None if labels_path is None else file_entry(labels_path, limits)
     if path.is_dir():

@@ -1,7 +1,6 @@
 """Built-in datasets: scikit-learn's digits, procedural shapes, and torchvision's downloads."""
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import numpy as np
 
 from ..dataset import ImageDataset
 from ..errors import InvalidInputError
+from ..settings import settings
 from .shapes import make_shapes
 
 DOWNLOAD_TIMEOUT_S = 15
@@ -21,8 +21,8 @@ UPLOAD_HINT = {
 
 
 def data_cache() -> Path:
-    """Where downloads go: $LATENT_EXPLORER_DATA or ~/.cache/latent-explorer/datasets."""
-    return Path(os.environ.get("LATENT_EXPLORER_DATA", Path.home() / ".cache" / "latent-explorer" / "datasets"))
+    """Where downloads go: settings().data_dir ($LATENT_EXPLORER_DATA or ~/.cache/latent-explorer/datasets)."""
+    return settings().data_dir
 
 
 def load_digits(**_) -> ImageDataset:

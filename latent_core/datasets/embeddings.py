@@ -16,10 +16,12 @@ import numpy as np
 
 from ..dataset import ImageDataset
 from ..errors import InvalidInputError
-from ..limits import LIMITS, Limits, size_text
+from ..io.sniff import check_name, describe, sniff_file
+from ..limits import Limits, size_text
+from ..settings import settings
 from .arrays import read_arrays, to_nhwc
 from .labels import codes_from_texts, encode_labels
-from .sniff import check_name, describe, sniff_file
+from .report import LoadReport
 from .table import read_table
 
 VECTOR_KEYS = ("vectors", "embeddings")
@@ -103,7 +105,7 @@ def from_arrays(arrays: dict[str, np.ndarray], source: str):
 def load_embeddings(path, label_column=None, delimiter: str | None = None, images=None, name: str | None = None,
                     limits: Limits | None = None) -> EmbeddingSet:
     """An EmbeddingSet from a text table, .npy or .npz (see the module docstring), with optional images."""
-    limits, path = limits or LIMITS, Path(path)
+    limits, path = limits or settings().limits, Path(path)
     if not path.is_file():
         raise InvalidInputError(f"Embeddings file '{path}' does not exist or is not a file.")
     kind = sniff_file(path)
@@ -125,3 +127,12 @@ def load_embeddings(path, label_column=None, delimiter: str | None = None, image
     embeddings = EmbeddingSet(vectors, labels, names, pictures, path.name)  # errors name the file
     embeddings.name = name or path.stem
     return embeddings
+
+
+def load_embeddings_with_report(path, **options) -> tuple[EmbeddingSet, LoadReport]:
+    """Like load_embeddings, plus a LoadReport in the same words as the image loaders': vectors, labels, images."""
+    embeddings = load_embeddings(path, **options)
+    labels = f"{len(np.unique(embeddings.labels))} labels" if embeddings.labels is not None else "no labels"
+    notes = [f"{len(embeddings):,} vectors of {embeddings.dim} values", labels,
+             "with one image per vector" if embeddings.images is not None else "no images"]
+    return embeddings, LoadReport(Path(path).name, "embeddings", notes)

@@ -11,7 +11,7 @@ SHOWN_SKIPS = 5
 
 @dataclass
 class LoadReport:
-    """source: the file or name read; kind: 'built-in', 'idx', 'images' or 'arrays';
+    """source: the file or name read; kind: 'built-in', 'idx', 'images', 'arrays' or 'embeddings';
     notes: decisions in words (value range, resizing, channels); skipped: (entry, reason) pairs."""
 
     source: str

@@ -17,28 +17,22 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InvalidInputError
+from ..settings import settings
 from .config import ProjectionConfig
 from .projection import Projection
 
-CACHE_ENV, MAX_BYTES_ENV = "LATENT_EXPLORER_CACHE", "LATENT_EXPLORER_CACHE_MAX_BYTES"
-DEFAULT_DIR = Path("~/.cache/latent-explorer/projections")
-DEFAULT_MAX_BYTES = 512 * 1024**2
 FORMAT = 1
 STATE = {"pca": {"mean", "components"}, "tsne": set(), "umap": set()}
 
 
 class ProjectionCache:
-    """A folder of fitted projections; `directory` defaults to $LATENT_EXPLORER_CACHE, else
-    ~/.cache/latent-explorer/projections, `max_bytes` to $LATENT_EXPLORER_CACHE_MAX_BYTES, else 512 MiB."""
+    """A folder of fitted projections; `directory` and `max_bytes` default to settings().cache_dir
+    ($LATENT_EXPLORER_CACHE, else ~/.cache/latent-explorer/projections) and settings().cache_max_bytes
+    ($LATENT_EXPLORER_CACHE_MAX_BYTES, else 512 MiB)."""
 
     def __init__(self, directory=None, max_bytes: int | None = None):
-        self.directory = Path(directory or os.environ.get(CACHE_ENV) or DEFAULT_DIR).expanduser()
-        env_max = os.environ.get(MAX_BYTES_ENV)
-        try:
-            self.max_bytes = int(max_bytes if max_bytes is not None else env_max or DEFAULT_MAX_BYTES)
-        except ValueError:
-            raise InvalidInputError(f"{MAX_BYTES_ENV}={env_max!r} is not a whole number of bytes.") from None
+        self.directory = Path(directory or settings().cache_dir).expanduser()
+        self.max_bytes = int(max_bytes if max_bytes is not None else settings().cache_max_bytes)
 
     @staticmethod
     def key(codes_fingerprint: str, config: ProjectionConfig) -> str:
