@@ -24,7 +24,7 @@ def limit(default, meaning: str):
 @dataclass(frozen=True)
 class Limits:
     """What a loader accepts at most. Every loader takes `limits=` (default: the environment's,
-    `latent_core.settings().limits`), and every refusal names the variable that raises the limit."""
+    `latent_core.settings.settings().limits`), and every refusal names the variable that raises the limit."""
 
     max_images: int = limit(200_000, "images in a dataset")
     min_images: int = limit(2, "images a dataset needs at least")
