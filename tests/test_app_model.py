@@ -25,7 +25,7 @@ def test_finished_training_is_saved_in_the_session_and_becomes_active(digits, ti
     assert ws.job.status == FINISHED
     training.collect(ws)
     assert ws.model_key == "run-1" and ws.model.latent_dim == 3
-    assert (tmp_path / "run-1" / "config.json").is_file()
+    assert (ws.files.model_folder("run-1") / "config.json").is_file()
     assert any(kind == "success" and "active model" in text for kind, text in ws.messages)
     training.collect(ws)  # collecting twice changes nothing
     assert list(ws.saved_models) == ["test-model", "run-1"]
