@@ -1,12 +1,18 @@
 """Image files: formats, modes, 16-bit, CMYK, EXIF orientation, transparency, sizes and the pixel limit."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
 import latent_core
 from latent_core import InvalidInputError, Limits
+from latent_core.datasets.images import open_checked
 from test_uploads_corpus import image_bytes, noise, png_header, write_zip
 
 ONE = Limits(min_images=1)
@@ -119,6 +125,29 @@ def test_a_bomb_inside_a_zip_refuses_the_whole_upload(tmp_path):
     members = {"a.png": image_bytes(noise((8, 8))), "b.png": image_bytes(noise((8, 8))), "bomb.png": png_header(40_000, 40_000)}
     with pytest.raises(InvalidInputError, match="bomb.png"):
         latent_core.load_dataset(write_zip(tmp_path / "a.zip", members))
+
+
+def test_importing_latent_core_leaves_pillows_own_limit_alone(tmp_path):
+    script = ("import PIL.Image; before = PIL.Image.MAX_IMAGE_PIXELS; import latent_core, latent_core.datasets.images; "
+              "assert PIL.Image.MAX_IMAGE_PIXELS == before, (before, PIL.Image.MAX_IMAGE_PIXELS)")
+    env = {**os.environ, "LATENT_MAX_PIXELS_PER_IMAGE": "1000"}
+    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=Path(__file__).parent.parent,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("limit, refused", [(None, True), (100_000_000, False)])
+def test_the_limit_passed_in_decides_even_above_pillows_default(limit, refused):
+    """A header of 10,000 x 9,000 pixels is over Pillow's default guard (about 89.5 million): refused under the
+    default limit, and read under a limit raised above Pillow's; Image.MAX_IMAGE_PIXELS stays as it was."""
+    before = Image.MAX_IMAGE_PIXELS
+    limits = Limits() if limit is None else Limits(max_pixels_per_image=limit)
+    if refused:
+        with pytest.raises(InvalidInputError, match=r"Image 'huge\.png' .*LATENT_MAX_PIXELS_PER_IMAGE"):
+            open_checked(png_header(10_000, 9_000), "huge.png", limits)
+    else:
+        assert open_checked(png_header(10_000, 9_000), "huge.png", limits).size == (10_000, 9_000)
+    assert Image.MAX_IMAGE_PIXELS == before
 
 
 @pytest.mark.parametrize("options, message", [

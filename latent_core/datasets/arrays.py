@@ -15,12 +15,13 @@ from numpy.lib import format as npy_format
 
 from ..dataset import ImageDataset
 from ..errors import InvalidInputError
-from ..limits import LIMITS, Limits, size_text
-from .archive import SafeZip
-from .files import file_entry
+from ..io.archive import SafeZip
+from ..io.files import file_entry
+from ..io.sniff import describe, sniff_file
+from ..limits import Limits, size_text
+from ..settings import settings
 from .labels import encode_labels
 from .report import LoadReport
-from .sniff import describe, sniff_file
 
 HEADER_BYTES = 16_384
 PLAIN_KINDS = "biufUS"
@@ -71,7 +72,7 @@ def read_array(entry, header: Header) -> np.ndarray:
 
 def read_arrays(path, limits: Limits | None = None) -> dict[str, np.ndarray]:
     """{'array': a} for a .npy file, {key: array} for an .npz; chosen by content, not by name."""
-    limits = limits or LIMITS
+    limits = limits or settings().limits
     kind = sniff_file(path)
     if kind == "npy":
         entry = file_entry(path, limits)

@@ -12,9 +12,10 @@ import numpy as np
 
 from ..dataset import ImageDataset
 from ..errors import InvalidInputError
-from ..limits import LIMITS, Limits, size_text
+from ..io.sniff import sniff
+from ..limits import Limits, size_text
+from ..settings import settings
 from .report import LoadReport
-from .sniff import sniff
 
 GZIP_HEAD_BYTES = 4096
 IDX_UBYTE = 0x08
@@ -75,7 +76,7 @@ def find_idx_pair(entries, source: str):
 def load_idx(entries, source: str, labels_entry=None, name: str | None = None,
              limits: Limits | None = None) -> tuple[ImageDataset, LoadReport]:
     """An ImageDataset from IDX entries: the images file, and labels given or found beside it."""
-    limits = limits or LIMITS
+    limits = limits or settings().limits
     images_entry, found = find_idx_pair(entries, source)
     labels_entry = labels_entry or found
     images = read_idx(images_entry, limits)

@@ -1,7 +1,8 @@
 """One image file to 8-bit grayscale or RGB, and stacks of them to one size and channel count.
 
-The size is read from the header and checked before any pixel is decoded; Pillow's own
-decompression-bomb guard is set to the same limit and its warning is an error. Rules:
+The size is read from the header and checked against `limits.max_pixels_per_image` before any
+pixel is decoded. Pillow's own decompression-bomb guard keeps its process-wide default (this
+module never changes it) and its warning is an error, unless the limit passed in is higher. Rules:
 EXIF orientation is applied; 16-bit grayscale keeps its top 8 bits; transparency is
 composited on black (or white: `background="white"`); palette and colour images whose
 pixels all have R = G = B count as grayscale; a set with any colour image becomes RGB.
@@ -16,14 +17,14 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ..errors import InvalidInputError
-from ..limits import LIMITS, Limits, size_text
+from ..limits import Limits, size_text
+from ..settings import settings
 
 FORMATS = ["PNG", "JPEG", "BMP", "GIF", "WEBP"]
 BACKGROUNDS = {"black": 0, "white": 255}
 SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 ROTATED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 ORIENTATION_TAG = 0x0112
-Image.MAX_IMAGE_PIXELS = LIMITS.max_pixels_per_image
 
 
 class CorruptImage(Exception):
@@ -32,9 +33,11 @@ class CorruptImage(Exception):
 
 def open_checked(data: bytes, name: str, limits: Limits) -> Image.Image:
     """The image with only its header read, refusing sizes over `max_pixels_per_image`."""
+    pillow_limit = Image.MAX_IMAGE_PIXELS  # read, never set: other code in the process shares it
+    bomb_warning = "ignore" if pillow_limit and limits.max_pixels_per_image > pillow_limit else "error"
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter(bomb_warning, Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=FORMATS)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise InvalidInputError(f"Image '{name}' was refused as a decompression bomb ({exc}); the limit is "
@@ -58,7 +61,7 @@ def oriented_size(image: Image.Image) -> tuple[int, int]:
 
 def decode(data: bytes, name: str, background: str = "black", limits: Limits | None = None) -> Image.Image:
     """An image file's bytes as an 8-bit 'L' or 'RGB' image, upright and without transparency."""
-    limits = limits or LIMITS
+    limits = limits or settings().limits
     image = open_checked(data, name, limits)
     try:
         with warnings.catch_warnings():
@@ -107,7 +110,7 @@ def conform(images: np.ndarray, size, channels: int | None, name: str, limits: L
     if (size is None or images.shape[1:3] == size) and channels in (None, images.shape[3]):
         return images
     out_shape = (len(images), *(size or images.shape[1:3]), channels or images.shape[3])
-    check_array_size(out_shape, name, limits or LIMITS)
+    check_array_size(out_shape, name, limits or settings().limits)
     mode = "L" if images.shape[3] == 1 else "RGB"
     return stack([resize(Image.fromarray(a[..., 0] if mode == "L" else a, mode), size) for a in images], channels or images.shape[3])
 

@@ -14,10 +14,11 @@ import numpy as np
 
 from ..dataset import ImageDataset
 from ..errors import InvalidInputError
-from ..limits import LIMITS, Limits
+from ..io.sniff import HEAD_BYTES, IMAGE_KINDS, describe, mismatch, sniff
+from ..limits import Limits
+from ..settings import settings
 from .images import BACKGROUNDS, CorruptImage, check_array_size, check_options, decode, oriented_size, open_checked, resize, stack
 from .report import LoadReport, check_count
-from .sniff import HEAD_BYTES, IMAGE_KINDS, describe, mismatch, sniff
 
 SYSTEM_PREFIXES = (".", "__MACOSX", "Thumbs.db", "desktop.ini")
 
@@ -76,7 +77,7 @@ def channel_note(images, channels: int) -> str:
 def load_images(entries, source: str, skipped=(), size=None, channels=None, background: str = "black",
                 name: str | None = None, limits: Limits | None = None) -> tuple[ImageDataset, LoadReport]:
     """Decode, unify and label image entries; see the module docstring for the rules."""
-    limits = limits or LIMITS
+    limits = limits or settings().limits
     size, channels = check_options(size, channels, source)
     if background not in BACKGROUNDS:
         raise InvalidInputError(f"Background {background!r} for '{source}' must be one of {', '.join(BACKGROUNDS)}.")

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidInputError
-from ..limits import LIMITS, Limits, size_text
+from ..limits import Limits, size_text
+from ..settings import settings
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,12 @@ class FileEntry:
 
 def file_entry(path, limits: Limits | None = None) -> FileEntry:
     path = Path(path)
-    return FileEntry(path, (path.name,), limits or LIMITS)
+    return FileEntry(path, (path.name,), limits or settings().limits)
 
 
 def folder_entries(folder, limits: Limits | None = None) -> tuple[list[FileEntry], list[tuple[str, str]]]:
     """Every regular file under `folder` in a stable order, and the (name, reason) of links passed over."""
-    folder, limits = Path(folder), limits or LIMITS
+    folder, limits = Path(folder), limits or settings().limits
     entries, skipped = [], []
     for root, dirs, files in os.walk(folder):
         dirs.sort()
@@ -57,5 +58,6 @@ def folder_entries(folder, limits: Limits | None = None) -> tuple[list[FileEntry
                 skipped.append(("/".join(parts), "is a symbolic link"))
             elif path.is_file():
                 entries.append(FileEntry(path, parts, limits))
-        limits.check("max_zip_entries", len(entries) + len(skipped), f"Folder '{folder.name}' holds at least {len(entries) + len(skipped):,} files")
+        count = len(entries) + len(skipped)
+        limits.check("max_zip_entries", count, f"Folder '{folder.name}' holds at least {count:,} files")
     return entries, skipped

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidInputError
-from ..limits import LIMITS, Limits, size_text
+from ..limits import Limits, size_text
+from ..settings import settings
+from .zipend import read_end_record
 
 RATIO_FLOOR_BYTES = 2**20
 
@@ -56,15 +58,16 @@ def entry_parts(info: zipfile.ZipInfo, archive: str) -> tuple[str, ...]:
     elif info.flag_bits & 0x1:
         problem = "is encrypted"
     if problem:
-        raise InvalidInputError(f"Refused archive '{archive}': its entry '{name}' {problem}; entries must be plain files inside the archive.")
+        raise InvalidInputError(f"Refused archive '{archive}': its entry '{name}' {problem}; "
+                                "entries must be plain files inside the archive.")
     return tuple(p for p in name.replace("\\", "/").split("/") if p not in ("", "."))
 
 
 def declared_entries(path: Path) -> int:
-    """The entry count in the (zip64) end record, read before zipfile builds an object per entry."""
+    """The entry count in the (zip64) end record, read before zipfile builds an object per entry; 0 without one."""
     with open(path, "rb") as f:
-        end = zipfile._EndRecData(f)  # private but unchanged for decades; the public API reads the whole directory
-    return end[zipfile._ECD_ENTRIES_TOTAL] if end else 0
+        end = read_end_record(f)
+    return end.entries if end else 0
 
 
 class SafeZip:
@@ -72,7 +75,7 @@ class SafeZip:
 
     def __init__(self, path, limits: Limits | None = None):
         self.path = Path(path)
-        self.limits = limits or LIMITS
+        self.limits = limits or settings().limits
         declared = declared_entries(self.path)
         self.limits.check("max_zip_entries", declared, f"Archive '{self.path.name}' declares {declared:,} entries")
         try:
@@ -87,15 +90,18 @@ class SafeZip:
 
     def _check_entries(self) -> list[Entry]:
         infos, name, limits = self.zip.infolist(), self.path.name, self.limits
-        limits.check("max_zip_entries", len(infos), f"Archive '{name}' holds {len(infos):,} entries")  # the end record may lie
+        # the end record may lie
+        limits.check("max_zip_entries", len(infos), f"Archive '{name}' holds {len(infos):,} entries")
         files = [Entry(self, info, entry_parts(info, name)) for info in infos if not info.is_dir()]
         total = sum(e.info.file_size for e in files)
         limits.check("max_zip_total_bytes", total, f"Archive '{name}' unpacks to {size_text(total)}")
         packed = sum(e.info.compress_size for e in files)
-        for label, size, stored in [(f"entry '{e.name}'", e.info.file_size, e.info.compress_size) for e in files] + [("content", total, packed)]:
+        sizes = [(f"entry '{e.name}'", e.info.file_size, e.info.compress_size) for e in files]
+        for label, size, stored in sizes + [("content", total, packed)]:
             if size > RATIO_FLOOR_BYTES:
                 ratio = size // max(stored, 1)
-                limits.check("max_zip_ratio", ratio, f"Archive '{name}' looks like a zip bomb: its {label} inflates {ratio:,} times")
+                limits.check("max_zip_ratio", ratio,
+                             f"Archive '{name}' looks like a zip bomb: its {label} inflates {ratio:,} times")
         return files
 
     def read(self, entry: Entry, count: int | None = None) -> bytes:
@@ -104,10 +110,12 @@ class SafeZip:
             with self.zip.open(entry.info) as f:
                 data = f.read(entry.size + 1 if count is None else min(count, entry.size + 1))
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
-            raise InvalidInputError(f"Archive '{self.path.name}': entry '{entry.name}' could not be read ({exc}).") from None
+            raise InvalidInputError(f"Archive '{self.path.name}': entry '{entry.name}' could not be read "
+                                    f"({exc}).") from None
         if len(data) > entry.size or (count is None and len(data) != entry.size):
             raise InvalidInputError(
-                f"Archive '{self.path.name}': entry '{entry.name}' holds {'more' if len(data) > entry.size else 'fewer'} bytes "
+                f"Archive '{self.path.name}': entry '{entry.name}' holds "
+                f"{'more' if len(data) > entry.size else 'fewer'} bytes "
                 f"than the {entry.size:,} its header declares, so the archive is corrupt or forged.")
         return data
 

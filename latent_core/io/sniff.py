@@ -6,6 +6,7 @@ from pathlib import PurePath
 from ..errors import InvalidInputError
 
 HEAD_BYTES = 16
+ZIP_HEADER = b"PK\x03\x04"  # a zip's first local file header; an empty zip starts with its end record instead
 IMAGE_KINDS = ("png", "jpeg", "gif", "bmp", "webp")
 MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -14,7 +15,7 @@ MAGIC = (
     (b"GIF89a", "gif"),
     (b"BM", "bmp"),
     (b"\x93NUMPY", "npy"),
-    (b"PK\x03\x04", "zip"),
+    (ZIP_HEADER, "zip"),
     (b"PK\x05\x06", "zip"),
     (b"\x1f\x8b", "gzip"),
 )
@@ -88,4 +89,5 @@ def check_name(name: str, kind: str) -> None:
         raise InvalidInputError(f"File '{PurePath(name).name}' is empty.")
     reason = mismatch(name, kind)
     if reason:
-        raise InvalidInputError(f"Refused '{PurePath(name).name}': it {reason}; rename it or give the file its name promises.")
+        raise InvalidInputError(f"Refused '{PurePath(name).name}': it {reason}; "
+                                "rename it or give the file its name promises.")

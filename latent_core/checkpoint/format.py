@@ -1,0 +1,77 @@
+"""The safetensors checkpoint format: model.safetensors (named tensors), config.json and a README.md model card.
+
+Tensor names are '<part>.<parameter>', e.g. 'decoder.net.0.weight'. config.json holds the model's
+config (kind, architecture, training record) plus the library versions that wrote it. Nothing
+here knows LatentModel: latent_core/model.py saves through `write_checkpoint`, and loading.py
+turns what is read here into a model.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import struct
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load, save_file
+
+from ..errors import InvalidInputError
+from ..limits import Limits, size_text
+from .card import model_card
+from .pickles import describe_unsafe
+
+CONFIG_FILE, WEIGHTS_FILE, CARD_FILE = "config.json", "model.safetensors", "README.md"
+MAX_CONFIG_BYTES = 2 * 1024 * 1024
+
+
+def library_versions() -> dict:
+    """The versions of Python and the libraries a checkpoint was written with."""
+    import sklearn
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__}
+
+
+def write_checkpoint(directory, tensors: dict[str, torch.Tensor], config: dict) -> Path:
+    """Write model.safetensors (`tensors`, detached and contiguous), config.json (`config` plus library versions)
+    and the model card README.md into `directory`, created if needed; returns the directory as a Path."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    save_file({name: value.detach().contiguous() for name, value in tensors.items()}, directory / WEIGHTS_FILE)
+    config = dict(config, versions=library_versions())
+    (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+    (directory / CARD_FILE).write_text(model_card(config))
+    return directory
+
+
+def check_safetensors(entry, limits: Limits) -> None:
+    """Refuse anything whose header is not safetensors' (8-byte length then a JSON object)."""
+    size = entry.size
+    limits.check("max_file_bytes", size, f"Weights file '{entry.name}' is {size_text(size)}")
+    head = entry.head(9)
+    if len(head) < 9 or head[8:9] != b"{" or struct.unpack("<Q", head[:8])[0] > size - 8:
+        reason = describe_unsafe(entry) or "is not a safetensors file"
+        raise InvalidInputError(f"Weights file '{entry.name}' {reason}; save weights as safetensors.")
+
+
+def read_tensors(entry, limits: Limits) -> dict[str, torch.Tensor]:
+    """The named tensors of a weights file, once its header has passed `check_safetensors`."""
+    check_safetensors(entry, limits)
+    try:
+        return load(entry.read())
+    except Exception as exc:  # safetensors raises its own error types for corrupt headers
+        raise InvalidInputError(f"Weights file '{WEIGHTS_FILE}' could not be read as safetensors ({exc}).") from None
+
+
+def parse_config(entry, label: str) -> dict:
+    """config.json as a dict, refusing big or malformed files."""
+    if entry.size > MAX_CONFIG_BYTES:
+        raise InvalidInputError(f"Checkpoint config '{label}' is larger than {MAX_CONFIG_BYTES // 2**20} MB.")
+    try:
+        config = json.loads(entry.read().decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"Checkpoint config '{label}' is not valid JSON ({exc}).") from None
+    if not isinstance(config, dict):
+        raise InvalidInputError(f"Checkpoint config '{label}' must hold a JSON object, not {type(config).__name__}.")
+    return config
