@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import latent_core  # noqa: E402
-from latent_core.nets import Architecture, Decoder, Encoder  # noqa: E402
+from latent_core.models.nets import Architecture, Decoder, Encoder  # noqa: E402
 
 MNIST = REPO.parent / "shared" / "data" / "mnist"
 BATCH, EPOCHS, REPEATS = 128, 1, 3
@@ -73,7 +73,7 @@ def main() -> None:
     n = len(dataset) * EPOCHS
     plain_ips, our_ips = n / statistics.median(plain_times), n / statistics.median(our_times)
     model = latent_core.train_model(dataset, latent_dim=16, epochs=1, batch_size=BATCH, seed=0)
-    params = sum(p.numel() for m in model.modules().values() for p in m.parameters())
+    params = sum(p.numel() for p in model.network.parameters())
     rng = np.random.default_rng(0)
     one, batch = rng.standard_normal((1, 16)).astype(np.float32), rng.standard_normal((256, 16)).astype(np.float32)
     print(json.dumps({

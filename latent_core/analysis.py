@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .dataset import ImageDataset
 from .errors import InvalidInputError
@@ -67,19 +66,15 @@ def manifold_grid(model: LatentModel, projection: Projection, bounds=None, rows:
 def anomaly_scores(model: LatentModel, dataset: ImageDataset | np.ndarray, batch_size: int = ENCODE_BATCH) -> np.ndarray:
     """How unusual each image is to the model, float32 (N,), in nats: higher is more unusual.
 
-    VAE: the negative ELBO, -log p(x|z) + KL(q(z|x) || N(0, I)), with the reconstruction term
-    taken at the posterior mean (deterministic). AE: the reconstruction error alone. Both use
-    the training loss's Bernoulli cross-entropy summed over pixels.
+    Each kind's network says (LatentNetwork.scores): for a VAE the negative ELBO,
+    -log p(x|z) + KL(q(z|x) || N(0, I)), with the reconstruction term taken at the posterior
+    mean (deterministic); for an AE the reconstruction error alone. Both use the training
+    loss's Bernoulli cross-entropy summed over pixels.
     """
     images = model.check_images(dataset.images if isinstance(dataset, ImageDataset) else dataset)
     if not model.can_encode:
         raise InvalidInputError(f"Model '{model.name}' has no encoder, so it cannot score images.")
     scores = np.empty(len(images), dtype=np.float32)
     for start in range(0, len(images), batch_size):
-        x = images_to_tensor(images[start:start + batch_size])
-        mean, logvar = model.encoder(x)
-        score = F.binary_cross_entropy_with_logits(model.decoder(mean), x, reduction="none").flatten(1).sum(1)
-        if model.kind == "vae":
-            score = score - 0.5 * (1 + logvar - mean.pow(2) - logvar.exp()).sum(dim=1)
-        scores[start:start + len(x)] = score.numpy()
+        scores[start:start + batch_size] = model.network.scores(images_to_tensor(images[start:start + batch_size])).numpy()
     return scores

@@ -1,16 +1,20 @@
-"""LatentModel: the fitted encoder/decoder pair that every page decodes with."""
+"""LatentModel: the public face of a fitted model: encode, decode, can_encode, save.
+
+Its `network` (a models.LatentNetwork) holds the nn.Modules; `config` the JSON-ready dict saved
+beside the weights. Which network a kind has lives in latent_core/models/.
+"""
 from __future__ import annotations
 
-from typing import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from .checkpoint.format import write_checkpoint
 from .errors import InvalidInputError
-from .nets import Architecture, Decoder, Encoder
+from .models import KINDS, LatentNetwork, build_network
 
-KINDS = ("vae", "ae")
 ENCODE_BATCH = 1024
 
 
@@ -27,21 +31,28 @@ def logits_to_images(logits: torch.Tensor) -> np.ndarray:
 class LatentModel:
     """A trained model: `encode` images to codes, `decode` codes to images.
 
-    `encoder` is None for decoder-only models (a GAN generator); then `can_encode` is False.
+    `network.encoder` is None for decoder-only models (a GAN generator); then `can_encode` is False.
     `config` is the JSON-ready dict saved with the weights; `history` the per-epoch losses.
     """
 
-    def __init__(self, decoder: nn.Module, encoder: nn.Module | None, config: dict):
-        self.decoder = decoder.eval()
-        self.encoder = None if encoder is None else encoder.eval()
+    def __init__(self, network: LatentNetwork, config: dict):
+        self.network = network.eval()
         self.config = config
-        self._decode_fn: Callable | None = None
 
     @classmethod
     def build(cls, config: dict) -> "LatentModel":
-        """Fresh, untrained networks for a config holding an 'architecture' dict."""
-        arch = Architecture(**config["architecture"])
-        return cls(Decoder(arch), Encoder(arch), config)
+        """Fresh, untrained networks of config['kind'] for a config holding an 'architecture' dict."""
+        return cls(build_network(config), config)
+
+    @property
+    def encoder(self) -> nn.Module | None:
+        """images (N, C, H, W) in [0, 1] -> (mean, logvar), each (N, latent_dim); None for decoder-only models."""
+        return self.network.encoder
+
+    @property
+    def decoder(self) -> nn.Module:
+        """codes (N, latent_dim) -> logits (N, C, H, W)."""
+        return self.network.decoder
 
     @property
     def kind(self) -> str:
@@ -68,9 +79,6 @@ class LatentModel:
     @property
     def name(self) -> str:
         return self.config.get("name", self.kind)
-
-    def modules(self) -> dict[str, nn.Module]:
-        return {"decoder": self.decoder} | ({"encoder": self.encoder} if self.encoder is not None else {})
 
     def check_images(self, images) -> np.ndarray:
         """Validate a batch against the model's image shape; returns uint8 (N, H, W, C)."""
@@ -131,10 +139,12 @@ class LatentModel:
         """Encode then decode: uint8 (N, H, W, C) -> uint8 (N, H, W, C)."""
         return self.decode(self.encode(images))
 
-    def save(self, directory) -> None:
-        from .checkpoint import save_checkpoint
-
-        save_checkpoint(self, directory)
+    def save(self, directory) -> Path:
+        """Write config.json, model.safetensors and a model card (README.md) into `directory`, created if needed."""
+        if self.kind == "torchscript":
+            raise InvalidInputError(f"Model '{self.name}' was loaded from TorchScript files, which hold code rather than "
+                                    "weights; keep its original files instead of saving it as a checkpoint.")
+        return write_checkpoint(directory, self.network.state_dict(), self.config)
 
     def __repr__(self) -> str:
         return f"LatentModel(kind={self.kind!r}, latent_dim={self.latent_dim}, image_shape={self.image_shape})"

@@ -33,7 +33,7 @@ class Variable(NamedTuple):
     meaning: str
 
 
-def setting(variable: str, meaning: str, default=None, default_factory=None, kind: type = Path, minimum: int = 1):
+def env_setting(variable: str, meaning: str, default=None, default_factory=None, kind: type = Path, minimum: int = 1):
     """A Settings field read from `variable`: a Path (with ~ expanded), an int of at least `minimum`, or a bool."""
     metadata = {"variable": variable, "meaning": meaning, "kind": kind, "minimum": minimum}
     if default_factory is not None:
@@ -82,31 +82,31 @@ class Settings:
     LATENT_ALLOW_TORCHSCRIPT settings (see Limits); each other field names its variable in its metadata."""
 
     limits: Limits = field(default_factory=Limits)
-    cache_dir: Path = setting(
+    cache_dir: Path = env_setting(
         "LATENT_EXPLORER_CACHE",
         "fitted projections, keyed by the codes' fingerprint, method and parameters; safe to delete",
         default_factory=default_cache_dir,
     )
-    cache_max_bytes: int = setting(
+    cache_max_bytes: int = env_setting(
         "LATENT_EXPLORER_CACHE_MAX_BYTES",
         "the projection cache's size bound in bytes (least recently used entries go first)",
         512 * 1024**2,
         kind=int,
         minimum=0,
     )
-    uploads_dir: Path = setting(
+    uploads_dir: Path = env_setting(
         "LATENT_EXPLORER_UPLOADS",
         "the app's per-session folders (uploaded files and models trained in the app), each removed with its session",
         default_factory=default_uploads_dir,
     )
-    data_dir: Path = setting(
+    data_dir: Path = env_setting(
         "LATENT_EXPLORER_DATA", "torchvision downloads of the built-in datasets", default_factory=default_data_dir
     )
-    models_dir: Path = setting("LATENT_EXPLORER_MODELS", "the shipped checkpoints", default_factory=default_models_dir)
-    start_dataset: Path | None = setting(
+    models_dir: Path = env_setting("LATENT_EXPLORER_MODELS", "the shipped checkpoints", default_factory=default_models_dir)
+    start_dataset: Path | None = env_setting(
         "LATENT_EXPLORER_DATASET", "a dataset file or folder the app offers and starts on"
     )
-    start_model: Path | None = setting(
+    start_model: Path | None = env_setting(
         "LATENT_EXPLORER_MODEL", "a checkpoint folder or .zip the app offers and starts on"
     )
 

@@ -7,53 +7,55 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .dataset import ImageDataset, check_image_size
 from .errors import InvalidInputError
-from .model import KINDS, LatentModel
-from .nets import Architecture
+from .fields import setting, validate
+from .model import LatentModel
+from .models import KINDS, LatentNetwork
+from .models.nets import Architecture
 
 PROGRESS_INTERVAL_S = 0.5
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
-    """Training settings; `validate` is the one place they are checked."""
+    """Everything that decides a training run. Each field's range and help live here, once:
+    `validate` checks them, and the CLI's flags and the Model page's form are made from them."""
 
-    kind: str = "vae"
-    latent_dim: int = 16
-    beta: float = 1.0
-    epochs: int = 10
-    batch_size: int = 128
-    learning_rate: float = 1e-3
-    seed: int = 0
-    validation_fraction: float = 0.1
-    hidden: int = 256
-    base_channels: int = 32
+    kind: str = setting("vae", "Kind", "A VAE learns a smooth, sampleable latent space; an autoencoder (AE) only reconstructs.",
+                        choices=KINDS, unknown="Model kind")
+    latent_dim: int = setting(16, "Latent dimensions", "Size of each image's code.", low=1, high=512)
+    beta: float = setting(1.0, "β", "Weight of the KL term (VAE only). Above 1 pushes towards disentangled factors, "
+                          "at some cost in detail.", low=0, high=1000, kinds=("vae",))
+    epochs: int = setting(10, "Epochs", "Passes over the training images.", low=1, high=10_000)
+    batch_size: int = setting(128, "Batch size", "Images per optimisation step.", low=1, high=65_536,
+                              presets=(16, 32, 64, 128, 256, 512))
+    learning_rate: float = setting(1e-3, "Learning rate", "Adam's step size; lower it if training diverges.", above_zero=True,
+                                   presets=(1e-4, 3e-4, 1e-3, 3e-3))
+    seed: int = setting(0, "Seed", "Seeds the weights, the validation split, the shuffling and the sampling noise: "
+                        "the same seed gives the same model.", low=0, high=2**32 - 1, advanced=True)
+    validation_fraction: float = setting(0.1, "Validation fraction", "Share of the images held out to measure the validation "
+                                         "loss.", low=0, high=0.5, advanced=True)
+    hidden: int = setting(256, "Hidden width", "Width of the fully connected layer between the convolutions and the code.",
+                          low=8, high=4096, advanced=True)
+    base_channels: int = setting(32, "Base channels", "Channels of the first convolution; each stage doubles them (up to 256).",
+                                 low=4, high=256, advanced=True)
 
     def validate(self) -> "TrainConfig":
-        if self.kind not in KINDS:
-            raise InvalidInputError(f"Model kind {self.kind!r} is unknown; choose one of {', '.join(KINDS)}.")
-        checks = [
-            ("latent_dim", 1 <= self.latent_dim <= 512, "between 1 and 512"),
-            ("beta", math.isfinite(self.beta) and 0 <= self.beta <= 1000, "between 0 and 1000"),
-            ("epochs", 1 <= self.epochs <= 10_000, "between 1 and 10000"),
-            ("batch_size", 1 <= self.batch_size <= 65_536, "between 1 and 65536"),
-            ("learning_rate", math.isfinite(self.learning_rate) and 0 < self.learning_rate, "a positive number"),
-            ("validation_fraction", 0 <= self.validation_fraction <= 0.5, "between 0 and 0.5"),
-            ("hidden", 8 <= self.hidden <= 4096, "between 8 and 4096"),
-            ("base_channels", 4 <= self.base_channels <= 256, "between 4 and 256"),
-        ]
-        for name, ok, expected in checks:
-            if not ok:
-                raise InvalidInputError(f"Training setting {name}={getattr(self, name)!r} is invalid; it must be {expected}.")
-        return self
+        return validate(self, "Training setting")
+
+    @classmethod
+    def suggested(cls, image_shape) -> "TrainConfig":
+        """Defaults for images of (H, W, C): small images (16 px or less) get a smaller code, smaller batches and more epochs."""
+        if max(image_shape[:2]) <= 16:
+            return cls(latent_dim=8, epochs=20, batch_size=64)
+        return cls(epochs=5)
 
 
 @dataclass
@@ -75,21 +77,6 @@ class TrainingProgress:
         return ((self.epoch - 1) * self.steps_per_epoch + self.step) / max(1, self.epochs * self.steps_per_epoch)
 
 
-def loss_terms(model: LatentModel, x: torch.Tensor, beta: float, noise: torch.Generator | None) -> dict[str, torch.Tensor]:
-    """Per-image mean loss terms for a batch x (N, C, H, W) in [0, 1].
-
-    With `noise` the VAE samples z; without it (validation) it decodes the posterior mean.
-    """
-    mean, logvar = model.encoder(x)
-    if model.kind == "ae":
-        z, kl = mean, torch.zeros((), dtype=x.dtype)
-    else:
-        z = mean if noise is None else mean + torch.exp(0.5 * logvar) * torch.randn(mean.shape, generator=noise)
-        kl = (-0.5 * (1 + logvar - mean.pow(2) - logvar.exp()).sum(dim=1)).mean()
-    recon = F.binary_cross_entropy_with_logits(model.decoder(z), x, reduction="sum") / len(x)
-    return {"loss": recon + beta * kl, "recon": recon, "kl": kl}
-
-
 def batches(images: torch.Tensor, order: np.ndarray, batch_size: int):
     """Float batches (N, C, H, W) in [0, 1] from uint8 (N, H, W, C) in the given order."""
     for start in range(0, len(order), batch_size):
@@ -105,13 +92,12 @@ def split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @torch.no_grad()
-def evaluate(model: LatentModel, images: torch.Tensor, index: np.ndarray, beta: float, batch_size: int) -> dict[str, float]:
-    """Mean loss terms over `index`, decoding posterior means (deterministic)."""
-    totals, count = {"loss": 0.0, "recon": 0.0, "kl": 0.0}, 0
-    model.encoder.eval(), model.decoder.eval()
+def evaluate(network: LatentNetwork, images: torch.Tensor, index: np.ndarray, batch_size: int) -> dict[str, float]:
+    """Mean loss terms over `index`, without sampling noise (deterministic); leaves the network in eval mode."""
+    totals, count = dict.fromkeys(network.TERMS, 0.0), 0
+    network.eval()
     for x in batches(images, index, max(batch_size, 256)):
-        terms = loss_terms(model, x, beta, None)
-        for key, value in terms.items():
+        for key, value in network.loss_terms(x, None).items():
             totals[key] += float(value) * len(x)
         count += len(x)
     return {key: value / count for key, value in totals.items()}
@@ -126,74 +112,55 @@ def diverged(config: TrainConfig, epoch: int, step: int, value: float) -> Invali
 
 def train_model(
     dataset: ImageDataset,
+    config: TrainConfig | None = None,
     *,
-    kind: str = "vae",
-    latent_dim: int = 16,
-    beta: float = 1.0,
-    epochs: int = 10,
-    batch_size: int = 128,
-    learning_rate: float = 1e-3,
-    seed: int = 0,
-    validation_fraction: float = 0.1,
-    hidden: int = 256,
-    base_channels: int = 32,
     on_progress: Callable[[TrainingProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    **settings,
 ) -> LatentModel:
-    """Train a model on `dataset` and return it; `should_stop()` ends training within one batch.
+    """Train a model on `dataset` as `config` says and return it; `should_stop()` ends training within one batch.
 
-    `hidden` and `base_channels` size the networks (see nets.Architecture).
+    Keyword settings (latent_dim=8, epochs=3, ...) are a shortcut: they build the TrainConfig,
+    or replace fields of the one given. on_progress receives a TrainingProgress at least once a
+    second and after every epoch.
     """
-    config = TrainConfig(kind, latent_dim, beta, epochs, batch_size, learning_rate, seed, validation_fraction, hidden, base_channels).validate()
+    config = (replace(config, **settings) if config is not None else TrainConfig(**settings)).validate()
     if not isinstance(dataset, ImageDataset):
         raise InvalidInputError(f"train_model needs an ImageDataset, not {type(dataset).__name__}.")
     check_image_size(dataset.image_shape, dataset.name)
     if len(dataset) < 2:
         raise InvalidInputError(f"Dataset '{dataset.name}' has {len(dataset)} image; training needs at least 2.")
-    h, w, c = dataset.image_shape
-    arch = Architecture(height=h, width=w, channels=c, latent_dim=latent_dim, base_channels=base_channels, hidden=hidden)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = LatentModel.build({
-            "name": f"{kind}-{dataset.name}",
-            "kind": kind,
-            "beta": beta,
-            "architecture": arch.to_dict(),
-            "dataset": {"name": dataset.name, "fingerprint": dataset.fingerprint, "size": len(dataset), "label_names": dataset.label_names},
-            "training": asdict(config),
-            "history": [],
-        })
+    model = initial_model(dataset, config)
+    network, history = model.network, model.config["history"]
     images = torch.from_numpy(dataset.images)
-    train_index, val_index = split(len(dataset), validation_fraction, seed)
-    params = [p for module in model.modules().values() for p in module.parameters()]
-    optimizer = torch.optim.Adam(params, lr=learning_rate)
-    noise = torch.Generator().manual_seed(seed)
-    shuffler = np.random.default_rng(seed + 1)
-    steps_per_epoch = math.ceil(len(train_index) / batch_size)
-    history = model.config["history"]
+    train_index, val_index = split(len(dataset), config.validation_fraction, config.seed)
+    optimizer = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
+    noise = torch.Generator().manual_seed(config.seed)
+    shuffler = np.random.default_rng(config.seed + 1)
+    steps_per_epoch = math.ceil(len(train_index) / config.batch_size)
     started = last_report = time.perf_counter()
     seen = 0
 
     def report(epoch: int, step: int, sums: dict, count: int) -> None:
         elapsed = time.perf_counter() - started
         done = (epoch - 1) * steps_per_epoch + step
-        remaining = epochs * steps_per_epoch - done
+        remaining = config.epochs * steps_per_epoch - done
         on_progress(TrainingProgress(
-            epoch, epochs, step, steps_per_epoch,
+            epoch, config.epochs, step, steps_per_epoch,
             {k: v / max(count, 1) for k, v in sums.items()},
             seen / elapsed if elapsed > 0 else 0.0,
             elapsed / done * remaining if done else float("nan"),
             elapsed, list(history),
         ))
 
-    for epoch in range(1, epochs + 1):
-        model.encoder.train(), model.decoder.train()
-        sums, count, epoch_start = {"loss": 0.0, "recon": 0.0, "kl": 0.0}, 0, time.perf_counter()
-        for step, x in enumerate(batches(images, shuffler.permutation(train_index), batch_size), start=1):
+    for epoch in range(1, config.epochs + 1):
+        network.train()
+        sums, count, epoch_start = dict.fromkeys(network.TERMS, 0.0), 0, time.perf_counter()
+        for step, x in enumerate(batches(images, shuffler.permutation(train_index), config.batch_size), start=1):
             if should_stop is not None and should_stop():
                 model.config["stopped_early"] = True
                 return finish(model)
-            terms = loss_terms(model, x, beta, noise)
+            terms = network.loss_terms(x, noise)
             value = terms["loss"].item()
             if not math.isfinite(value):
                 raise diverged(config, epoch, step, value)
@@ -210,7 +177,7 @@ def train_model(
         record = {"epoch": epoch, "seconds": time.perf_counter() - epoch_start}
         record |= {f"train_{k}": v / count for k, v in sums.items()}
         if len(val_index):
-            record |= {f"val_{k}": v for k, v in evaluate(model, images, val_index, beta, batch_size).items()}
+            record |= {f"val_{k}": v for k, v in evaluate(network, images, val_index, config.batch_size).items()}
         if not all(math.isfinite(v) for v in record.values()):
             raise diverged(config, epoch, steps_per_epoch, record.get("val_loss", record["train_loss"]))
         history.append(record)
@@ -220,9 +187,27 @@ def train_model(
     return finish(model)
 
 
+def initial_model(dataset: ImageDataset, config: TrainConfig) -> LatentModel:
+    """An untrained model of config.kind for the dataset's images, its weights drawn from config.seed."""
+    h, w, c = dataset.image_shape
+    arch = Architecture(height=h, width=w, channels=c, latent_dim=config.latent_dim, base_channels=config.base_channels,
+                        hidden=config.hidden)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        return LatentModel.build({
+            "name": f"{config.kind}-{dataset.name}",
+            "kind": config.kind,
+            "beta": config.beta,
+            "architecture": arch.to_dict(),
+            "dataset": {"name": dataset.name, "fingerprint": dataset.fingerprint, "size": len(dataset),
+                        "label_names": dataset.label_names},
+            "training": asdict(config),
+            "history": [],
+        })
+
+
 def finish(model: LatentModel) -> LatentModel:
-    model.encoder.eval(), model.decoder.eval()
-    for module in model.modules().values():
-        if not all(torch.isfinite(p).all() for p in module.parameters()):
-            raise InvalidInputError("Training produced NaN weights; lower the learning rate or beta.")
+    model.network.eval()
+    if not all(torch.isfinite(p).all() for p in model.network.parameters()):
+        raise InvalidInputError("Training produced NaN weights; lower the learning rate or beta.")
     return model

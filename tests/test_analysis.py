@@ -9,7 +9,7 @@ import torch
 
 from latent_core import InvalidInputError, LatentModel, anomaly_scores, fit_projection, grid_points, manifold_grid
 from latent_core.model import images_to_tensor
-from latent_core.training import loss_terms
+from latent_core.models import LatentNetwork, build_network
 
 
 @pytest.fixture(scope="module")
@@ -77,18 +77,21 @@ def test_vae_scores_are_the_negative_elbo_per_image(tiny_model, digits):
     assert scores.shape == (len(digits),) and scores.dtype == np.float32 and np.isfinite(scores).all()
     x = images_to_tensor(digits.images[:300])
     with torch.no_grad():
-        expected = loss_terms(tiny_model, x, beta=1.0, noise=None)["loss"].item()
+        expected = tiny_model.network.loss_terms(x, None)["loss"].item()  # beta is 1: the training loss is the negative ELBO
     assert scores[:300].mean() == pytest.approx(expected, rel=1e-4)
     np.testing.assert_allclose(anomaly_scores(tiny_model, digits.images[:5], batch_size=2), scores[:5], rtol=1e-5)
 
 
 def test_ae_scores_are_the_reconstruction_error_alone(tiny_model, digits):
-    autoencoder = LatentModel(tiny_model.decoder, tiny_model.encoder, {**tiny_model.config, "kind": "ae"})
+    config = {**tiny_model.config, "kind": "ae"}
+    network = build_network(config)
+    network.load_state_dict(tiny_model.network.state_dict())
+    autoencoder = LatentModel(network, config)
     vae, ae = anomaly_scores(tiny_model, digits.images[:200]), anomaly_scores(autoencoder, digits.images[:200])
     assert np.all(vae > ae)  # the VAE adds a positive KL term
     x = images_to_tensor(digits.images[:200])
     with torch.no_grad():
-        recon = loss_terms(autoencoder, x, beta=1.0, noise=None)["recon"].item()
+        recon = autoencoder.network.loss_terms(x, None)["recon"].item()
     assert ae.mean() == pytest.approx(recon, rel=1e-4)
 
 
@@ -100,6 +103,6 @@ def test_noise_images_score_as_more_unusual_than_digits(tiny_model, digits):
 def test_anomaly_scores_check_the_images(tiny_model):
     with pytest.raises(InvalidInputError, match="shape"):
         anomaly_scores(tiny_model, np.zeros((3, 28, 28, 1), dtype=np.uint8))
-    decoder_only = LatentModel(tiny_model.decoder, None, tiny_model.config)
+    decoder_only = LatentModel(LatentNetwork(tiny_model.decoder), tiny_model.config)
     with pytest.raises(InvalidInputError, match="no encoder"):
         anomaly_scores(decoder_only, np.zeros((3, 8, 8, 1), dtype=np.uint8))

@@ -10,8 +10,9 @@ import torch
 from safetensors.torch import save_file
 
 import latent_core
+from latent_core.models import LatentNetwork
 from latent_core import InvalidInputError
-from latent_core.checkpoint import SHIPPED_DIR
+from latent_core.checkpoint.discovery import shipped_dir
 
 
 class CreatesFile:
@@ -79,7 +80,7 @@ def test_weights_that_do_not_match_config_are_refused(tiny_model, tmp_path):
 
 def test_nan_weights_are_refused(tiny_model, tmp_path):
     tiny_model.save(tmp_path)
-    tensors = {f"{part}.{k}": v.clone() for part, m in tiny_model.modules().items() for k, v in m.state_dict().items()}
+    tensors = {k: v.clone() for k, v in tiny_model.network.state_dict().items()}
     next(iter(tensors.values())).fill_(float("nan"))
     save_file(tensors, tmp_path / "model.safetensors")
     with pytest.raises(InvalidInputError, match="NaN"):
@@ -98,7 +99,7 @@ def test_missing_files_and_bad_config_are_explained(tiny_model, tmp_path):
 
 
 def test_decoder_only_model_cannot_encode(tiny_model):
-    generator = latent_core.LatentModel(tiny_model.decoder, None, tiny_model.config)
+    generator = latent_core.LatentModel(LatentNetwork(tiny_model.decoder), tiny_model.config)
     assert not generator.can_encode
     assert generator.decode(np.zeros((1, 4))).shape == (1, 8, 8, 1)
     with pytest.raises(InvalidInputError, match="no encoder"):
@@ -108,7 +109,7 @@ def test_decoder_only_model_cannot_encode(tiny_model):
 @pytest.mark.parametrize("name, shape", [("digits", (8, 8, 1)), ("shapes", (32, 32, 1))])
 def test_shipped_models_load_small_and_reconstruct(name, shape):
     assert name in latent_core.shipped_models()
-    folder = SHIPPED_DIR / name
+    folder = shipped_dir() / name
     assert sum(p.stat().st_size for p in folder.iterdir()) < 5 * 2**20
     model = latent_core.load_model(name)
     assert model.image_shape == shape and model.can_encode

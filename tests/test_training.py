@@ -12,7 +12,7 @@ from latent_core import ImageDataset, InvalidInputError
 
 
 def weights(model):
-    return [p.detach().clone() for module in model.modules().values() for p in module.parameters()]
+    return [p.detach().clone() for p in model.network.parameters()]
 
 
 def test_training_lowers_validation_loss(tiny_model):

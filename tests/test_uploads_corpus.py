@@ -18,8 +18,7 @@ from PIL import Image
 
 import latent_core
 from latent_core import InvalidInputError, LatentModel
-from latent_core.checkpoint import save_checkpoint
-from latent_core.nets import Architecture
+from latent_core.models.nets import Architecture
 
 
 class CreatesFile:
@@ -82,7 +81,7 @@ def npy_declaring(shape, dtype: str = "<f8") -> bytes:
 def tiny_checkpoint(folder: Path, latent_dim: int = 2) -> Path:
     """An untrained 8x8 checkpoint: config.json, model.safetensors, README.md."""
     arch = Architecture(8, 8, 1, latent_dim, base_channels=4, max_channels=8, hidden=8)
-    return save_checkpoint(LatentModel.build({"kind": "vae", "name": "tiny", "architecture": arch.to_dict()}), folder)
+    return LatentModel.build({"kind": "vae", "name": "tiny", "architecture": arch.to_dict()}).save(folder)
 
 
 def zip_folder(folder: Path, target: Path, prefix: str = "") -> Path:

@@ -15,7 +15,7 @@ import streamlit as st
 import latent_core
 from latent_core.analysis import anomaly_scores as score_images
 from latent_core.checkpoint.format import CONFIG_FILE, WEIGHTS_FILE
-from latent_core.settings import settings
+from latent_core.checkpoint.discovery import shipped_dir
 
 from . import jobs
 from .catalog import Option
@@ -76,7 +76,7 @@ def dataset_for(option: Option):
 
 def checkpoint_dir(option: Option) -> Path:
     shipped = option.source in latent_core.shipped_models()
-    return settings().models_dir / option.source if shipped else Path(option.source)
+    return shipped_dir() / option.source if shipped else Path(option.source)
 
 
 def checkpoint_fingerprint(directory: Path) -> str:

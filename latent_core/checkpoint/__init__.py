@@ -11,5 +11,5 @@ format.py while loading.py imports model.py:
 - pickles.py: recognising pickles, torch.save archives and TorchScript by their bytes.
 - torchscript.py: the opt-in TorchScript loader.
 - discovery.py: the files of a checkpoint folder or zip, and the shipped checkpoints.
-- loading.py: `load_model`, `load_checkpoint` and `save_checkpoint`, which build LatentModels.
+- loading.py: `load_model` and `load_checkpoint`, which build LatentModels (LatentModel.save writes through format.py).
 """

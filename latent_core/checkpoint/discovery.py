@@ -1,16 +1,20 @@
 """Where checkpoints are: the files at the top of a checkpoint folder or zip, and the shipped checkpoints in models/."""
 from __future__ import annotations
 
-import os
 from contextlib import ExitStack
 from pathlib import Path
 
 from ..io.archive import SafeZip
 from ..io.files import file_entry
 from ..limits import Limits
+from ..settings import settings
 from .format import CONFIG_FILE
 
-SHIPPED_DIR = Path(os.environ.get("LATENT_EXPLORER_MODELS", Path(__file__).resolve().parents[2] / "models"))
+
+
+def shipped_dir() -> Path:
+    """The folder of shipped checkpoints: $LATENT_EXPLORER_MODELS, else the repository's models/ (see Settings)."""
+    return settings().models_dir
 
 
 def checkpoint_files(path: Path, stack: ExitStack, limits: Limits) -> dict:
@@ -29,6 +33,7 @@ def checkpoint_files(path: Path, stack: ExitStack, limits: Limits) -> dict:
 
 def shipped_models() -> list[str]:
     """Names of the pretrained checkpoints in models/."""
-    if not SHIPPED_DIR.is_dir():
+    folder = shipped_dir()
+    if not folder.is_dir():
         return []
-    return sorted(p.name for p in SHIPPED_DIR.iterdir() if (p / CONFIG_FILE).is_file())
+    return sorted(p.name for p in folder.iterdir() if (p / CONFIG_FILE).is_file())

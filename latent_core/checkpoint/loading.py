@@ -1,4 +1,4 @@
-"""LatentModels from checkpoints, and back: `load_model`, `load_checkpoint` and `save_checkpoint`.
+"""LatentModels from checkpoints: `load_model` and `load_checkpoint` (LatentModel.save writes them).
 
 A folder or zip holding config.json and model.safetensors is rebuilt as its kind's networks with
 those weights; one holding TorchScript is loaded only on the opt-in (see torchscript.py); pickles
@@ -18,22 +18,12 @@ from ..limits import Limits
 from ..model import LatentModel
 from ..models import KINDS, Architecture
 from ..settings import settings
-from .discovery import SHIPPED_DIR, checkpoint_files, shipped_models
-from .format import CONFIG_FILE, WEIGHTS_FILE, parse_config, read_tensors, write_checkpoint
+from .discovery import checkpoint_files, shipped_dir, shipped_models
+from .format import CONFIG_FILE, WEIGHTS_FILE, parse_config, read_tensors
 from .pickles import TORCHSCRIPT_REASON, describe_unsafe
 from .torchscript import SCRIPT_FILES, load_torchscript, refuse_torchscript
 
 NEEDS_FILES = f"give a checkpoint folder (or .zip) with {CONFIG_FILE} and {WEIGHTS_FILE}"
-
-
-def save_checkpoint(model: LatentModel, directory) -> Path:
-    """Write the model's config.json, model.safetensors and README.md into `directory` (created if needed)."""
-    if model.kind == "torchscript":
-        raise InvalidInputError(f"Model '{model.name}' was loaded from TorchScript files, which hold code rather than "
-                                "weights; keep its original files instead of saving it as a checkpoint.")
-    tensors = {f"{part}.{key}": value for part, module in model.modules().items()
-               for key, value in module.state_dict().items()}
-    return write_checkpoint(directory, tensors, model.config)
 
 
 def read_config(entry, label: str) -> dict:
@@ -58,7 +48,7 @@ def load_weights(files: dict, label: str, limits: Limits) -> LatentModel:
     config = read_config(files[CONFIG_FILE], f"{label}/{CONFIG_FILE}")
     tensors = read_tensors(files[WEIGHTS_FILE], limits)
     model = LatentModel.build(config)
-    for part, module in model.modules().items():
+    for part, module in model.network.named_children():  # 'decoder', and 'encoder' when there is one
         given = {k[len(part) + 1:]: v for k, v in tensors.items() if k.startswith(part + ".")}
         shapes = {k: tuple(v.shape) for k, v in given.items()}
         wanted = {k: tuple(v.shape) for k, v in module.state_dict().items()}
@@ -112,5 +102,5 @@ def load_checkpoint(directory, allow_torchscript: bool | None = None, limits: Li
 def load_model(name_or_directory, allow_torchscript: bool | None = None) -> LatentModel:
     """A shipped model by name ('digits', 'shapes'), or a checkpoint folder or .zip (see load_checkpoint)."""
     if isinstance(name_or_directory, str) and name_or_directory in shipped_models():
-        return load_checkpoint(SHIPPED_DIR / name_or_directory)
+        return load_checkpoint(shipped_dir() / name_or_directory)
     return load_checkpoint(name_or_directory, allow_torchscript)

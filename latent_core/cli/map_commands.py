@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InvalidInputError
+from ..projection import ProjectionConfig
+from .flags import add_config_flags, config_from_args
 from .model_commands import encoded
-
-METHOD_CHOICES = ["pca", "tsne", "umap"]
 
 
 def add_source(parser) -> None:
@@ -17,9 +17,8 @@ def add_source(parser) -> None:
     parser.add_argument("--dataset", required=True, help="built-in name (digits, shapes, mnist, ...) or a path")
 
 
-def add_map(parser) -> None:
-    parser.add_argument("--method", default="pca", choices=METHOD_CHOICES)
-    parser.add_argument("--seed", type=int, default=0)
+def add_map(parser, skip: tuple[str, ...] = ()) -> None:
+    add_config_flags(parser, ProjectionConfig, skip)
     parser.add_argument("--no-cache", action="store_true", help="always fit; by default maps are cached in $LATENT_EXPLORER_CACHE")
 
 
@@ -27,13 +26,12 @@ def register(subparsers) -> None:
     project = subparsers.add_parser("project", help="project a dataset's latent codes to 2-D/3-D map coordinates (.csv or .npz)")
     add_source(project)
     add_map(project)
-    project.add_argument("--dims", type=int, default=2, help="2 or 3")
     project.add_argument("--out", required=True, type=Path, help=".csv (x,y[,z],label rows) or .npz (embedding, labels)")
     project.set_defaults(run=run_project)
 
     grid = subparsers.add_parser("grid", help="decode a grid of images over a 2-D map to a PNG")
     add_source(grid)
-    add_map(grid)
+    add_map(grid, skip=("dims",))
     grid.add_argument("--rows", type=int, default=20)
     grid.add_argument("--cols", type=int, default=20)
     grid.add_argument("--bounds", type=float, nargs=4, metavar=("X_MIN", "X_MAX", "Y_MIN", "Y_MAX"), help="default: the whole map")
@@ -65,36 +63,37 @@ def check_scale(scale: int, low: int = 1) -> int:
     return scale
 
 
-def projected(codes: np.ndarray, args, dims: int):
-    from .. import fit_projection
-
+def projected(codes: np.ndarray, config: ProjectionConfig, args):
     from tqdm import tqdm
 
+    from .. import fit_projection
+
     bar_format = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}] {postfix}"
-    with tqdm(total=100, desc=f"{args.method} map", file=sys.stderr, bar_format=bar_format, dynamic_ncols=True, leave=False) as bar:
+    with tqdm(total=100, desc=f"{config.method} map", file=sys.stderr, bar_format=bar_format, dynamic_ncols=True, leave=False) as bar:
         def on_progress(fraction: float, message: str) -> None:
             bar.update(round(100 * fraction) - bar.n)
             bar.set_postfix_str(message)
 
-        return fit_projection(codes, method=args.method, dims=dims, seed=args.seed, on_progress=on_progress, cache=not args.no_cache)
+        return fit_projection(codes, config, on_progress=on_progress, cache=not args.no_cache)
 
 
 def run_project(args) -> int:
     suffix = check_suffix(args.out, (".csv", ".npz"))
+    config = config_from_args(ProjectionConfig, args).validate()
     _, dataset, codes = encoded(args.model, args.dataset)
-    projection = projected(codes, args, args.dims)
+    projection = projected(codes, config, args)
     labels = dataset.labels
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".npz":
         np.savez(args.out, embedding=projection.embedding, **({} if labels is None else {"labels": labels}))
     else:
-        header = ",".join("xyz"[: args.dims]) + ("" if labels is None else ",label")
+        header = ",".join("xyz"[: config.dims]) + ("" if labels is None else ",label")
         columns = [projection.embedding] + ([] if labels is None else [labels[:, None]])
         rows = np.concatenate([c.astype(np.float64) for c in columns], axis=1)
-        formats = ["%.6g"] * args.dims + ([] if labels is None else ["%d"])
+        formats = ["%.6g"] * config.dims + ([] if labels is None else ["%d"])
         np.savetxt(args.out, rows, delimiter=",", header=header, comments="", fmt=formats)
     quality = projection.quality()
-    print(f"wrote {len(codes)} {args.dims}-D {args.method} coordinates to {args.out}")
+    print(f"wrote {len(codes)} {config.dims}-D {config.method} coordinates to {args.out}")
     print(f"trustworthiness@10 {quality['trustworthiness']:.4f}, kNN recall@10 {quality['knn_recall']:.4f}, "
           f"inverse relative L2 error {quality['inverse_error']:.4f} (held-out {quality['holdout_size']} points)")
     return 0
@@ -109,8 +108,9 @@ def run_grid(args) -> int:
     check_grid_shape(args.rows, args.cols)
     if args.bounds is not None:
         check_bounds(args.bounds)
+    config = config_from_args(ProjectionConfig, args, dims=2).validate()
     model, _, codes = encoded(args.model, args.dataset)
-    projection = projected(codes, args, 2)
+    projection = projected(codes, config, args)
     images, confidence = manifold_grid(model, projection, args.bounds, args.rows, args.cols, return_confidence=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(png_bytes(image_grid(images, pad=1), scale))

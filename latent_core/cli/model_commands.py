@@ -8,21 +8,15 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InvalidInputError
+from ..training import TrainConfig
+from .flags import add_config_flags, config_from_args
 
 
 def register(subparsers) -> None:
     train = subparsers.add_parser("train", help="train a VAE, beta-VAE or autoencoder and save a checkpoint folder")
     train.add_argument("--dataset", required=True, help="built-in name (digits, shapes, mnist, ...) or a path")
     train.add_argument("--out", required=True, type=Path, help="checkpoint folder to write")
-    train.add_argument("--kind", default="vae", choices=["vae", "ae"])
-    train.add_argument("--latent-dim", type=int, default=16)
-    train.add_argument("--beta", type=float, default=1.0)
-    train.add_argument("--epochs", type=int, default=10)
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--learning-rate", type=float, default=1e-3)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--validation-fraction", type=float, default=0.1)
-    train.add_argument("--hidden", type=int, default=256, help="width of the fully connected layer")
+    add_config_flags(train, TrainConfig)
     train.add_argument("--name", help="model name recorded in config.json and the model card")
     train.set_defaults(run=run_train)
 
@@ -63,9 +57,10 @@ def run_train(args) -> int:
     from .. import train_model
     from . import open_dataset
 
+    config = config_from_args(TrainConfig, args).validate()
     dataset = open_dataset(args.dataset)
     steps = {"last": 0}
-    with progress_bar(args.epochs, f"training on {dataset.name}", unit="epoch") as bar:
+    with progress_bar(config.epochs, f"training on {dataset.name}", unit="epoch") as bar:
 
         def on_progress(p) -> None:
             done = (p.epoch - 1) + p.step / p.steps_per_epoch
@@ -73,11 +68,7 @@ def run_train(args) -> int:
             steps["last"] = done
             bar.set_postfix(loss=f"{p.losses['loss']:.2f}", img_s=f"{p.images_per_s:.0f}")
 
-        model = train_model(
-            dataset, kind=args.kind, latent_dim=args.latent_dim, beta=args.beta, epochs=args.epochs,
-            batch_size=args.batch_size, learning_rate=args.learning_rate, seed=args.seed,
-            validation_fraction=args.validation_fraction, hidden=args.hidden, on_progress=on_progress,
-        )
+        model = train_model(dataset, config, on_progress=on_progress)
     if args.name:
         model.config["name"] = args.name
     model.save(args.out)

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from ..fields import setting, validate
+
 METHODS = ("pca", "tsne", "umap")
+DIMS = (2, 3)
 UMAP_POINT_EPOCHS = 1_000_000  # default UMAP epochs: this budget over N points, clipped to [100, 500]
 TSNE_DEFAULT_EPOCHS = 250
 
@@ -17,13 +20,20 @@ class ProjectionConfig:
     from the number of points (see `resolved`).
     """
 
-    method: str = "pca"
-    dims: int = 2
-    seed: int = 0
-    neighbors: int = 15
-    min_dist: float = 0.1
-    perplexity: float = 30.0
-    epochs: int | None = None
+    method: str = setting("pca", "Projection", "PCA keeps distances along the main axes; t-SNE and UMAP keep neighbourhoods.",
+                          choices=METHODS, unknown="Projection method")
+    dims: int = setting(2, "Dimensions", "A 2-D or 3-D map.", choices=DIMS)
+    seed: int = setting(0, "Seed", "The same codes, settings and seed give the same map.", low=0, high=2**32 - 1)
+    neighbors: int = setting(15, "Neighbours", "UMAP's n_neighbors: how many neighbours shape each point's place.", low=2, high=200)
+    min_dist: float = setting(0.1, "Minimum distance", "UMAP's min_dist: how tightly points may pack.", low=0, high=1)
+    perplexity: float = setting(30.0, "Perplexity", "t-SNE's perplexity: about how many neighbours each point has.", low=1,
+                                high=100)
+    epochs: int | None = setting(None, "Epochs", "UMAP epochs or t-SNE iterations after early exaggeration; "
+                                 "empty: a default for the number of points.", low=10, high=5000, optional=True)
+
+    def validate(self) -> "ProjectionConfig":
+        """Each setting against its own range; check_config also checks them against the codes."""
+        return validate(self, "Projection setting")
 
     def resolved(self, n: int) -> "ProjectionConfig":
         """Fill in default epochs for n points: t-SNE 250; UMAP 1,000,000 / n within [100, 500]

@@ -1,6 +1,7 @@
 """fit_projection: the one entry point that fits (or loads from the cache) a map of latent codes."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -22,23 +23,20 @@ def open_cache(cache) -> ProjectionCache | None:
 
 def fit_projection(
     codes,
+    config: ProjectionConfig | None = None,
     *,
-    method: str = "pca",
-    dims: int = 2,
-    seed: int = 0,
-    neighbors: int = 15,
-    min_dist: float = 0.1,
-    perplexity: float = 30.0,
-    epochs: int | None = None,
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     cache: bool | str | Path | ProjectionCache = False,
+    **settings,
 ) -> Projection:
-    """Fit a 2-D or 3-D map of codes float (N, d) with "pca", "tsne" (openTSNE) or "umap" (umap-learn).
+    """Fit a 2-D or 3-D map of codes float (N, d) with "pca", "tsne" (openTSNE) or "umap" (umap-learn), as `config` says.
 
-    neighbors and min_dist are UMAP's, perplexity is t-SNE's; epochs are UMAP's optimisation
-    epochs or t-SNE's iterations after early exaggeration (None: see ProjectionConfig.resolved).
-    The same codes, settings and seed give the same map.
+    Keyword settings (method="umap", dims=3, neighbors=30, ...) are a shortcut: they build the
+    ProjectionConfig, or replace fields of the one given. neighbors and min_dist are UMAP's,
+    perplexity is t-SNE's; epochs are UMAP's optimisation epochs or t-SNE's iterations after
+    early exaggeration (None: see ProjectionConfig.resolved). The same codes, settings and seed
+    give the same map.
 
     on_progress(fraction: float, message: str) -> None is called in the thread that runs
     fit_projection: first with 0.0, last with exactly 1.0, fractions never falling, at most
@@ -51,7 +49,8 @@ def fit_projection(
     Bad input raises InvalidInputError.
     """
     codes = check_codes(codes)
-    config = check_config(ProjectionConfig(method, dims, seed, neighbors, min_dist, perplexity, epochs), codes).resolved(len(codes))
+    config = replace(config, **settings) if config is not None else ProjectionConfig(**settings)
+    config = check_config(config, codes).resolved(len(codes))
     progress = Progress(on_progress, should_stop)
     store = open_cache(cache)
     key = fingerprint(codes)

@@ -1,12 +1,10 @@
 """The one place where inputs to projections and traversals are checked."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..errors import InvalidInputError
-from .config import METHODS, ProjectionConfig
+from .config import ProjectionConfig
 
 
 def check_codes(codes, name: str = "codes", min_points: int = 1) -> np.ndarray:
@@ -45,23 +43,10 @@ def check_points(points, dims: int, name: str = "map points") -> np.ndarray:
 
 def check_config(config: ProjectionConfig, codes: np.ndarray) -> ProjectionConfig:
     """Method, dims and settings against the codes they will project."""
-    if config.method not in METHODS:
-        raise InvalidInputError(f"Projection method {config.method!r} is unknown; choose one of {', '.join(METHODS)}.")
-    if config.dims not in (2, 3):
-        raise InvalidInputError(f"Projection dims={config.dims!r} is not supported; maps are 2-D or 3-D.")
+    config.validate()
     n, d = codes.shape
     if d < config.dims:
         raise InvalidInputError(f"A {config.dims}-D map needs codes with at least {config.dims} dimensions; these have {d}.")
-    checks = [
-        ("seed", isinstance(config.seed, (int, np.integer)) and 0 <= config.seed < 2**32, "an integer from 0 to 2**32 - 1"),
-        ("neighbors", isinstance(config.neighbors, (int, np.integer)) and 2 <= config.neighbors <= 200, "an integer from 2 to 200"),
-        ("min_dist", math.isfinite(config.min_dist) and 0 <= config.min_dist <= 1, "between 0 and 1"),
-        ("perplexity", math.isfinite(config.perplexity) and 1 <= config.perplexity <= 100, "between 1 and 100"),
-        ("epochs", config.epochs is None or (isinstance(config.epochs, (int, np.integer)) and 10 <= config.epochs <= 5000), "None or 10 to 5000"),
-    ]
-    for key, ok, expected in checks:
-        if not ok:
-            raise InvalidInputError(f"Projection setting {key}={getattr(config, key)!r} is invalid; it must be {expected}.")
     if n <= config.neighbourhood:
         size = {"pca": "the map's dimensions", "tsne": "3 x perplexity", "umap": "neighbors"}[config.method]
         raise InvalidInputError(f"{config.method} needs more points than its neighbourhood size ({size} = {config.neighbourhood}); these codes hold only {n}.")

@@ -1,0 +1,50 @@
+"""The model family: one module per kind (vae.py, ae.py), each with its config dataclass, nn.Module and loss.
+
+REGISTRY maps a kind's name (as stored in config.json) to how it is built; KINDS are the
+names a user can train. A new kind adds a module and one entry here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .ae import AEConfig, Autoencoder
+from .base import LatentNetwork, reconstruction_nats
+from .nets import Architecture
+from .vae import VAE, VAEConfig, kl_nats
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    """name: as in config.json; label and summary: how people call it; build: saved model config dict -> network."""
+
+    name: str
+    label: str
+    summary: str
+    build: Callable[[dict], LatentNetwork]
+
+
+def build_vae(config: dict) -> VAE:
+    return VAE(VAEConfig(Architecture(**config["architecture"]), float(config.get("beta", 1.0))))
+
+
+def build_ae(config: dict) -> Autoencoder:
+    return Autoencoder(AEConfig(Architecture(**config["architecture"])))
+
+
+REGISTRY: dict[str, ModelKind] = {
+    "vae": ModelKind("vae", "VAE", "A VAE learns a smooth, sampleable latent space; beta weights its KL term.", build_vae),
+    "ae": ModelKind("ae", "AE", "An autoencoder only reconstructs: no KL term, no prior to sample from.", build_ae),
+}
+KINDS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def build_network(config: dict) -> LatentNetwork:
+    """Fresh, untrained networks for a saved model config holding 'kind' and 'architecture'."""
+    return REGISTRY[config["kind"]].build(config)
+
+
+__all__ = [
+    "AEConfig", "Architecture", "Autoencoder", "KINDS", "LatentNetwork", "ModelKind", "REGISTRY", "VAE", "VAEConfig",
+    "build_network", "kl_nats", "reconstruction_nats",
+]

@@ -1,0 +1,35 @@
+"""The plain autoencoder: the VAE's networks trained on reconstruction alone, decoding the posterior mean."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .base import LatentNetwork, reconstruction_nats
+from .nets import Architecture, Decoder, Encoder
+
+
+@dataclass(frozen=True)
+class AEConfig:
+    """What rebuilds an autoencoder: its networks' architecture."""
+
+    architecture: Architecture
+
+
+class Autoencoder(LatentNetwork):
+    """Encoder images (N, C, H, W) -> (code, unused) (N, d); decoder codes (N, d) -> logits (N, C, H, W).
+
+    The encoder's second output is ignored, so an AE checkpoint has the same tensors as a VAE's.
+    """
+
+    TERMS = ("loss", "recon", "kl")
+
+    def __init__(self, config: AEConfig):
+        super().__init__(Decoder(config.architecture), Encoder(config.architecture))
+        self.config = config
+
+    def loss_terms(self, x: torch.Tensor, noise: torch.Generator | None) -> dict[str, torch.Tensor]:
+        """Reconstruction nats per image, batch mean; 'kl' is 0 so that histories of all kinds have the same columns."""
+        z, _ = self.encoder(x)
+        recon = reconstruction_nats(self.decoder(z), x).mean()
+        return {"loss": recon, "recon": recon, "kl": torch.zeros((), dtype=x.dtype)}
