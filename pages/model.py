@@ -6,9 +6,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import latent_core
-from ui import catalog, images, jobs, resources, state, training, upload_widgets
+from latent_core.models import REGISTRY
+from ui import catalog, forms, images, jobs, resources, state, training, upload_widgets
 
 SAMPLES = 10
+KIND_LABELS = {name: kind.label for name, kind in REGISTRY.items()}
 UNUSUAL = 10
 SCORING_POLL_S = 0.5
 
@@ -62,7 +64,8 @@ def history_figure(history: list[dict]) -> go.Figure:
 
 def model_summary(model: latent_core.LatentModel) -> None:
     cols = st.columns(4)
-    cols[0].metric("Kind", model.kind.upper(), help="VAE: probabilistic encoder with a KL term (β weights it). AE: plain autoencoder.")
+    kind = REGISTRY.get(model.kind)
+    cols[0].metric("Kind", kind.label if kind else model.kind.upper(), help=kind.summary if kind else "Loaded from TorchScript files.")
     cols[1].metric("Latent dimensions", model.latent_dim)
     cols[2].metric("β", f"{model.config.get('beta', 1.0):g}")
     cols[3].metric("Epochs trained", len(model.history))
@@ -75,22 +78,13 @@ def model_summary(model: latent_core.LatentModel) -> None:
 
 def train_form() -> None:
     busy = ws.job is not None and ws.job.running
-    small = max(ws.dataset.image_shape[:2]) <= 16
     with st.form("train_form", border=True):
         st.markdown(f"**Train a new model** on *{ws.dataset_label}* ({len(ws.dataset):,} images, {state.shape_text(ws.dataset.image_shape)})")
-        left, right = st.columns(2)
-        kind = left.radio("Kind", ["vae", "ae"], format_func=str.upper, horizontal=True,
-                          help="A VAE learns a smooth, sampleable latent space; an autoencoder only reconstructs.")
-        latent_dim = left.number_input("Latent dimensions", 1, 128, 8 if small else 16, help="Size of each image's code.")
-        beta = left.number_input("β", 0.0, 100.0, 1.0, step=0.5, format="%.2f",
-                                 help="Weight of the KL term (VAE only). Above 1 pushes towards disentangled factors, at some cost in detail.")
-        epochs = right.number_input("Epochs", 1, 1000, 20 if small else 5, help="Passes over the training images.")
-        batch_size = right.select_slider("Batch size", [16, 32, 64, 128, 256, 512], value=64 if small else 128)
-        learning_rate = right.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3], value=1e-3, format_func=lambda v: f"{v:g}")
+        settings = forms.config_form(latent_core.TrainConfig, latent_core.TrainConfig.suggested(ws.dataset.image_shape), "train_",
+                                     labels={"kind": KIND_LABELS})
         submitted = st.form_submit_button("Start training", type="primary", disabled=busy, icon=":material/play_arrow:")
     if submitted:
-        training.start(ws, {"kind": kind, "latent_dim": int(latent_dim), "beta": float(beta), "epochs": int(epochs),
-                            "batch_size": int(batch_size), "learning_rate": float(learning_rate), "seed": 0})
+        training.start(ws, settings)
         st.rerun()
 
 
