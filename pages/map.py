@@ -4,7 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import map_data, map_view, state
-from ui.state import METHODS
+from latent_core.projection import DIMS, METHODS
+from ui.state import METHOD_LABELS
 
 ws = state.workspace()
 st.title("Latent map")
@@ -36,9 +37,9 @@ if ws.colour not in modes:
     ws.colour = next(iter(modes))
 st.session_state.update(map_method=ws.method, map_dims=ws.dims, map_colour=ws.colour, map_grid=ws.show_grid)
 controls = st.columns([2, 1, 2, 2], vertical_alignment="bottom")
-controls[0].segmented_control("Projection", list(METHODS), key="map_method", format_func=METHODS.get, on_change=set_view, required=True,
+controls[0].segmented_control("Projection", METHODS, key="map_method", format_func=METHOD_LABELS.get, on_change=set_view, required=True,
                               help="PCA is instant and linear. t-SNE and UMAP keep neighbourhoods (slower on large datasets; cached once computed).")
-controls[1].segmented_control("Dimensions", [2, 3], key="map_dims", format_func=lambda d: f"{d}D", on_change=set_view, required=True,
+controls[1].segmented_control("Dimensions", DIMS, key="map_dims", format_func=lambda d: f"{d}D", on_change=set_view, required=True,
                               help="3D maps can be rotated; clicking empty space decodes only in 2D.")
 controls[2].selectbox("Colour by", list(modes), key="map_colour", format_func=modes.get, on_change=set_view)
 controls[3].toggle("Decoded grid", key="map_grid", on_change=set_view, disabled=ws.dims == 3 or ws.model is None,

@@ -119,6 +119,16 @@ def test_a_bad_dataset_file_shows_the_engines_sentence_and_keeps_everything(name
     assert texts(at.error) == []  # said once, not on every rerun
 
 
+def test_vectors_uploaded_as_images_point_to_the_embeddings_choice():
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros((30, 6), np.float32))
+    at = page("pages/data.py")
+    ws = upload(at, "upload_data", "vectors.npy", buffer.getvalue())
+    (shown,) = texts(at.error)
+    assert shown.startswith(engine_error(ws)) and "On the Data page, choose 'Embeddings (vectors)'" in shown
+    assert ws.dataset_key == "digits"
+
+
 def test_an_idx_images_file_with_its_labels_file():
     rng = np.random.default_rng(2)
     at = page("pages/data.py")

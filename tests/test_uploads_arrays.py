@@ -93,7 +93,7 @@ def test_declared_data_longer_than_the_file_is_refused(tmp_path):
 
 
 def test_two_dimensional_arrays_point_to_load_embeddings(tmp_path):
-    with pytest.raises(InvalidInputError, match=r"vectors, not images; read it as embeddings instead \(the Data page's 'Embeddings \(vectors\)' choice"):
+    with pytest.raises(InvalidInputError, match=r"vectors, not images; read it as embeddings instead \(load_embeddings in Python\)\.$"):
         latent_core.load_dataset(save(tmp_path, "v.npy", np.zeros((5, 3))))
 
 

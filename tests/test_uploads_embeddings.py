@@ -50,7 +50,7 @@ def test_label_column_can_be_chosen_by_name_or_index(tmp_path):
 
 
 @pytest.mark.parametrize("text, options, message", [
-    ("name,kind,v\na,x,1\nb,y,2\n", {}, r"has 2 columns that are not numbers \('name', 'kind'\); name the label column \(the Data page's 'Label column' field, or label_column= in Python\)"),
+    ("name,kind,v\na,x,1\nb,y,2\n", {}, r"has 2 columns that are not numbers \('name', 'kind'\); name the label column \(label_column= in Python\)"),
     ("x,y\n1,2\n", {"label_column": "nope"}, r"has no column 'nope'; its columns are \['x', 'y'\]"),
     ("x,y\n1,nan\n2,3\ninf,4\n", {}, r"contain 2 NaN or infinite values .*first in row 0"),
     ("x,y\n1,2\n3,1e300\n", {}, r"contain 1 NaN or infinite values \(or values too large for float32\), first in row 1"),

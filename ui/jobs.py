@@ -28,6 +28,8 @@ import streamlit as st
 
 import latent_core
 
+from .messages import explain
+
 RUNNING, FINISHED, CANCELLED, FAILED = "running", "finished", "cancelled", "failed"
 POLL_S = 0.5
 MAX_KEPT = 12  # ended jobs kept (finished results and unread failures), over all kinds
@@ -127,7 +129,7 @@ class Job:
             return None
         exc = self.future.exception()
         if isinstance(exc, latent_core.InvalidInputError):
-            return str(exc)
+            return explain(exc)
         return f"{self._failure}: {type(exc).__name__}: {exc}"
 
     def join(self, timeout: float | None = None) -> bool:

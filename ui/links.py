@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from latent_core.projection import DIMS, METHODS
+
 from . import state
-from .state import METHODS, Workspace
+from .state import METHOD_LABELS, Workspace
 
 READ_FLAG = "links_read"
 
@@ -27,10 +29,10 @@ def apply(ws: Workspace, params: dict[str, str]) -> None:
         if method in METHODS:
             ws.method = method
         else:
-            state.say(ws, "warning", f"Projection method '{method}' in the link is unknown; using {METHODS[ws.method]}.")
+            state.say(ws, "warning", f"Projection method '{method}' in the link is unknown; using {METHOD_LABELS[ws.method]}.")
     dims = params.get("dims")
     if dims:
-        if dims in ("2", "3"):
+        if dims in {str(d) for d in DIMS}:
             ws.dims = int(dims)
         else:
             state.say(ws, "warning", f"Map dimensions '{dims}' in the link must be 2 or 3; using {ws.dims}.")

@@ -15,6 +15,7 @@ from latent_core.traversal import nearest
 
 from . import state
 from .state import BaseCode, Decoded, Workspace
+from .messages import explain
 
 MAX_WAYPOINTS = 8
 NEIGHBOURS = 5
@@ -114,7 +115,7 @@ def handle(ws: Workspace, event: dict | None, projection) -> list[str]:
             select(ws, [int(i) for i in event.get("indices", []) if 0 <= int(i) < n])
             return [VIEW, PANEL]
     except latent_core.InvalidInputError as exc:
-        state.say(ws, "error", str(exc))
+        state.say(ws, "error", explain(exc))
     return [PANEL]
 
 

@@ -19,7 +19,7 @@ from . import images, interpolation, jobs, map_data, map_events, projections, re
 from .map_component import latent_map
 from .jobs import FAILED
 from .map_events import PANEL, VIEW
-from .state import METHODS, Workspace
+from .state import METHOD_LABELS, Workspace
 
 MAP_KEY = "latent_map"
 GRID_CELLS = 12
@@ -47,10 +47,10 @@ def projection_progress(ws: Workspace, job: jobs.Job) -> None:
 def cancel_projection(ws: Workspace, job: jobs.Job) -> None:
     """Stop the fit and show the last map drawn instead, or PCA when that was this same view."""
     job.cancel()
-    cancelled = f"{METHODS[ws.method]} {ws.dims}D"
+    cancelled = f"{METHOD_LABELS[ws.method]} {ws.dims}D"
     method, dims = ws.drawn_view if ws.drawn_view not in (None, (ws.method, ws.dims)) else ("pca", ws.dims)
     ws.method, ws.dims = method, dims
-    state.say(ws, "info", f"Cancelled the {cancelled} projection; showing {METHODS[method]} {dims}D.")
+    state.say(ws, "info", f"Cancelled the {cancelled} projection; showing {METHOD_LABELS[method]} {dims}D.")
 
 
 def path_overlay(ws: Workspace, projection, embedding: np.ndarray) -> dict:
@@ -138,9 +138,9 @@ def view(ws: Workspace) -> None:
         latent_map(payload, key=MAP_KEY, on_event=lambda: on_map_event(ws))
     sampled = f" (an even sample of {len(ws.dataset):,})" if len(indices) < len(ws.dataset) else ""
     if ws.is_embeddings:
-        st.caption(f"{len(indices):,} vectors{sampled} · {METHODS[ws.method]} of the {ws.dataset.dim}-D vectors of '{ws.dataset_label}' (no model).")
+        st.caption(f"{len(indices):,} vectors{sampled} · {METHOD_LABELS[ws.method]} of the {ws.dataset.dim}-D vectors of '{ws.dataset_label}' (no model).")
     else:
-        st.caption(f"{len(indices):,} images{sampled} · {METHODS[ws.method]} of the {ws.model.latent_dim}-D codes of '{ws.model_label}'.")
+        st.caption(f"{len(indices):,} images{sampled} · {METHOD_LABELS[ws.method]} of the {ws.model.latent_dim}-D codes of '{ws.model_label}'.")
     if scoring is not None:
         jobs.poll(scoring_note, scoring, ws)
 

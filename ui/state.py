@@ -20,9 +20,10 @@ from . import catalog, resources
 from .catalog import Option
 from .jobs import Job
 from .session_files import SessionFiles
+from .messages import explain
 
 SESSION_KEY = "workspace"
-METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
+METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}  # keyed by latent_core.projection.METHODS
 
 
 @dataclass
@@ -132,7 +133,7 @@ def new_workspace() -> Workspace:
     except latent_core.InvalidInputError as exc:
         fallback = catalog.find(catalog.dataset_options(), catalog.DEFAULT_DATASET)
         ws = Workspace(fallback.key, resources.dataset_for(fallback))
-        say(ws, "error", f"{exc} Showing the built-in '{fallback.label}' dataset instead.")
+        say(ws, "error", f"{explain(exc)} Showing the built-in '{fallback.label}' dataset instead.")
     else:
         ws = Workspace(key, dataset)
     default_model = catalog.default_model_key()
@@ -180,7 +181,7 @@ def select_dataset(ws: Workspace, key: str) -> bool:
     try:
         dataset = resources.dataset_for(option)
     except latent_core.InvalidInputError as exc:
-        say(ws, "error", str(exc))
+        say(ws, "error", explain(exc))
         return False
     ws.dataset_key, ws.dataset = key, dataset
     clear_selections(ws)
@@ -231,7 +232,7 @@ def select_model(ws: Workspace, key: str, quiet: bool = False) -> bool:
     try:
         model, fingerprint = resources.model_for(option)
     except latent_core.InvalidInputError as exc:
-        say(ws, "error", str(exc))
+        say(ws, "error", explain(exc))
         return False
     if model.image_shape != ws.image_shape:
         if not quiet:

@@ -5,13 +5,13 @@ import numpy as np
 import streamlit as st
 
 from latent_core.imaging import png_bytes, upscale_for_display
-from latent_core.traversal import directions, traverse
+from latent_core.traversal import DIRECTION_KINDS, directions, traverse
 
 from . import images
 from .state import Workspace
 
 SOURCES = {"map": "Last map click", "index": "A dataset image", "prior": "A random draw from the prior"}
-KINDS = {"axes": "Latent axes", "pca": "Principal directions", "attribute": "Between two classes"}
+DIRECTION_LABELS = {"axes": "Latent axes", "pca": "Principal directions", "attribute": "Between two classes"}  # keyed by DIRECTION_KINDS
 MAX_SLIDERS = 10
 REACH = 3.0
 GRID_VALUES = 9
@@ -42,7 +42,7 @@ def base_picker(ws: Workspace) -> np.ndarray:
 
 def direction_picker(ws: Workspace) -> tuple[str, list[str], np.ndarray]:
     """(kind, slider names, unit vectors (k, d)) chosen by the user."""
-    kinds = {k: v for k, v in KINDS.items() if k != "attribute" or ws.dataset.labels is not None}
+    kinds = {k: DIRECTION_LABELS[k] for k in DIRECTION_KINDS if k != "attribute" or ws.dataset.labels is not None}
     kind = st.radio("Directions", list(kinds), key="trav_kind", format_func=kinds.get,
                     help="Latent axes: one slider per code dimension. Principal directions: the directions in which the "
                          "dataset's codes vary most. Between two classes: from the mean code of one class to another's.")

@@ -17,6 +17,7 @@ from . import catalog, resources, state
 from .catalog import Option
 from .resources import digest
 from .state import Workspace
+from .messages import explain
 
 DATA_SLOT, MODEL_SLOT = "dataset", "model"
 
@@ -59,7 +60,7 @@ def receive_dataset(ws: Workspace, uploaded, companion=None, kind: str = IMAGES,
         option = Option(catalog.next_key(ws.uploaded_data, "upload"), f"{uploaded.name} (uploaded{sized})", str(path), loader, settings)
         data, report = resources.load_upload(option)
     except latent_core.InvalidInputError as exc:
-        state.say(ws, "error", str(exc))
+        state.say(ws, "error", explain(exc))
         return True
     ws.uploaded_data[option.key] = option
     ws.files.became[key] = option.key
@@ -87,7 +88,7 @@ def receive_model(ws: Workspace, uploaded) -> bool:
         option = Option(catalog.next_key(ws.saved_models, "checkpoint"), f"{uploaded.name} (uploaded)", str(ws.files.save(uploaded)))
         model, _ = resources.model_for(option)
     except latent_core.InvalidInputError as exc:
-        state.say(ws, "error", str(exc))
+        state.say(ws, "error", explain(exc))
         return True
     ws.saved_models[option.key] = option
     if model.image_shape != ws.image_shape:

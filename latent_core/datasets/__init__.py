@@ -96,7 +96,7 @@ def load_path(path: Path, size=None, channels: int | None = None, background: st
         elif kind in IMAGE_KINDS:
             return load_images([file_entry(path, limits)], path.name, (), size, channels, background, name, limits)
         elif kind == "text":
-            raise InvalidInputError(f"File '{path.name}' is text, not images; if it is a table of vectors, read it as embeddings instead (the Data page's 'Embeddings (vectors)' choice, or load_embeddings in Python).")
+            raise InvalidInputError(f"File '{path.name}' is text, not images; if it is a table of vectors, read it as embeddings instead (load_embeddings in Python).", hint="embeddings")
         else:
             reason = ", which can run code when loaded" if kind == "pickle" else ""
             raise InvalidInputError(f"File '{path.name}' is {describe(kind)}{reason}; datasets are read from images, a zip or folder of images, "

@@ -103,7 +103,7 @@ def to_nhwc(array: np.ndarray, source: str) -> tuple[np.ndarray, str]:
     if array.size == 0:
         raise InvalidInputError(f"'{source}' holds an empty array of shape {array.shape}, so no images.")
     if array.ndim == 2:
-        raise InvalidInputError(f"'{source}' holds a 2-D array of shape {array.shape}: vectors, not images; read it as embeddings instead (the Data page's 'Embeddings (vectors)' choice, or load_embeddings in Python).")
+        raise InvalidInputError(f"'{source}' holds a 2-D array of shape {array.shape}: vectors, not images; read it as embeddings instead (load_embeddings in Python).", hint="embeddings")
     if array.ndim == 3:
         return array[..., None], "(N, H, W)"
     if array.ndim == 4 and array.shape[3] in (1, 3):

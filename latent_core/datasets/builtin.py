@@ -57,7 +57,7 @@ def torchvision_dataset(name: str, split: str = "train", root=None, download: bo
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidInputError(
             f"Could not download the '{name}' dataset into {root} ({reason}); "
-            f"without a network, upload {UPLOAD_HINT[name]} on the Data page or pass their folder to load_dataset."
+            f"without a network, upload {UPLOAD_HINT[name]} or pass their folder to load_dataset.", hint="upload"
         ) from None
     finally:
         socket.setdefaulttimeout(previous)

@@ -81,7 +81,7 @@ def label_index(header: list[str] | None, first: list[str], label_column, name: 
     text = [i for i, cell in enumerate(first) if not is_number(cell)]
     if len(text) > 1:
         shown = ", ".join(repr(header[i]) if header else str(i) for i in text)
-        raise InvalidInputError(f"File '{name}' has {len(text)} columns that are not numbers ({shown}); name the label column (the Data page's 'Label column' field, or label_column= in Python) and remove the others.")
+        raise InvalidInputError(f"File '{name}' has {len(text)} columns that are not numbers ({shown}); name the label column (label_column= in Python) and remove the others.", hint="label_column")
     return text[0] if text else None
 
 
