@@ -1,13 +1,13 @@
 """ImageDataset: the uint8 image container every model, projection and page works on."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from .errors import InvalidInputError
+from .io.fingerprint import fingerprint
 
 MIN_SIDE, MAX_SIDE = 8, 128
 
@@ -79,12 +79,8 @@ class ImageDataset:
     @cached_property
     def fingerprint(self) -> str:
         """Content hash of images and labels: equal data gives an equal fingerprint in any process."""
-        digest = hashlib.blake2b(digest_size=16)
-        digest.update(repr(self.images.shape).encode())
-        digest.update(self.images.tobytes())
-        if self.labels is not None:
-            digest.update(self.labels.tobytes())
-        return digest.hexdigest()
+        labels = () if self.labels is None else (self.labels,)
+        return fingerprint(repr(self.images.shape), self.images, *labels)
 
     def subset(self, indices) -> "ImageDataset":
         """A new dataset of the given rows, keeping names and factors."""

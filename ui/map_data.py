@@ -13,7 +13,7 @@ import numpy as np
 import latent_core
 from latent_core.imaging import image_grid, png_bytes
 
-from .resources import digest
+from latent_core.io.fingerprint import fingerprint
 
 THUMB_SIDE = 32
 CATEGORY_LIMIT = 20
@@ -115,5 +115,5 @@ def payload(embedding: np.ndarray, ids: np.ndarray, colour: dict, labels: dict |
     if dims == 3:
         data["z"] = b64(embedding[:, 2], np.float32)
     # The revision decides whether the browser redraws the scene; the sprite's pixels arriving later must not.
-    data["revision"] = digest(sorted((k, str(v)) for k, v in data.items() if k != "sprite"), thumbs and thumbs["key"])
+    data["revision"] = fingerprint(sorted((k, str(v)) for k, v in data.items() if k != "sprite"), thumbs and thumbs["key"])
     return data

@@ -15,7 +15,7 @@ from latent_core.projection import fit_projection
 
 from . import jobs
 from .jobs import FAILED, FINISHED, Job
-from .resources import digest
+from latent_core.io.fingerprint import fingerprint
 
 QUICK_WAIT_S = 1.0  # fits that finish this fast (PCA, cache hits) are drawn without a progress bar
 AXIS_NAMES = {"pca": "PC {}", "tsne": "t-SNE {}", "umap": "UMAP {}"}
@@ -23,7 +23,7 @@ AXIS_NAMES = {"pca": "PC {}", "tsne": "t-SNE {}", "umap": "UMAP {}"}
 
 def projection_key(codes: np.ndarray, method: str, dims: int) -> str:
     """The content fingerprint of a projection: its key in the job runner (and the map's view key)."""
-    return digest(codes, method, dims)
+    return fingerprint(codes, method, dims)
 
 
 def fit(codes: np.ndarray, method: str, dims: int, job: Job):

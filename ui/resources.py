@@ -5,7 +5,6 @@ loads or trains can reach another. Mutable per-session things live in ui.state.
 """
 from __future__ import annotations
 
-import hashlib
 from functools import partial
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import latent_core
 from latent_core.analysis import anomaly_scores as score_images
 from latent_core.checkpoint.format import CONFIG_FILE, WEIGHTS_FILE
 from latent_core.checkpoint.discovery import shipped_dir
+from latent_core.io.fingerprint import fingerprint
 
 from . import jobs
 from .catalog import Option
@@ -23,16 +23,6 @@ from .jobs import Job
 
 MAX_MAP_POINTS = 20_000
 QUICK_SCORE_S = 0.3  # scoring that finishes this fast (small datasets, cache hits) is shown at once
-
-
-def digest(*parts) -> str:
-    """A short content hash of byte strings, arrays and plain values."""
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        if isinstance(part, np.ndarray):
-            part = np.ascontiguousarray(part).tobytes()
-        h.update(part if isinstance(part, bytes) else repr(part).encode())
-    return h.hexdigest()
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
@@ -82,11 +72,11 @@ def checkpoint_dir(option: Option) -> Path:
 def checkpoint_fingerprint(directory: Path) -> str:
     """Hash of a checkpoint's config and weights (or of the whole file, for a .zip): the identity of a model's content."""
     if directory.is_file():
-        return digest(directory.read_bytes())
+        return fingerprint(directory.read_bytes())
     files = [directory / CONFIG_FILE, directory / WEIGHTS_FILE]
     if not all(f.is_file() for f in files):
         raise latent_core.InvalidInputError(f"Checkpoint folder '{directory.name}' needs {CONFIG_FILE} and {WEIGHTS_FILE}.")
-    return digest(*(f.read_bytes() for f in files))
+    return fingerprint(*(f.read_bytes() for f in files))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -99,8 +89,8 @@ def model_for(option: Option) -> tuple[latent_core.LatentModel, str]:
     directory = checkpoint_dir(option)
     if not directory.exists():
         raise latent_core.InvalidInputError(f"Model '{option.label}' is no longer on disk.")
-    fingerprint = checkpoint_fingerprint(directory)
-    return checkpoint(str(directory), fingerprint), fingerprint
+    model_fp = checkpoint_fingerprint(directory)
+    return checkpoint(str(directory), model_fp), model_fp
 
 
 def map_indices(n: int) -> np.ndarray:

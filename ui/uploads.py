@@ -15,7 +15,7 @@ from latent_core.datasets import EMBEDDINGS, IMAGES
 
 from . import catalog, resources, state
 from .catalog import Option
-from .resources import digest
+from latent_core.io.fingerprint import fingerprint
 from .state import Workspace
 from .messages import explain
 
@@ -26,7 +26,7 @@ def choice_key(files: list, *settings) -> str | None:
     """Identity of one uploader choice: the files (by file_id) and the settings; None without a main file."""
     if not files or files[0] is None:
         return None
-    return digest(*[f.file_id if f is not None else None for f in files], *settings)
+    return fingerprint(*[f.file_id if f is not None else None for f in files], *settings)
 
 
 def loader_settings(kind: str, path: Path, companion: Path | None, size, channels, label_column) -> tuple[str, tuple]:

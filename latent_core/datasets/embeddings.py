@@ -7,7 +7,6 @@ a 2-D .npy, or an .npz with 'vectors' (or 'embeddings', or its only 2-D array) a
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 
 from ..dataset import ImageDataset
 from ..errors import InvalidInputError
+from ..io.fingerprint import fingerprint
 from ..io.sniff import check_name, describe, sniff_file
 from ..limits import Limits, size_text
 from ..settings import settings
@@ -72,12 +72,8 @@ class EmbeddingSet:
     @cached_property
     def fingerprint(self) -> str:
         """Content hash of vectors, labels and images: equal data gives an equal fingerprint in any process."""
-        digest = hashlib.blake2b(digest_size=16)
-        for array in (self.vectors, self.labels, self.images):
-            if array is not None:
-                digest.update(repr(array.shape).encode())
-                digest.update(array.tobytes())
-        return digest.hexdigest()
+        arrays = [a for a in (self.vectors, self.labels, self.images) if a is not None]
+        return fingerprint(*(part for array in arrays for part in (repr(array.shape), array)))
 
     def label_text(self, index: int) -> str:
         """Human name of one vector's label, or '' when unlabelled."""

@@ -8,7 +8,6 @@ that is unreadable or does not match is treated as a miss and removed.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.fingerprint import fingerprint
 from ..settings import settings
 from .config import ProjectionConfig
 from .projection import Projection
@@ -37,7 +37,7 @@ class ProjectionCache:
     @staticmethod
     def key(codes_fingerprint: str, config: ProjectionConfig) -> str:
         text = json.dumps({"format": FORMAT, "codes": codes_fingerprint, **config.to_dict()}, sort_keys=True)
-        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        return fingerprint(text)
 
     def paths(self, key: str) -> tuple[Path, Path]:
         return self.directory / f"{key}.npz", self.directory / f"{key}.json"

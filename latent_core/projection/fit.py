@@ -9,7 +9,7 @@ from .cache import ProjectionCache
 from .config import ProjectionConfig
 from .methods import FIT
 from .progress import Progress, ProgressCallback
-from .projection import Projection, fingerprint
+from .projection import Projection, hash_codes
 from .validation import check_codes, check_config
 
 
@@ -53,7 +53,7 @@ def fit_projection(
     config = check_config(config, codes).resolved(len(codes))
     progress = Progress(on_progress, should_stop)
     store = open_cache(cache)
-    key = fingerprint(codes)
+    key = hash_codes(codes)
     if store is not None and (hit := store.load(codes, key, config)) is not None:
         progress.done("loaded from the cache")
         return hit

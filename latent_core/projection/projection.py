@@ -1,13 +1,13 @@
 """Projection: a fitted 2-D/3-D map of latent codes that maps both ways."""
 from __future__ import annotations
 
-import hashlib
 import warnings
 from functools import cached_property
 
 import numpy as np
 
 from ..errors import InvalidInputError
+from ..io.fingerprint import fingerprint
 from .config import ProjectionConfig
 from .inverse import KernelRegressor, MapConfidence
 from .validation import check_codes, check_points
@@ -15,12 +15,9 @@ from .validation import check_codes, check_points
 PLACEMENT_K = 5
 
 
-def fingerprint(codes: np.ndarray) -> str:
+def hash_codes(codes: np.ndarray) -> str:
     """Content hash of float32 codes: equal arrays give equal fingerprints in any process."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr(codes.shape).encode())
-    digest.update(np.ascontiguousarray(codes, dtype=np.float32).tobytes())
-    return digest.hexdigest()
+    return fingerprint(repr(codes.shape), np.asarray(codes, dtype=np.float32))
 
 
 class LinearInverse:
@@ -50,7 +47,7 @@ class Projection:
         self.config = config
         self.state = state or {}
         self.estimator = estimator
-        self.fingerprint = codes_fingerprint or fingerprint(codes)
+        self.fingerprint = codes_fingerprint or hash_codes(codes)
 
     @property
     def method(self) -> str:
