@@ -10,7 +10,7 @@ from ui.sidebar import sidebar
 
 st.set_page_config(page_title="Latent Explorer", page_icon="🧭", layout="wide", initial_sidebar_state="expanded")
 
-st.logo(str(Path(__file__).parent / "ui" / "logo.svg"), size="large")
+st.logo(str(Path(__file__).parent / "assets" / "logo.svg"), size="large")
 ws = state.workspace()
 links.read_once(ws)
 training.collect(ws)

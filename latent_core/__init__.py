@@ -1,4 +1,5 @@
 """latent_core: train, load, project and decode latent-variable image models. No streamlit here."""
+from .analysis import anomaly_scores, grid_points, manifold_grid
 from .checkpoint.discovery import shipped_models
 from .checkpoint.loading import load_model
 from .dataset import ImageDataset
@@ -9,19 +10,18 @@ from .datasets import (
 from .errors import InvalidInputError
 from .limits import Limits
 from .model import LatentModel
-from .training import TrainConfig, TrainingProgress, train_model
+from .models import KINDS
+from .projection import METHODS, Projection, ProjectionCache, ProjectionCancelled, ProjectionConfig, fit_projection
 from .settings import Settings
+from .training import TrainConfig, TrainingProgress, train_model
+from .traversal import DIRECTION_KINDS, directions, interpolate, interpolate_path, nearest, traverse
 from .uploads import save_upload
-from .analysis import anomaly_scores, grid_points, manifold_grid
-from .projection import Projection, ProjectionCache, ProjectionCancelled, fit_projection
-from .traversal import directions, interpolate, interpolate_path, nearest, traverse
 
 __all__ = [
-    "EmbeddingSet", "ImageDataset", "InvalidInputError", "LatentModel", "Limits", "LoadReport", "Settings", "TrainConfig",
-    "TrainingProgress", "builtin_names", "file_holds", "load_dataset", "load_dataset_with_report", "load_embeddings",
-    "load_embeddings_with_report", "load_model", "save_upload", "shipped_models", "train_model",
-]
-__all__ += [
-    "Projection", "ProjectionCache", "ProjectionCancelled", "anomaly_scores", "directions", "fit_projection", "grid_points",
-    "interpolate", "interpolate_path", "manifold_grid", "nearest", "traverse",
+    "DIRECTION_KINDS", "KINDS", "METHODS", "EmbeddingSet", "ImageDataset", "InvalidInputError", "LatentModel", "Limits",
+    "LoadReport", "Projection", "ProjectionCache", "ProjectionCancelled", "ProjectionConfig", "Settings", "TrainConfig",
+    "TrainingProgress", "anomaly_scores", "builtin_names", "directions", "file_holds", "fit_projection", "grid_points",
+    "interpolate", "interpolate_path", "load_dataset", "load_dataset_with_report", "load_embeddings",
+    "load_embeddings_with_report", "load_model", "manifold_grid", "nearest", "save_upload", "shipped_models", "traverse",
+    "train_model",
 ]

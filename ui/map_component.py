@@ -14,14 +14,14 @@ import streamlit as st
 from streamlit import config
 from streamlit.components.v1 import declare_component
 
-HERE = Path(__file__).resolve().parent
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "map"  # the component's browser code
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 PLOTLY_FILE = "plotly.min.js"
 
 _latent_map = st.components.v2.component(
     "latent_explorer.latent_map",
-    js=(HERE / "map.js").read_text(encoding="utf-8"),
-    css=(HERE / "map.css").read_text(encoding="utf-8"),
+    js=(ASSETS / "map.js").read_text(encoding="utf-8"),
+    css=(ASSETS / "map.css").read_text(encoding="utf-8"),
     isolate_styles=False,  # plotly.js styles its mode bar and drag layer through document-level CSS
 )
 
