@@ -7,9 +7,7 @@ import numpy as np
 import pytest
 
 import latent_core
-
-REPO = Path(__file__).resolve().parents[1]
-MNIST_DIR = REPO.parent / "shared" / "data" / "mnist"
+from tests.paths import MNIST_DIR
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from e2e_helpers import (DECODED_IMG, ISOLATED_POINT, POINT_XY, click_empty, click_point, find_3d_point, image_src, open_map,
+from tests.e2e.e2e_helpers import (DECODED_IMG, ISOLATED_POINT, POINT_XY, click_empty, click_point, find_3d_point, image_src, open_map,
                          wait_new_image)
 
 pytestmark = pytest.mark.e2e

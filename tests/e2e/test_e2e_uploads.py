@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from e2e_helpers import MAP_READY
+from tests.e2e.e2e_helpers import MAP_READY
 
 pytestmark = pytest.mark.e2e
 

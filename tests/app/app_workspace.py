@@ -1,0 +1,37 @@
+"""Helpers for the app tests: a Workspace built directly (no browser, no script run) and an AppTest."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+import latent_core
+from tests.paths import APP
+from ui import state
+from ui.catalog import Option
+
+
+def workspace_for(dataset: latent_core.ImageDataset, model: latent_core.LatentModel, folder: Path, key: str = "test-model") -> state.Workspace:
+    """A Workspace holding `dataset` with `model` saved in `folder` and made active."""
+    ws = state.Workspace(dataset_key="digits", dataset=dataset)
+    model.save(folder / key)
+    ws.saved_models[key] = Option(key, f"{key} (test)", str(folder / key))
+    assert state.select_model(ws, key), ws.messages
+    return ws
+
+
+def app(timeout: float = 60) -> AppTest:
+    """The whole app, run once on its default page (the Map)."""
+    return AppTest.from_file(str(APP), default_timeout=timeout).run()
+
+
+def texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def map_payload(at: AppTest) -> dict:
+    """The data the latent map component received in the last run."""
+    maps = [e for e in at.get("bidi_component") if e.proto.component_name == "latent_explorer.latent_map" and "preload" not in e.proto.json]
+    assert len(maps) == 1, f"expected one map, found {len(maps)}"
+    return json.loads(maps[0].proto.json)

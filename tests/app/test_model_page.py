@@ -1,0 +1,118 @@
+"""Model page: background training (finish, cancel, fail), which models may be active, and the page itself."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+import latent_core
+from tests.app.app_workspace import app, texts
+from ui import jobs, resources, state, training
+from ui.catalog import Option
+from ui.jobs import CANCELLED, FAILED, FINISHED, RUNNING
+
+QUICK = {"kind": "vae", "latent_dim": 3, "beta": 1.0, "epochs": 1, "batch_size": 128, "learning_rate": 1e-3, "seed": 0}
+
+
+def by_label(widgets, label: str):
+    return next(w for w in widgets if w.label == label)
+
+
+def test_finished_training_is_saved_in_the_session_and_becomes_active(ws):
+    training.start(ws, QUICK)
+    ws.job.join(120)
+    assert ws.job.status == FINISHED
+    training.collect(ws)
+    assert ws.model_key == "run-1" and ws.model.latent_dim == 3
+    assert (ws.files.model_folder("run-1") / "config.json").is_file()
+    assert any(kind == "success" and "active model" in text for kind, text in ws.messages)
+    training.collect(ws)  # collecting twice changes nothing
+    assert list(ws.saved_models) == ["test-model", "run-1"]
+
+
+def test_progress_is_readable_while_training_and_cancel_discards_the_model(ws):
+    training.start(ws, QUICK | {"epochs": 500})
+    for _ in range(200):
+        progress = ws.job.progress
+        if progress.payload is not None:
+            break
+        ws.job.join(0.05)
+    assert ws.job.status == RUNNING and 0 <= progress.fraction < 1
+    assert progress.message.startswith("Epoch ")
+    assert progress.message == training.progress_text(progress.payload.progress)
+    assert training.curve(ws.job).points  # the loss so far, for the panel's chart
+    ws.job.cancel()
+    ws.job.join(60)
+    assert ws.job.status == CANCELLED
+    training.collect(ws)
+    assert ws.model_key == "test-model" and "run-1" not in ws.saved_models
+    assert any("cancelled" in text for _, text in ws.messages)
+
+
+def test_training_that_cannot_start_reports_why(ws):
+    training.start(ws, QUICK | {"learning_rate": -1.0})
+    ws.job.join(30)
+    assert ws.job.status == FAILED
+    training.collect(ws)
+    errors = [text for kind, text in ws.messages if kind == "error"]
+    assert errors and "learning_rate" in errors[0]
+    assert ws.model_key == "test-model"
+
+
+def test_model_for_other_image_size_is_refused_in_words(ws, tmp_path):
+    other = latent_core.ImageDataset(np.random.default_rng(0).integers(0, 255, (32, 16, 16, 1), dtype=np.uint8), name="noise")
+    model = latent_core.train_model(other, latent_dim=2, epochs=1, hidden=16, base_channels=4)
+    model.save(tmp_path / "noise")
+    ws.saved_models["noise"] = Option("noise", "noise model", str(tmp_path / "noise"))
+    assert not state.select_model(ws, "noise")
+    assert ws.model_key == "test-model"
+    kind, text = ws.messages[-1]
+    assert kind == "error" and "16x16" in text and "8x8" in text
+
+
+def test_model_page_shows_the_active_model_and_its_reconstructions():
+    at = app()
+    at.switch_page("pages/model.py").run()
+    assert not at.exception, texts(at.exception)
+    assert texts(at.title) == ["Model"]
+    assert at.selectbox(key="model_choice").value == "digits"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Kind"] == "VAE" and metrics["Latent dimensions"] == "8"
+    assert {"Reconstructions", "Most unusual images"} <= set(texts(at.subheader))
+
+
+def test_unusual_images_are_scored_in_the_background_without_holding_up_the_page(monkeypatch):
+    release = threading.Event()
+
+    def slow_scores(model, dataset):
+        assert release.wait(30), "the test never released the scoring"
+        return np.arange(len(dataset), dtype=np.float32)  # image i scores i: the last images are the most unusual
+
+    jobs.runner.clear()  # no scores kept from an earlier test
+    monkeypatch.setattr(resources, "score_images", slow_scores)
+    at = app()
+    at.switch_page("pages/model.py").run()
+    assert not at.exception, texts(at.exception)
+    assert "Scoring 1,797 images…" in texts(at.caption)
+    release.set()
+    at.run()
+    assert "Scoring 1,797 images…" not in texts(at.caption)
+    captions = [image.caption for element in at.image for image in element.proto.imgs]
+    assert captions[-10].startswith("#1796 ") and captions[-1].startswith("#1787 ")
+    jobs.runner.clear()
+
+
+def test_training_from_the_form_runs_in_the_background_and_activates_the_result():
+    at = app()
+    at.switch_page("pages/model.py").run()
+    by_label(at.number_input, "Epochs").set_value(1)
+    by_label(at.number_input, "Latent dimensions").set_value(2)
+    by_label(at.form_submit_button, "Start training").click().run()
+    ws = at.session_state["workspace"]
+    assert ws.job is not None
+    ws.job.join(120)
+    at.run()
+    assert not at.exception, texts(at.exception)
+    assert ws.model_key == "run-1" and ws.model.latent_dim == 2
+    assert any("is now the active model" in s for s in texts(at.success))
+    assert at.selectbox(key="model_choice").value == "run-1"
