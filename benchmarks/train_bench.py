@@ -6,9 +6,9 @@ several runs are compared, so machine noise hits both alike.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -16,12 +16,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+import latent_core
+from latent_core.models.nets import Architecture, Decoder, Encoder
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import latent_core  # noqa: E402
-from latent_core.models.nets import Architecture, Decoder, Encoder  # noqa: E402
-
 MNIST = REPO.parent / "shared" / "data" / "mnist"
 BATCH, EPOCHS, REPEATS = 128, 1, 3
 
@@ -65,6 +63,7 @@ def median_ms(fn, repeats: int = 100) -> float:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # no options: --help says what it does
     dataset = latent_core.load_dataset(str(MNIST))
     plain_times, our_times = [], []
     for seed in range(REPEATS):

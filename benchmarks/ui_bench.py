@@ -15,21 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from ui.server import CHROMIUM, CHROMIUM_ARGS, REPO, chromium_path, start_server, stop_server
+
 MNIST = REPO.parent / "shared" / "data" / "mnist"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+SERVER_START_S = 120
 GOALS = {"click_p50_ms": 250, "click_p95_ms": 500, "slider_p50_ms": 250, "start_to_map_s": 20, "page_switch_max_ms": 1000}
 
 # In-page timing: the input event starts the clock; a poll on each animation frame stops it.
@@ -72,29 +68,6 @@ def train_model(directory: Path) -> None:
     log(f"training a 1-epoch 28x28 VAE on {MNIST} …")
     dataset = latent_core.load_dataset(str(MNIST))
     latent_core.train_model(dataset, latent_dim=16, epochs=1, batch_size=128, seed=0).save(directory)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(model: Path, cache: Path, log_file) -> tuple[str, subprocess.Popen]:
-    port = free_port()
-    env = os.environ | {"LATENT_EXPLORER_DATASET": str(MNIST), "LATENT_EXPLORER_MODEL": str(model), "LATENT_EXPLORER_CACHE": str(cache)}
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
-                               cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    for _ in range(1200):
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1):
-                return url, process
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError("streamlit exited during start-up")
-            time.sleep(0.1)
-    raise RuntimeError("streamlit did not start within 2 minutes")
 
 
 def timed(page, action, predicate: str, arg) -> float:
@@ -161,11 +134,13 @@ def main() -> None:
     if args.model is None:
         train_model(model)
     rng = random.Random(0)
+    env = {"LATENT_EXPLORER_DATASET": str(MNIST), "LATENT_EXPLORER_MODEL": str(model),
+           "LATENT_EXPLORER_CACHE": str(work / "cache")}
     with sync_playwright() as playwright, open(work / "server.log", "w") as server_log:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium_path() or CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         started = time.perf_counter()
-        url, process = start_server(model, work / "cache", server_log)
+        url, process = start_server(server_log, env=env, timeout=SERVER_START_S)
         try:
             page.goto(url)
             page.wait_for_selector(".lm-root[data-ready=true]", timeout=120_000)
@@ -182,8 +157,7 @@ def main() -> None:
             log(f"slider p50 {statistics.median(slider_ms):.0f} ms")
             switch_ms = measure_page_switches(page, args.switch_rounds)
         finally:
-            process.terminate()
-            process.wait(10)
+            stop_server(process)
             browser.close()
     clicks = summary(point_ms + space_ms)
     result = {
