@@ -1,4 +1,5 @@
 """Latent Explorer: the Streamlit entry point. Run with `streamlit run app.py` (or `make run`)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,12 +16,14 @@ ws = state.workspace()
 links.read_once(ws)
 training.collect(ws)
 
-page = st.navigation([
-    st.Page("pages/data.py", title="Data", icon=":material/photo_library:", url_path="data"),
-    st.Page("pages/model.py", title="Model", icon=":material/model_training:", url_path="model"),
-    st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", url_path="map", default=True),
-    st.Page("pages/traverse.py", title="Traverse", icon=":material/tune:", url_path="traverse"),
-])
+page = st.navigation(
+    [
+        st.Page("pages/data.py", title="Data", icon=":material/photo_library:", url_path="data"),
+        st.Page("pages/model.py", title="Model", icon=":material/model_training:", url_path="model"),
+        st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", url_path="map", default=True),
+        st.Page("pages/traverse.py", title="Traverse", icon=":material/tune:", url_path="traverse"),
+    ]
+)
 links.write(ws)
 sidebar(ws)
 page.run()

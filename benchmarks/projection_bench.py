@@ -8,6 +8,7 @@ inverse against umap-learn's inverse_transform on held-out codes; a 20x20 decode
 cache hit. Prints one JSON line. UMAP times are medians of 3 alternating runs, t-SNE times
 single runs (scikit-learn's alone takes 30-90 s here); PCA, the inverse and the grid: medians.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -100,15 +101,27 @@ def main() -> None:
 
     pca_s = median_s(lambda: latent_core.fit_projection(codes, method="pca"), 5)
 
-    umap_runs = [(timed(lambda: umap.UMAP().fit(codes).embedding_), timed(lambda: latent_core.fit_projection(codes, method="umap")))
-                 for _ in range(UMAP_REPEATS)]  # alternating, so load on the machine hits both alike
+    umap_runs = [
+        (
+            timed(lambda: umap.UMAP().fit(codes).embedding_),
+            timed(lambda: latent_core.fit_projection(codes, method="umap")),
+        )
+        for _ in range(UMAP_REPEATS)
+    ]  # alternating, so load on the machine hits both alike
     (baseline_umap, _), (our_umap, _) = umap_runs[0]
     baseline_umap_s = statistics.median(base[1] for base, _ in umap_runs)
     our_umap_s = statistics.median(ours[1] for _, ours in umap_runs)
     baseline_tsne, baseline_tsne_s = timed(lambda: TSNE(random_state=0).fit_transform(codes))
     our_tsne, our_tsne_s = timed(lambda: latent_core.fit_projection(codes, method="tsne"))
-    trusts = {name: trust(e) for name, e in [("umap_baseline", baseline_umap), ("umap", our_umap.embedding),
-                                             ("tsne_baseline", baseline_tsne), ("tsne", our_tsne.embedding)]}
+    trusts = {
+        name: trust(e)
+        for name, e in [
+            ("umap_baseline", baseline_umap),
+            ("umap", our_umap.embedding),
+            ("tsne_baseline", baseline_tsne),
+            ("tsne", our_tsne.embedding),
+        ]
+    }
 
     held = np.sort(rng.choice(len(codes), HELD_OUT, replace=False))
     train = np.setdiff1d(np.arange(len(codes)), held)
@@ -130,30 +143,61 @@ def main() -> None:
 
     umap_ms = 1000 * umap_inverse_s / UMAP_INVERSE_POINTS
     batch_ms = 1000 * batch_s / len(queries)
-    print(json.dumps({
-        "benchmark": "projection", "points": len(codes), "code_dim": int(codes.shape[1]), "cpus": os.cpu_count(),
-        "model": args.model or f"trained here: {args.epochs} epochs, seed 0", "train_s": r(train_s, 1),
-        "import_s": {k: r(v, 2) for k, v in imports.items()}, "numba_jit_s": jit_s,
-        "pca_s_p50": r(pca_s, 4), "pca_goal_s": 0.2,
-        "umap": {"ours_s_p50": r(our_umap_s, 2), "baseline_s_p50": r(baseline_umap_s, 2), "runs": UMAP_REPEATS, "ratio": r(our_umap_s / baseline_umap_s),
-                 "goal_ratio": 0.5, "ours_trust": r(trusts["umap"], 4), "baseline_trust": r(trusts["umap_baseline"], 4),
-                 "trust_gap": r(trusts["umap_baseline"] - trusts["umap"], 4)},
-        "tsne": {"ours_s": r(our_tsne_s, 2), "baseline_s": r(baseline_tsne_s, 2), "ratio": r(our_tsne_s / baseline_tsne_s),
-                 "goal_ratio": 0.5, "ours_trust": r(trusts["tsne"], 4), "baseline_trust": r(trusts["tsne_baseline"], 4),
-                 "trust_gap": r(trusts["tsne_baseline"] - trusts["tsne"], 4)},
-        "trust_sample": TRUST_SAMPLE, "goal_trust_gap": 0.01,
-        "inverse": {"held_out": HELD_OUT, "compared_points": UMAP_INVERSE_POINTS,
+    print(
+        json.dumps(
+            {
+                "benchmark": "projection",
+                "points": len(codes),
+                "code_dim": int(codes.shape[1]),
+                "cpus": os.cpu_count(),
+                "model": args.model or f"trained here: {args.epochs} epochs, seed 0",
+                "train_s": r(train_s, 1),
+                "import_s": {k: r(v, 2) for k, v in imports.items()},
+                "numba_jit_s": jit_s,
+                "pca_s_p50": r(pca_s, 4),
+                "pca_goal_s": 0.2,
+                "umap": {
+                    "ours_s_p50": r(our_umap_s, 2),
+                    "baseline_s_p50": r(baseline_umap_s, 2),
+                    "runs": UMAP_REPEATS,
+                    "ratio": r(our_umap_s / baseline_umap_s),
+                    "goal_ratio": 0.5,
+                    "ours_trust": r(trusts["umap"], 4),
+                    "baseline_trust": r(trusts["umap_baseline"], 4),
+                    "trust_gap": r(trusts["umap_baseline"] - trusts["umap"], 4),
+                },
+                "tsne": {
+                    "ours_s": r(our_tsne_s, 2),
+                    "baseline_s": r(baseline_tsne_s, 2),
+                    "ratio": r(our_tsne_s / baseline_tsne_s),
+                    "goal_ratio": 0.5,
+                    "ours_trust": r(trusts["tsne"], 4),
+                    "baseline_trust": r(trusts["tsne_baseline"], 4),
+                    "trust_gap": r(trusts["tsne_baseline"] - trusts["tsne"], 4),
+                },
+                "trust_sample": TRUST_SAMPLE,
+                "goal_trust_gap": 0.01,
+                "inverse": {
+                    "held_out": HELD_OUT,
+                    "compared_points": UMAP_INVERSE_POINTS,
                     "ours_rel_l2": r(inverse_error(codes[held][few], held_map.inverse(points[few])), 4),
                     "umap_rel_l2": r(inverse_error(codes[held][few], umap_inverse), 4),
                     "ours_rel_l2_all_held_out": r(inverse_error(codes[held], held_map.inverse(points)), 4),
-                    "ours_ms_per_point_batch10k": r(batch_ms, 5), "ours_ms_single_point": r(1000 * single_s, 3),
-                    "umap_ms_per_point": r(umap_ms, 2), "speedup_vs_umap": round(umap_ms / batch_ms, 1),
-                    "goal_ms_per_point": 0.1, "goal_speedup": 100},
-        "tsne_inverse_rel_l2_held_out": r(our_tsne.quality()["inverse_error"], 4),
-        "grid_20x20_s_p50": r(grid_s, 3), "grid_goal_s": 1.0,
-        "cache": {"store_s": r(store_s, 3), "hit_s": r(hit_s, 3), "goal_hit_s": 0.5},
-        "total_s": r(time.perf_counter() - started, 1),
-    }))
+                    "ours_ms_per_point_batch10k": r(batch_ms, 5),
+                    "ours_ms_single_point": r(1000 * single_s, 3),
+                    "umap_ms_per_point": r(umap_ms, 2),
+                    "speedup_vs_umap": round(umap_ms / batch_ms, 1),
+                    "goal_ms_per_point": 0.1,
+                    "goal_speedup": 100,
+                },
+                "tsne_inverse_rel_l2_held_out": r(our_tsne.quality()["inverse_error"], 4),
+                "grid_20x20_s_p50": r(grid_s, 3),
+                "grid_goal_s": 1.0,
+                "cache": {"store_s": r(store_s, 3), "hit_s": r(hit_s, 3), "goal_hit_s": 0.5},
+                "total_s": r(time.perf_counter() - started, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

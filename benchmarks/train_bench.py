@@ -4,6 +4,7 @@ Trains the default 28x28 VAE (latent_dim 16) on the MNIST test set from ../share
 prints one JSON line. Both loops run in this process, alternating, and the medians of
 several runs are compared, so machine noise hits both alike.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,7 +49,15 @@ def plain_loop(images: np.ndarray, seed: int) -> float:
 
 def ours(dataset, seed: int) -> float:
     start = time.perf_counter()
-    latent_core.train_model(dataset, latent_dim=16, epochs=EPOCHS, batch_size=BATCH, seed=seed, validation_fraction=0.0, on_progress=lambda p: None)
+    latent_core.train_model(
+        dataset,
+        latent_dim=16,
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        seed=seed,
+        validation_fraction=0.0,
+        on_progress=lambda p: None,
+    )
     return time.perf_counter() - start
 
 
@@ -75,14 +84,22 @@ def main() -> None:
     params = sum(p.numel() for p in model.network.parameters())
     rng = np.random.default_rng(0)
     one, batch = rng.standard_normal((1, 16)).astype(np.float32), rng.standard_normal((256, 16)).astype(np.float32)
-    print(json.dumps({
-        "benchmark": "train", "images": len(dataset), "parameters": params, "threads": torch.get_num_threads(),
-        "train_images_per_s": round(our_ips, 1), "plain_loop_images_per_s": round(plain_ips, 1),
-        "ratio_vs_plain_loop": round(our_ips / plain_ips, 3),
-        "decode_single_ms_p50": round(median_ms(lambda: model.decode(one)), 3),
-        "decode_batch256_ms_p50": round(median_ms(lambda: model.decode(batch)), 3),
-        "runs": REPEATS,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "train",
+                "images": len(dataset),
+                "parameters": params,
+                "threads": torch.get_num_threads(),
+                "train_images_per_s": round(our_ips, 1),
+                "plain_loop_images_per_s": round(plain_ips, 1),
+                "ratio_vs_plain_loop": round(our_ips / plain_ips, 3),
+                "decode_single_ms_p50": round(median_ms(lambda: model.decode(one)), 3),
+                "decode_batch256_ms_p50": round(median_ms(lambda: model.decode(batch)), 3),
+                "runs": REPEATS,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

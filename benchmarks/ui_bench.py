@@ -11,6 +11,7 @@ in the browser (timestamps taken in the page, from the input event to the new im
 
 Run: .venv/bin/python benchmarks/ui_bench.py [--clicks 40] [--slides 20] [--model DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,13 @@ from ui.server import CHROMIUM, CHROMIUM_ARGS, REPO, chromium_path, start_server
 
 MNIST = REPO.parent / "shared" / "data" / "mnist"
 SERVER_START_S = 120
-GOALS = {"click_p50_ms": 250, "click_p95_ms": 500, "slider_p50_ms": 250, "start_to_map_s": 20, "page_switch_max_ms": 1000}
+GOALS = {
+    "click_p50_ms": 250,
+    "click_p95_ms": 500,
+    "slider_p50_ms": 250,
+    "start_to_map_s": 20,
+    "page_switch_max_ms": 1000,
+}
 
 # In-page timing: the input event starts the clock; a poll on each animation frame stops it.
 INSTALL_TIMER = """() => { window.__bench = {start: 0};
@@ -59,7 +66,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float]) -> dict:
-    return {"p50": round(statistics.median(values), 1), "p95": round(percentile(values, 0.95), 1), "max": round(max(values), 1), "n": len(values)}
+    return {
+        "p50": round(statistics.median(values), 1),
+        "p95": round(percentile(values, 0.95), 1),
+        "max": round(max(values), 1),
+        "n": len(values),
+    }
 
 
 def train_model(directory: Path) -> None:
@@ -109,8 +121,12 @@ def measure_slider(page, count: int) -> list[float]:
 
 def measure_page_switches(page, rounds: int) -> dict[str, list[float]]:
     """From the Traverse page round the sidebar: Model, Data, Map (until the map is drawn), Traverse (until its image is)."""
-    route = [("Model", "Model", None), ("Data", "Data", None), ("Map", "Latent map", ".lm-root[data-ready=true]"),
-             ("Traverse", "Traverse", ".st-key-traversal " + DECODED)]
+    route = [
+        ("Model", "Model", None),
+        ("Data", "Data", None),
+        ("Map", "Latent map", ".lm-root[data-ready=true]"),
+        ("Traverse", "Traverse", ".st-key-traversal " + DECODED),
+    ]
     results = {link: [] for link, _, _ in route}
     for _ in range(rounds):
         for link, title, content in route:
@@ -125,7 +141,9 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=40)
     parser.add_argument("--slides", type=int, default=20)
     parser.add_argument("--switch-rounds", type=int, default=3)
-    parser.add_argument("--model", type=Path, help="a checkpoint folder for 28x28 images (default: train one for 1 epoch)")
+    parser.add_argument(
+        "--model", type=Path, help="a checkpoint folder for 28x28 images (default: train one for 1 epoch)"
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -134,8 +152,11 @@ def main() -> None:
     if args.model is None:
         train_model(model)
     rng = random.Random(0)
-    env = {"LATENT_EXPLORER_DATASET": str(MNIST), "LATENT_EXPLORER_MODEL": str(model),
-           "LATENT_EXPLORER_CACHE": str(work / "cache")}
+    env = {
+        "LATENT_EXPLORER_DATASET": str(MNIST),
+        "LATENT_EXPLORER_MODEL": str(model),
+        "LATENT_EXPLORER_CACHE": str(work / "cache"),
+    }
     with sync_playwright() as playwright, open(work / "server.log", "w") as server_log:
         browser = playwright.chromium.launch(executable_path=chromium_path() or CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
@@ -149,7 +170,9 @@ def main() -> None:
             log(f"first map ({points} points) after {start_to_map:.1f} s")
             page.evaluate(INSTALL_TIMER)
             point_ms, space_ms = measure_clicks(page, args.clicks, rng)
-            log(f"clicks: points p50 {statistics.median(point_ms):.0f} ms, empty space p50 {statistics.median(space_ms):.0f} ms")
+            log(
+                f"clicks: points p50 {statistics.median(point_ms):.0f} ms, empty space p50 {statistics.median(space_ms):.0f} ms"
+            )
             page.goto(f"{url}/traverse")
             page.wait_for_selector(".st-key-traversal " + DECODED)
             page.evaluate(INSTALL_TIMER)
@@ -161,14 +184,23 @@ def main() -> None:
             browser.close()
     clicks = summary(point_ms + space_ms)
     result = {
-        "benchmark": "ui", "dataset": "mnist-test", "map_points": points, "start_to_map_s": round(start_to_map, 2),
-        "click_ms": clicks, "click_point_ms": summary(point_ms), "click_space_ms": summary(space_ms),
-        "slider_ms": summary(slider_ms), "page_switch_ms": summary(sum(switch_ms.values(), [])),
-        "page_switch_ms_by_page": {link: [round(v) for v in values] for link, values in switch_ms.items()}, "goals": GOALS,
+        "benchmark": "ui",
+        "dataset": "mnist-test",
+        "map_points": points,
+        "start_to_map_s": round(start_to_map, 2),
+        "click_ms": clicks,
+        "click_point_ms": summary(point_ms),
+        "click_space_ms": summary(space_ms),
+        "slider_ms": summary(slider_ms),
+        "page_switch_ms": summary(sum(switch_ms.values(), [])),
+        "page_switch_ms_by_page": {link: [round(v) for v in values] for link, values in switch_ms.items()},
+        "goals": GOALS,
     }
     result["meets_goals"] = {
-        "click_p50": clicks["p50"] <= GOALS["click_p50_ms"], "click_p95": clicks["p95"] <= GOALS["click_p95_ms"],
-        "slider_p50": result["slider_ms"]["p50"] <= GOALS["slider_p50_ms"], "start_to_map": start_to_map <= GOALS["start_to_map_s"],
+        "click_p50": clicks["p50"] <= GOALS["click_p50_ms"],
+        "click_p95": clicks["p95"] <= GOALS["click_p95_ms"],
+        "slider_p50": result["slider_ms"]["p50"] <= GOALS["slider_p50_ms"],
+        "start_to_map": start_to_map <= GOALS["start_to_map_s"],
         "page_switch": result["page_switch_ms"]["max"] <= GOALS["page_switch_max_ms"],
     }
     print(json.dumps(result))

@@ -1,10 +1,17 @@
 """latent_core: train, load, project and decode latent-variable image models. No streamlit here."""
+
 from .analysis import anomaly_scores, grid_points, manifold_grid
 from .checkpoint.discovery import shipped_models
 from .checkpoint.loading import load_model
 from .dataset import ImageDataset
 from .datasets import (
-    EmbeddingSet, LoadReport, builtin_names, file_holds, load_dataset, load_dataset_with_report, load_embeddings,
+    EmbeddingSet,
+    LoadReport,
+    builtin_names,
+    file_holds,
+    load_dataset,
+    load_dataset_with_report,
+    load_embeddings,
     load_embeddings_with_report,
 )
 from .errors import InvalidInputError
@@ -18,10 +25,39 @@ from .traversal import DIRECTION_KINDS, directions, interpolate, interpolate_pat
 from .uploads import save_upload
 
 __all__ = [
-    "DIRECTION_KINDS", "KINDS", "METHODS", "EmbeddingSet", "ImageDataset", "InvalidInputError", "LatentModel", "Limits",
-    "LoadReport", "Projection", "ProjectionCache", "ProjectionCancelled", "ProjectionConfig", "Settings", "TrainConfig",
-    "TrainingProgress", "anomaly_scores", "builtin_names", "directions", "file_holds", "fit_projection", "grid_points",
-    "interpolate", "interpolate_path", "load_dataset", "load_dataset_with_report", "load_embeddings",
-    "load_embeddings_with_report", "load_model", "manifold_grid", "nearest", "save_upload", "shipped_models", "traverse",
+    "DIRECTION_KINDS",
+    "KINDS",
+    "METHODS",
+    "EmbeddingSet",
+    "ImageDataset",
+    "InvalidInputError",
+    "LatentModel",
+    "Limits",
+    "LoadReport",
+    "Projection",
+    "ProjectionCache",
+    "ProjectionCancelled",
+    "ProjectionConfig",
+    "Settings",
+    "TrainConfig",
+    "TrainingProgress",
+    "anomaly_scores",
+    "builtin_names",
+    "directions",
+    "file_holds",
+    "fit_projection",
+    "grid_points",
+    "interpolate",
+    "interpolate_path",
+    "load_dataset",
+    "load_dataset_with_report",
+    "load_embeddings",
+    "load_embeddings_with_report",
+    "load_model",
+    "manifold_grid",
+    "nearest",
+    "save_upload",
+    "shipped_models",
+    "traverse",
     "train_model",
 ]

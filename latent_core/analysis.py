@@ -1,4 +1,5 @@
 """Model-and-map analyses: decoded manifold grids over a 2-D map, and per-image anomaly scores."""
+
 from __future__ import annotations
 
 import math
@@ -22,7 +23,9 @@ def check_bounds(bounds, projection: Projection | None = None) -> tuple[float, f
     try:
         x0, x1, y0, y1 = (float(b) for b in bounds)
     except (TypeError, ValueError):
-        raise InvalidInputError(f"Grid bounds must be four numbers (x_min, x_max, y_min, y_max), not {bounds!r}.") from None
+        raise InvalidInputError(
+            f"Grid bounds must be four numbers (x_min, x_max, y_min, y_max), not {bounds!r}."
+        ) from None
     if not all(math.isfinite(b) for b in (x0, x1, y0, y1)) or x0 >= x1 or y0 >= y1:
         raise InvalidInputError(f"Grid bounds {bounds!r} must be finite with x_min < x_max and y_min < y_max.")
     return x0, x1, y0, y1
@@ -31,7 +34,9 @@ def check_bounds(bounds, projection: Projection | None = None) -> tuple[float, f
 def check_grid_shape(rows, cols) -> None:
     for name, value in (("rows", rows), ("cols", cols)):
         if not isinstance(value, (int, np.integer)) or not 1 <= value <= MAX_GRID_SIDE:
-            raise InvalidInputError(f"Grid {name}={value!r} is invalid; it must be a whole number from 1 to {MAX_GRID_SIDE}.")
+            raise InvalidInputError(
+                f"Grid {name}={value!r} is invalid; it must be a whole number from 1 to {MAX_GRID_SIDE}."
+            )
 
 
 def grid_points(bounds, rows: int, cols: int) -> np.ndarray:
@@ -43,8 +48,14 @@ def grid_points(bounds, rows: int, cols: int) -> np.ndarray:
     return np.stack(np.meshgrid(xs, ys), axis=-1)
 
 
-def manifold_grid(model: LatentModel, projection: Projection, bounds=None, rows: int = 20, cols: int = 20,
-                  return_confidence: bool = False):
+def manifold_grid(
+    model: LatentModel,
+    projection: Projection,
+    bounds=None,
+    rows: int = 20,
+    cols: int = 20,
+    return_confidence: bool = False,
+):
     """Decode a rows x cols grid over a rectangle of a 2-D map: uint8 (rows, cols, H, W, C).
 
     bounds: (x_min, x_max, y_min, y_max), None for the embedding's bounding box; the grid's
@@ -54,7 +65,9 @@ def manifold_grid(model: LatentModel, projection: Projection, bounds=None, rows:
     if projection.dims != 2:
         raise InvalidInputError(f"A manifold grid needs a 2-D map; this one is {projection.dims}-D.")
     if projection.codes.shape[1] != model.latent_dim:
-        raise InvalidInputError(f"The map holds {projection.codes.shape[1]}-D codes but model '{model.name}' decodes {model.latent_dim}-D codes.")
+        raise InvalidInputError(
+            f"The map holds {projection.codes.shape[1]}-D codes but model '{model.name}' decodes {model.latent_dim}-D codes."
+        )
     check_grid_shape(rows, cols)
     points = grid_points(check_bounds(bounds, projection), rows, cols).reshape(-1, 2)
     codes, confidence = projection.inverse(points, return_confidence=True)
@@ -63,7 +76,9 @@ def manifold_grid(model: LatentModel, projection: Projection, bounds=None, rows:
 
 
 @torch.inference_mode()
-def anomaly_scores(model: LatentModel, dataset: ImageDataset | np.ndarray, batch_size: int = ENCODE_BATCH) -> np.ndarray:
+def anomaly_scores(
+    model: LatentModel, dataset: ImageDataset | np.ndarray, batch_size: int = ENCODE_BATCH
+) -> np.ndarray:
     """How unusual each image is to the model, float32 (N,), in nats: higher is more unusual.
 
     Each kind's network says (LatentNetwork.scores): for a VAE the negative ELBO,
@@ -76,5 +91,7 @@ def anomaly_scores(model: LatentModel, dataset: ImageDataset | np.ndarray, batch
         raise InvalidInputError(f"Model '{model.name}' has no encoder, so it cannot score images.")
     scores = np.empty(len(images), dtype=np.float32)
     for start in range(0, len(images), batch_size):
-        scores[start:start + batch_size] = model.network.scores(images_to_tensor(images[start:start + batch_size])).numpy()
+        scores[start : start + batch_size] = model.network.scores(
+            images_to_tensor(images[start : start + batch_size])
+        ).numpy()
     return scores

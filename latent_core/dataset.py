@@ -1,4 +1,5 @@
 """ImageDataset: the uint8 image container every model, projection and page works on."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,11 +30,15 @@ class ImageDataset:
     def __post_init__(self):
         images = np.asarray(self.images)
         if images.dtype != np.uint8:
-            raise InvalidInputError(f"Images for '{self.name}' must be uint8, not {images.dtype}; use ImageDataset.from_array to convert floats.")
+            raise InvalidInputError(
+                f"Images for '{self.name}' must be uint8, not {images.dtype}; use ImageDataset.from_array to convert floats."
+            )
         if images.ndim == 3:
             images = images[..., None]
         if images.ndim != 4 or images.shape[-1] not in (1, 3):
-            raise InvalidInputError(f"Images for '{self.name}' must have shape (N, H, W, C) with 1 or 3 channels, not {images.shape}.")
+            raise InvalidInputError(
+                f"Images for '{self.name}' must have shape (N, H, W, C) with 1 or 3 channels, not {images.shape}."
+            )
         if len(images) == 0:
             raise InvalidInputError(f"Dataset '{self.name}' holds no images.")
         self.images = np.ascontiguousarray(images)
@@ -41,10 +46,14 @@ class ImageDataset:
         if self.labels is not None:
             labels = np.asarray(self.labels)
             if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-                raise InvalidInputError(f"Labels for '{self.name}' must be {n} integers, one per image, not an array of shape {labels.shape} and type {labels.dtype}.")
+                raise InvalidInputError(
+                    f"Labels for '{self.name}' must be {n} integers, one per image, not an array of shape {labels.shape} and type {labels.dtype}."
+                )
             self.labels = labels.astype(np.int64)
             if self.label_names is not None and (labels.min() < 0 or labels.max() >= len(self.label_names)):
-                raise InvalidInputError(f"Labels for '{self.name}' run from {labels.min()} to {labels.max()} but only {len(self.label_names)} label names were given.")
+                raise InvalidInputError(
+                    f"Labels for '{self.name}' run from {labels.min()} to {labels.max()} but only {len(self.label_names)} label names were given."
+                )
         for key, values in self.factors.items():
             if len(values) != n:
                 raise InvalidInputError(f"Factor '{key}' of '{self.name}' has {len(values)} values for {n} images.")
@@ -61,10 +70,14 @@ class ImageDataset:
         finite = np.isfinite(array)
         if not finite.all():
             bad = np.flatnonzero(~finite.reshape(len(array), -1).all(axis=1))
-            raise InvalidInputError(f"Images for '{name}' contain {int((~finite).sum())} NaN or infinite values (first in image {int(bad[0])}).")
+            raise InvalidInputError(
+                f"Images for '{name}' contain {int((~finite).sum())} NaN or infinite values (first in image {int(bad[0])})."
+            )
         low, high = float(array.min()), float(array.max())
         if low < 0 or high > 255:
-            raise InvalidInputError(f"Images for '{name}' have values from {low:g} to {high:g}; expected the range [0, 1] or [0, 255].")
+            raise InvalidInputError(
+                f"Images for '{name}' have values from {low:g} to {high:g}; expected the range [0, 1] or [0, 255]."
+            )
         scale = 255.0 if (np.issubdtype(array.dtype, np.floating) and high <= 1.0) else 1.0
         return cls(np.rint(array * scale).astype(np.uint8), **kwargs)
 
@@ -105,4 +118,6 @@ def check_image_size(shape, name: str) -> None:
     """Models accept 8-128 px sides; say so in words when an image is outside that."""
     h, w = shape[:2]
     if not (MIN_SIDE <= h <= MAX_SIDE and MIN_SIDE <= w <= MAX_SIDE):
-        raise InvalidInputError(f"Images of '{name}' are {h}x{w} pixels; models take sides from {MIN_SIDE} to {MAX_SIDE} pixels, so resize them first.")
+        raise InvalidInputError(
+            f"Images of '{name}' are {h}x{w} pixels; models take sides from {MIN_SIDE} to {MAX_SIDE} pixels, so resize them first."
+        )

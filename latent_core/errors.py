@@ -1,7 +1,12 @@
 """The one error class the app shows to users."""
+
 from __future__ import annotations
 
-HINTS = ("embeddings", "label_column", "upload")  # what an error may point a user to; a UI words each for its own controls
+HINTS = (
+    "embeddings",
+    "label_column",
+    "upload",
+)  # what an error may point a user to; a UI words each for its own controls
 
 
 class InvalidInputError(ValueError):

@@ -5,6 +5,7 @@ From that one declaration come its validation (`validate`), the CLI flags
 (latent_core.cli.flags) and the app's form widgets (ui/forms.py), so a new field appears
 everywhere at once.
 """
+
 from __future__ import annotations
 
 import math
@@ -82,7 +83,11 @@ class Field:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 return False
         elif self.type is float:
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float, np.integer, np.floating))
+                or not math.isfinite(value)
+            ):
                 return False
         if s.above_zero:
             return value > 0
@@ -98,7 +103,9 @@ def config_fields(cls) -> list[Field]:
             continue
         kind = hints[f.name]
         args = [a for a in typing.get_args(kind) if a is not type(None)]
-        found.append(Field(f.name, args[0] if args else kind, None if f.default is MISSING else f.default, f.metadata["spec"]))
+        found.append(
+            Field(f.name, args[0] if args else kind, None if f.default is MISSING else f.default, f.metadata["spec"])
+        )
     return found
 
 
@@ -109,7 +116,9 @@ def validate(config, what: str):
         if f.is_valid(value):
             continue
         if f.spec.unknown:
-            raise InvalidInputError(f"{f.spec.unknown} {value!r} is unknown; choose one of {', '.join(map(str, f.spec.choices))}.")
+            raise InvalidInputError(
+                f"{f.spec.unknown} {value!r} is unknown; choose one of {', '.join(map(str, f.spec.choices))}."
+            )
         verdict = "is not supported" if f.spec.choices else "is invalid"
         raise InvalidInputError(f"{what} {f.name}={value!r} {verdict}; it must be {f.expected()}.")
     return config

@@ -1,4 +1,5 @@
 """Turning uint8 image batches into grids, strips, PNG and GIF bytes."""
+
 from __future__ import annotations
 
 import io
@@ -19,7 +20,7 @@ def image_grid(images: np.ndarray, cols: int | None = None, pad: int = 1, fill: 
     grid = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad, c), fill, dtype=np.uint8)
     for i, image in enumerate(images):
         r, q = divmod(i, cols)
-        grid[r * (h + pad): r * (h + pad) + h, q * (w + pad): q * (w + pad) + w] = image
+        grid[r * (h + pad) : r * (h + pad) + h, q * (w + pad) : q * (w + pad) + w] = image
     return grid
 
 

@@ -1,4 +1,5 @@
 """Size limits for everything a user can hand in; each is set by an environment variable (see settings.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,7 +30,8 @@ class Limits:
     max_images: int = limit(200_000, "images in a dataset")
     min_images: int = limit(2, "images a dataset needs at least")
     max_pixels_per_image: int = limit(
-        1024 * 1024, "pixels per image (1024 × 1024); Pillow's decompression-bomb warning is an error")
+        1024 * 1024, "pixels per image (1024 × 1024); Pillow's decompression-bomb warning is an error"
+    )
     max_array_bytes: int = limit(2 * 1024**3, "bytes of array data (2 GiB)")
     max_file_bytes: int = limit(1024**3, "bytes per file (1 GiB)")
     max_zip_entries: int = limit(250_000, "entries in a zip")
@@ -38,7 +40,8 @@ class Limits:
     max_csv_rows: int = limit(1_000_000, "rows of a CSV/TSV table")
     max_embedding_dim: int = limit(4096, "values per embedding vector")
     allow_torchscript: bool = limit(
-        False, "1 accepts TorchScript models (executable code); they are refused by default")
+        False, "1 accepts TorchScript models (executable code); they are refused by default"
+    )
 
     def check(self, field_name: str, value: int, text: str) -> None:
         """Raise InvalidInputError '<text>, over the limit of <limit> (<env var>).' when value > limit."""

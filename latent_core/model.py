@@ -3,6 +3,7 @@
 Its `network` (a models.LatentNetwork) holds the nn.Modules; `config` the JSON-ready dict saved
 beside the weights. Which network a kind has lives in latent_core/models/.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -88,7 +89,9 @@ class LatentModel:
         if images.dtype != np.uint8:
             raise InvalidInputError(f"Images to encode must be uint8, not {images.dtype}.")
         if images.ndim != 4 or images.shape[1:] != self.image_shape:
-            raise InvalidInputError(f"This model takes images of shape {self.image_shape} (H, W, C), not {images.shape[1:]}.")
+            raise InvalidInputError(
+                f"This model takes images of shape {self.image_shape} (H, W, C), not {images.shape[1:]}."
+            )
         return images
 
     def check_codes(self, z) -> np.ndarray:
@@ -97,7 +100,9 @@ class LatentModel:
         if z.ndim == 1:
             z = z[None]
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise InvalidInputError(f"Latent codes for this model need {self.latent_dim} values each, not shape {z.shape}.")
+            raise InvalidInputError(
+                f"Latent codes for this model need {self.latent_dim} values each, not shape {z.shape}."
+            )
         if not np.isfinite(z).all():
             raise InvalidInputError("Latent codes contain NaN or infinite values.")
         return z
@@ -110,8 +115,8 @@ class LatentModel:
         images = self.check_images(images)
         out = np.empty((len(images), self.latent_dim), dtype=np.float32)
         for start in range(0, len(images), batch_size):
-            mean, _ = self.encoder(images_to_tensor(images[start:start + batch_size]))
-            out[start:start + batch_size] = mean.numpy()
+            mean, _ = self.encoder(images_to_tensor(images[start : start + batch_size]))
+            out[start : start + batch_size] = mean.numpy()
         return out
 
     @torch.inference_mode()
@@ -120,7 +125,7 @@ class LatentModel:
         images = self.check_images(images)
         means, logvars = [], []
         for start in range(0, len(images), batch_size):
-            mean, logvar = self.encoder(images_to_tensor(images[start:start + batch_size]))
+            mean, logvar = self.encoder(images_to_tensor(images[start : start + batch_size]))
             means.append(mean.numpy())
             logvars.append(logvar.numpy())
         return np.concatenate(means), np.concatenate(logvars)
@@ -133,7 +138,9 @@ class LatentModel:
     def decode(self, z, batch_size: int = ENCODE_BATCH) -> np.ndarray:
         """float (N, latent_dim) -> uint8 (N, H, W, C)."""
         z = self.check_codes(z)
-        return np.concatenate([logits_to_images(self.decode_logits(z[s:s + batch_size])) for s in range(0, len(z), batch_size)])
+        return np.concatenate(
+            [logits_to_images(self.decode_logits(z[s : s + batch_size])) for s in range(0, len(z), batch_size)]
+        )
 
     def reconstruct(self, images) -> np.ndarray:
         """Encode then decode: uint8 (N, H, W, C) -> uint8 (N, H, W, C)."""
@@ -142,8 +149,10 @@ class LatentModel:
     def save(self, directory) -> Path:
         """Write config.json, model.safetensors and a model card (README.md) into `directory`, created if needed."""
         if self.kind == "torchscript":
-            raise InvalidInputError(f"Model '{self.name}' was loaded from TorchScript files, which hold code rather than "
-                                    "weights; keep its original files instead of saving it as a checkpoint.")
+            raise InvalidInputError(
+                f"Model '{self.name}' was loaded from TorchScript files, which hold code rather than "
+                "weights; keep its original files instead of saving it as a checkpoint."
+            )
         return write_checkpoint(directory, self.network.state_dict(), self.config)
 
     def __repr__(self) -> str:

@@ -102,7 +102,9 @@ class Settings:
     data_dir: Path = env_setting(
         "LATENT_EXPLORER_DATA", "torchvision downloads of the built-in datasets", default_factory=default_data_dir
     )
-    models_dir: Path = env_setting("LATENT_EXPLORER_MODELS", "the shipped checkpoints", default_factory=default_models_dir)
+    models_dir: Path = env_setting(
+        "LATENT_EXPLORER_MODELS", "the shipped checkpoints", default_factory=default_models_dir
+    )
     start_dataset: Path | None = env_setting(
         "LATENT_EXPLORER_DATASET", "a dataset file or folder the app offers and starts on"
     )

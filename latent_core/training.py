@@ -3,6 +3,7 @@
 Deterministic for a seed: the weights, the validation split, the shuffling and the
 reparameterisation noise all come from generators seeded by it.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,24 +29,66 @@ class TrainConfig:
     """Everything that decides a training run. Each field's range and help live here, once:
     `validate` checks them, and the CLI's flags and the Model page's form are made from them."""
 
-    kind: str = setting("vae", "Kind", "A VAE learns a smooth, sampleable latent space; an autoencoder (AE) only reconstructs.",
-                        choices=KINDS, unknown="Model kind")
+    kind: str = setting(
+        "vae",
+        "Kind",
+        "A VAE learns a smooth, sampleable latent space; an autoencoder (AE) only reconstructs.",
+        choices=KINDS,
+        unknown="Model kind",
+    )
     latent_dim: int = setting(16, "Latent dimensions", "Size of each image's code.", low=1, high=512)
-    beta: float = setting(1.0, "β", "Weight of the KL term (VAE only). Above 1 pushes towards disentangled factors, "
-                          "at some cost in detail.", low=0, high=1000, kinds=("vae",))
+    beta: float = setting(
+        1.0,
+        "β",
+        "Weight of the KL term (VAE only). Above 1 pushes towards disentangled factors, at some cost in detail.",
+        low=0,
+        high=1000,
+        kinds=("vae",),
+    )
     epochs: int = setting(10, "Epochs", "Passes over the training images.", low=1, high=10_000)
-    batch_size: int = setting(128, "Batch size", "Images per optimisation step.", low=1, high=65_536,
-                              presets=(16, 32, 64, 128, 256, 512))
-    learning_rate: float = setting(1e-3, "Learning rate", "Adam's step size; lower it if training diverges.", above_zero=True,
-                                   presets=(1e-4, 3e-4, 1e-3, 3e-3))
-    seed: int = setting(0, "Seed", "Seeds the weights, the validation split, the shuffling and the sampling noise: "
-                        "the same seed gives the same model.", low=0, high=2**32 - 1, advanced=True)
-    validation_fraction: float = setting(0.1, "Validation fraction", "Share of the images held out to measure the validation "
-                                         "loss.", low=0, high=0.5, advanced=True)
-    hidden: int = setting(256, "Hidden width", "Width of the fully connected layer between the convolutions and the code.",
-                          low=8, high=4096, advanced=True)
-    base_channels: int = setting(32, "Base channels", "Channels of the first convolution; each stage doubles them (up to 256).",
-                                 low=4, high=256, advanced=True)
+    batch_size: int = setting(
+        128, "Batch size", "Images per optimisation step.", low=1, high=65_536, presets=(16, 32, 64, 128, 256, 512)
+    )
+    learning_rate: float = setting(
+        1e-3,
+        "Learning rate",
+        "Adam's step size; lower it if training diverges.",
+        above_zero=True,
+        presets=(1e-4, 3e-4, 1e-3, 3e-3),
+    )
+    seed: int = setting(
+        0,
+        "Seed",
+        "Seeds the weights, the validation split, the shuffling and the sampling noise: "
+        "the same seed gives the same model.",
+        low=0,
+        high=2**32 - 1,
+        advanced=True,
+    )
+    validation_fraction: float = setting(
+        0.1,
+        "Validation fraction",
+        "Share of the images held out to measure the validation loss.",
+        low=0,
+        high=0.5,
+        advanced=True,
+    )
+    hidden: int = setting(
+        256,
+        "Hidden width",
+        "Width of the fully connected layer between the convolutions and the code.",
+        low=8,
+        high=4096,
+        advanced=True,
+    )
+    base_channels: int = setting(
+        32,
+        "Base channels",
+        "Channels of the first convolution; each stage doubles them (up to 256).",
+        low=4,
+        high=256,
+        advanced=True,
+    )
 
     def validate(self) -> "TrainConfig":
         return validate(self, "Training setting")
@@ -80,7 +123,7 @@ class TrainingProgress:
 def batches(images: torch.Tensor, order: np.ndarray, batch_size: int):
     """Float batches (N, C, H, W) in [0, 1] from uint8 (N, H, W, C) in the given order."""
     for start in range(0, len(order), batch_size):
-        index = torch.from_numpy(order[start:start + batch_size])
+        index = torch.from_numpy(order[start : start + batch_size])
         yield images[index].permute(0, 3, 1, 2).float().div_(255.0)
 
 
@@ -145,13 +188,19 @@ def train_model(
         elapsed = time.perf_counter() - started
         done = (epoch - 1) * steps_per_epoch + step
         remaining = config.epochs * steps_per_epoch - done
-        on_progress(TrainingProgress(
-            epoch, config.epochs, step, steps_per_epoch,
-            {k: v / max(count, 1) for k, v in sums.items()},
-            seen / elapsed if elapsed > 0 else 0.0,
-            elapsed / done * remaining if done else float("nan"),
-            elapsed, list(history),
-        ))
+        on_progress(
+            TrainingProgress(
+                epoch,
+                config.epochs,
+                step,
+                steps_per_epoch,
+                {k: v / max(count, 1) for k, v in sums.items()},
+                seen / elapsed if elapsed > 0 else 0.0,
+                elapsed / done * remaining if done else float("nan"),
+                elapsed,
+                list(history),
+            )
+        )
 
     for epoch in range(1, config.epochs + 1):
         network.train()
@@ -190,20 +239,32 @@ def train_model(
 def initial_model(dataset: ImageDataset, config: TrainConfig) -> LatentModel:
     """An untrained model of config.kind for the dataset's images, its weights drawn from config.seed."""
     h, w, c = dataset.image_shape
-    arch = Architecture(height=h, width=w, channels=c, latent_dim=config.latent_dim, base_channels=config.base_channels,
-                        hidden=config.hidden)
+    arch = Architecture(
+        height=h,
+        width=w,
+        channels=c,
+        latent_dim=config.latent_dim,
+        base_channels=config.base_channels,
+        hidden=config.hidden,
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
-        return LatentModel.build({
-            "name": f"{config.kind}-{dataset.name}",
-            "kind": config.kind,
-            "beta": config.beta,
-            "architecture": arch.to_dict(),
-            "dataset": {"name": dataset.name, "fingerprint": dataset.fingerprint, "size": len(dataset),
-                        "label_names": dataset.label_names},
-            "training": asdict(config),
-            "history": [],
-        })
+        return LatentModel.build(
+            {
+                "name": f"{config.kind}-{dataset.name}",
+                "kind": config.kind,
+                "beta": config.beta,
+                "architecture": arch.to_dict(),
+                "dataset": {
+                    "name": dataset.name,
+                    "fingerprint": dataset.fingerprint,
+                    "size": len(dataset),
+                    "label_names": dataset.label_names,
+                },
+                "training": asdict(config),
+                "history": [],
+            }
+        )
 
 
 def finish(model: LatentModel) -> LatentModel:

@@ -1,4 +1,5 @@
 """Moving through latent space: interpolation, directions, traversals and nearest neighbours."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -80,12 +81,16 @@ def group_mask(labels: np.ndarray, values, name: str) -> np.ndarray:
 def attribute_direction(codes: np.ndarray, labels, positive, negative, method: str) -> np.ndarray:
     """(1, d): from the negative group towards the positive group (negative=None: all other codes)."""
     if method not in ATTRIBUTE_METHODS:
-        raise InvalidInputError(f"Attribute method {method!r} is unknown; choose one of {', '.join(ATTRIBUTE_METHODS)}.")
+        raise InvalidInputError(
+            f"Attribute method {method!r} is unknown; choose one of {', '.join(ATTRIBUTE_METHODS)}."
+        )
     if labels is None or positive is None:
         raise InvalidInputError("Attribute directions need labels (one per code) and a positive label value.")
     labels = np.asarray(labels)
     if labels.shape != (len(codes),):
-        raise InvalidInputError(f"Attribute directions need one label per code: {len(codes)} labels, not shape {labels.shape}.")
+        raise InvalidInputError(
+            f"Attribute directions need one label per code: {len(codes)} labels, not shape {labels.shape}."
+        )
     pos = group_mask(labels, positive, "positive")
     neg = ~pos if negative is None else group_mask(labels, negative, "negative") & ~pos
     if not neg.any():
@@ -100,7 +105,9 @@ def attribute_direction(codes: np.ndarray, labels, positive, negative, method: s
     return unit_rows(classifier.coef_)
 
 
-def directions(codes, kind: str = "axes", labels=None, positive=None, negative=None, method: str = "mean_difference") -> np.ndarray:
+def directions(
+    codes, kind: str = "axes", labels=None, positive=None, negative=None, method: str = "mean_difference"
+) -> np.ndarray:
     """Unit-length directions in latent space as rows, float32 (K, d).
 
     "axes": the d coordinate axes. "pca": the principal axes of the codes, by falling variance.
@@ -142,9 +149,13 @@ def nearest(codes, z, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
     single = np.ndim(z) == 1
     queries = check_codes(np.atleast_2d(z), "query codes")
     if queries.shape[1] != codes.shape[1]:
-        raise InvalidInputError(f"Query codes need {codes.shape[1]} values each, like the codes searched, not {queries.shape[1]}.")
+        raise InvalidInputError(
+            f"Query codes need {codes.shape[1]} values each, like the codes searched, not {queries.shape[1]}."
+        )
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= len(codes):
-        raise InvalidInputError(f"k={k!r} is invalid; it must be a whole number from 1 to {len(codes)} (the number of codes).")
+        raise InvalidInputError(
+            f"k={k!r} is invalid; it must be a whole number from 1 to {len(codes)} (the number of codes)."
+        )
     distances, indices = cKDTree(codes.astype(np.float64)).query(queries.astype(np.float64), k=k)
     indices = indices.reshape(len(queries), k).astype(np.int64)
     distances = distances.reshape(len(queries), k).astype(np.float32)

@@ -2,6 +2,7 @@
 
 Which folder that is belongs to the caller; an app keeps one per session under settings().uploads_dir.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,7 @@ def chunks(data):
     else:
         view = memoryview(data)
         for start in range(0, len(view), CHUNK_BYTES):
-            yield view[start:start + CHUNK_BYTES]
+            yield view[start : start + CHUNK_BYTES]
 
 
 def save_upload(name: str, data, folder, limits: Limits | None = None) -> Path:
@@ -63,4 +64,3 @@ def save_upload(name: str, data, folder, limits: Limits | None = None) -> Path:
         target.unlink(missing_ok=True)
         raise
     return target
-

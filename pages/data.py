@@ -1,4 +1,5 @@
 """Data page: choose or upload the active dataset and see what is in it."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,10 @@ PREVIEW = 40
 
 ws = state.workspace()
 st.title("Data")
-st.caption("The images whose latent space you explore: a built-in set or your own files. Switching datasets keeps the model "
-           "if it takes the same image size.")
+st.caption(
+    "The images whose latent space you explore: a built-in set or your own files. Switching datasets keeps the model "
+    "if it takes the same image size."
+)
 state.show_messages(ws)
 
 
@@ -25,9 +28,15 @@ def dataset_picker() -> None:
     options = catalog.dataset_options(ws.uploaded_data)
     labels = {o.key: o.label for o in options}
     st.session_state["dataset_choice"] = ws.dataset_key
-    st.columns([2, 3])[0].selectbox("Dataset", list(labels), key="dataset_choice", format_func=labels.get, on_change=choose_dataset,
-                 help="digits and shapes are built in and work offline; mnist, fashion-mnist, kmnist and cifar10 are "
-                      "downloaded on first use, which needs a network connection. Files uploaded below are listed for this session only.")
+    st.columns([2, 3])[0].selectbox(
+        "Dataset",
+        list(labels),
+        key="dataset_choice",
+        format_func=labels.get,
+        on_change=choose_dataset,
+        help="digits and shapes are built in and work offline; mnist, fashion-mnist, kmnist and cifar10 are "
+        "downloaded on first use, which needs a network connection. Files uploaded below are listed for this session only.",
+    )
 
 
 def embeddings_summary(embeddings: latent_core.EmbeddingSet) -> None:
@@ -36,7 +45,9 @@ def embeddings_summary(embeddings: latent_core.EmbeddingSet) -> None:
     cols[1].metric("Dimensions", embeddings.dim)
     cols[2].metric("Images", "one per vector" if embeddings.images is not None else "none")
     cols[3].metric("Classes", len(np.unique(embeddings.labels)) if embeddings.labels is not None else "unlabelled")
-    st.caption("Precomputed vectors: the Map projects them as they are (no model). Decoding, interpolation and traversal need a model.")
+    st.caption(
+        "Precomputed vectors: the Map projects them as they are (no model). Decoding, interpolation and traversal need a model."
+    )
 
 
 def summary_section(dataset: latent_core.ImageDataset) -> None:
@@ -69,8 +80,9 @@ def class_counts_section(dataset: latent_core.ImageDataset | latent_core.Embeddi
         return
     values, counts = np.unique(dataset.labels, return_counts=True)
     names = [dataset.label_text(int(np.flatnonzero(dataset.labels == v)[0])) for v in values]
-    st.bar_chart(pd.DataFrame({"class": names, "images": counts}), x="class", y="images", sort=False, height=260,
-                 color="#4f46e5")
+    st.bar_chart(
+        pd.DataFrame({"class": names, "images": counts}), x="class", y="images", sort=False, height=260, color="#4f46e5"
+    )
 
 
 dataset_picker()

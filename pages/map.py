@@ -1,4 +1,5 @@
 """Map page: the latent codes in 2D/3D; click to decode, shift-click or select to interpolate."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -10,17 +11,23 @@ from ui.state import METHOD_LABELS
 ws = state.workspace()
 st.title("Latent map")
 if ws.is_embeddings:
-    st.caption("Each dot is one of the uploaded vectors, placed by a projection of the vectors themselves (there is no model). "
-               "Hover to see its label (and image, if given), click a dot to see its nearest neighbours.")
+    st.caption(
+        "Each dot is one of the uploaded vectors, placed by a projection of the vectors themselves (there is no model). "
+        "Hover to see its label (and image, if given), click a dot to see its nearest neighbours."
+    )
 else:
-    st.caption("Each dot is one image, placed by its latent code. Hover to see it, click a dot to decode it, "
-               "click empty space (2D) to decode a point between the images. Shift-click dots, or use the lasso or box "
-               "tool, to pick waypoints for an interpolation.")
+    st.caption(
+        "Each dot is one image, placed by its latent code. Hover to see it, click a dot to decode it, "
+        "click empty space (2D) to decode a point between the images. Shift-click dots, or use the lasso or box "
+        "tool, to pick waypoints for an interpolation."
+    )
 state.show_messages(ws)
 
 if ws.model is None and not ws.is_embeddings:
-    st.warning(f"No active model takes the images of '{ws.dataset_label}' ({state.shape_text(ws.image_shape)}), "
-               "so there are no codes to map. Train or choose a model on the Model page.")
+    st.warning(
+        f"No active model takes the images of '{ws.dataset_label}' ({state.shape_text(ws.image_shape)}), "
+        "so there are no codes to map. Train or choose a model on the Model page."
+    )
     st.page_link("pages/model.py", label="Go to the Model page", icon=":material/model_training:")
     st.stop()
 
@@ -37,14 +44,33 @@ if ws.colour not in modes:
     ws.colour = next(iter(modes))
 st.session_state.update(map_method=ws.method, map_dims=ws.dims, map_colour=ws.colour, map_grid=ws.show_grid)
 controls = st.columns([2, 1, 2, 2], vertical_alignment="bottom")
-controls[0].segmented_control("Projection", METHODS, key="map_method", format_func=METHOD_LABELS.get, on_change=set_view, required=True,
-                              help="PCA is instant and linear. t-SNE and UMAP keep neighbourhoods (slower on large datasets; cached once computed).")
-controls[1].segmented_control("Dimensions", DIMS, key="map_dims", format_func=lambda d: f"{d}D", on_change=set_view, required=True,
-                              help="3D maps can be rotated; clicking empty space decodes only in 2D.")
+controls[0].segmented_control(
+    "Projection",
+    METHODS,
+    key="map_method",
+    format_func=METHOD_LABELS.get,
+    on_change=set_view,
+    required=True,
+    help="PCA is instant and linear. t-SNE and UMAP keep neighbourhoods (slower on large datasets; cached once computed).",
+)
+controls[1].segmented_control(
+    "Dimensions",
+    DIMS,
+    key="map_dims",
+    format_func=lambda d: f"{d}D",
+    on_change=set_view,
+    required=True,
+    help="3D maps can be rotated; clicking empty space decodes only in 2D.",
+)
 controls[2].selectbox("Colour by", list(modes), key="map_colour", format_func=modes.get, on_change=set_view)
-controls[3].toggle("Decoded grid", key="map_grid", on_change=set_view, disabled=ws.dims == 3 or ws.model is None,
-                   help="Lay the images decoded at a regular grid of map positions over the 2D map."
-                        + (" " + state.needs_model(ws, "The decoded grid") if ws.model is None else ""))
+controls[3].toggle(
+    "Decoded grid",
+    key="map_grid",
+    on_change=set_view,
+    disabled=ws.dims == 3 or ws.model is None,
+    help="Lay the images decoded at a regular grid of map positions over the 2D map."
+    + (" " + state.needs_model(ws, "The decoded grid") if ws.model is None else ""),
+)
 
 left, right = st.columns([3, 2], gap="medium")
 with left:

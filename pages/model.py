@@ -1,4 +1,5 @@
 """Model page: choose or upload the active model, train a new one in the background, see what it reconstructs."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,10 @@ st.caption("The encoder places each image in the latent space; the decoder turns
 state.show_messages(ws)
 
 if ws.is_embeddings:
-    st.info(state.needs_model(ws, "Training") + " To use a model, choose or upload images on the Data page; "
-            "checkpoints uploaded here are listed for that.")
+    st.info(
+        state.needs_model(ws, "Training") + " To use a model, choose or upload images on the Data page; "
+        "checkpoints uploaded here are listed for that."
+    )
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/photo_library:")
     upload_widgets.model_uploader(ws)
     st.stop()
@@ -46,9 +49,15 @@ def model_picker() -> None:
         st.info("No models yet: train one below.")
         return
     st.session_state["model_choice"] = ws.model_key if ws.model_key in keys else keys[0]
-    st.selectbox("Active model", keys, key="model_choice", format_func=describe, on_change=choose_model,
-                 help="Shipped models, the models trained or uploaded in this session, and a checkpoint given by LATENT_EXPLORER_MODEL. "
-                      f"Only models for {state.shape_text(ws.dataset.image_shape)} images fit the active dataset.")
+    st.selectbox(
+        "Active model",
+        keys,
+        key="model_choice",
+        format_func=describe,
+        on_change=choose_model,
+        help="Shipped models, the models trained or uploaded in this session, and a checkpoint given by LATENT_EXPLORER_MODEL. "
+        f"Only models for {state.shape_text(ws.dataset.image_shape)} images fit the active dataset.",
+    )
 
 
 def history_figure(history: list[dict]) -> go.Figure:
@@ -57,31 +66,49 @@ def history_figure(history: list[dict]) -> go.Figure:
     for key, name, colour in (("train_loss", "training", "#4f46e5"), ("val_loss", "validation", "#f28e2b")):
         if history and key in history[0]:
             fig.add_scatter(x=epochs, y=[h[key] for h in history], mode="lines", name=name, line={"color": colour})
-    fig.update_layout(height=240, margin={"l": 40, "r": 10, "t": 10, "b": 36}, xaxis_title="epoch", yaxis_title="loss (nats / image)",
-                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+    fig.update_layout(
+        height=240,
+        margin={"l": 40, "r": 10, "t": 10, "b": 36},
+        xaxis_title="epoch",
+        yaxis_title="loss (nats / image)",
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )
     return fig
 
 
 def model_summary(model: latent_core.LatentModel) -> None:
     cols = st.columns(4)
     kind = REGISTRY.get(model.kind)
-    cols[0].metric("Kind", kind.label if kind else model.kind.upper(), help=kind.summary if kind else "Loaded from TorchScript files.")
+    cols[0].metric(
+        "Kind",
+        kind.label if kind else model.kind.upper(),
+        help=kind.summary if kind else "Loaded from TorchScript files.",
+    )
     cols[1].metric("Latent dimensions", model.latent_dim)
     cols[2].metric("β", f"{model.config.get('beta', 1.0):g}")
     cols[3].metric("Epochs trained", len(model.history))
     if model.history:
         last = model.history[-1]
-        st.caption(f"Final training loss {last.get('train_loss', float('nan')):.2f}"
-                   + (f", validation loss {last['val_loss']:.2f}" if "val_loss" in last else "") + " nats per image.")
+        st.caption(
+            f"Final training loss {last.get('train_loss', float('nan')):.2f}"
+            + (f", validation loss {last['val_loss']:.2f}" if "val_loss" in last else "")
+            + " nats per image."
+        )
         st.plotly_chart(history_figure(model.history), key="history_chart", config={"displayModeBar": False})
 
 
 def train_form() -> None:
     busy = ws.job is not None and ws.job.running
     with st.form("train_form", border=True):
-        st.markdown(f"**Train a new model** on *{ws.dataset_label}* ({len(ws.dataset):,} images, {state.shape_text(ws.dataset.image_shape)})")
-        settings = forms.config_form(latent_core.TrainConfig, latent_core.TrainConfig.suggested(ws.dataset.image_shape), "train_",
-                                     labels={"kind": KIND_LABELS})
+        st.markdown(
+            f"**Train a new model** on *{ws.dataset_label}* ({len(ws.dataset):,} images, {state.shape_text(ws.dataset.image_shape)})"
+        )
+        settings = forms.config_form(
+            latent_core.TrainConfig,
+            latent_core.TrainConfig.suggested(ws.dataset.image_shape),
+            "train_",
+            labels={"kind": KIND_LABELS},
+        )
         submitted = st.form_submit_button("Start training", type="primary", disabled=busy, icon=":material/play_arrow:")
     if submitted:
         training.start(ws, settings)
@@ -123,7 +150,9 @@ with left:
     model_picker()
     upload_widgets.model_uploader(ws)
     if ws.model is None:
-        st.warning(f"No active model: none of the models takes the dataset's {state.shape_text(ws.dataset.image_shape)} images. Train one here.")
+        st.warning(
+            f"No active model: none of the models takes the dataset's {state.shape_text(ws.dataset.image_shape)} images. Train one here."
+        )
     else:
         model_summary(ws.model)
 with right:

@@ -1,4 +1,5 @@
 """Traverse page: start from a code and move along latent directions with sliders."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -7,8 +8,10 @@ from ui import state, traversal
 
 ws = state.workspace()
 st.title("Traverse")
-st.caption("Start from a code, then move it along directions of the latent space and watch the decoded image change. "
-           "Disentangled models (β > 1) tend to give directions that change one property at a time.")
+st.caption(
+    "Start from a code, then move it along directions of the latent space and watch the decoded image change. "
+    "Disentangled models (β > 1) tend to give directions that change one property at a time."
+)
 state.show_messages(ws)
 
 if ws.is_embeddings:

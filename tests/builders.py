@@ -1,5 +1,6 @@
 """Builders of test files shared by tests/core and tests/app: images, arrays and zips as bytes, tiny checkpoints,
 a pickle that proves it ran, and a snapshot of a folder to prove that nothing was written."""
+
 from __future__ import annotations
 
 import io
@@ -45,6 +46,7 @@ def write_zip(path: Path, members: dict, compression=zipfile.ZIP_DEFLATED) -> Pa
 
 def png_header(width: int, height: int) -> bytes:
     """A valid-looking PNG that declares width x height pixels but holds almost nothing."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 

@@ -1,4 +1,5 @@
 """Shared fixtures: the real MNIST test set from ../shared and a tiny model trained on digits."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Where the tests find the repository: its root, the app script, the README and the shared MNIST test set."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 Every choice has a short `key` that is safe to put in a URL; a key never names an arbitrary
 server path, so a shared link can only pick what this server (or this session) already offers.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ Each field gets the widget its Spec asks for: a radio for choices, a slider for 
 number box within the field's range otherwise; advanced fields go into a folded expander.
 Widget keys are '<prefix><field name>', so tests and pages can find them.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -18,20 +19,44 @@ def widget(f: Field, default, key: str, labels: dict | None, container):
     help_text = spec.help + kinds
     if spec.choices:
         names = labels or {}
-        return container.radio(spec.label, list(spec.choices), index=list(spec.choices).index(default), key=key, horizontal=True,
-                               format_func=lambda value: names.get(value, str(value)), help=help_text)
+        return container.radio(
+            spec.label,
+            list(spec.choices),
+            index=list(spec.choices).index(default),
+            key=key,
+            horizontal=True,
+            format_func=lambda value: names.get(value, str(value)),
+            help=help_text,
+        )
     if spec.presets:
         values = sorted(set(spec.presets) | {default})
-        return container.select_slider(spec.label, values, value=default, key=key, help=help_text,
-                                       format_func=lambda value: f"{value:g}")
+        return container.select_slider(
+            spec.label, values, value=default, key=key, help=help_text, format_func=lambda value: f"{value:g}"
+        )
     low = None if spec.low is None else f.type(spec.low)
     high = None if spec.high is None else f.type(spec.high)
     if f.type is float:
         step = 0.5 if high is not None and high > 10 else 0.05
-        return container.number_input(spec.label, low if low is not None else 0.0, high, default, step=step, format="%.2f",
-                                      key=key, help=help_text)
-    return container.number_input(spec.label, low, high, default, step=1, key=key, help=help_text,
-                                  placeholder="default" if spec.optional else None)
+        return container.number_input(
+            spec.label,
+            low if low is not None else 0.0,
+            high,
+            default,
+            step=step,
+            format="%.2f",
+            key=key,
+            help=help_text,
+        )
+    return container.number_input(
+        spec.label,
+        low,
+        high,
+        default,
+        step=1,
+        key=key,
+        help=help_text,
+        placeholder="default" if spec.optional else None,
+    )
 
 
 def config_form(cls, defaults, prefix: str, labels: dict[str, dict] | None = None, columns: int = 2) -> dict:
@@ -46,7 +71,9 @@ def config_form(cls, defaults, prefix: str, labels: dict[str, dict] | None = Non
     cells = st.columns(columns)
     values = {}
     for i, f in enumerate(plain):
-        values[f.name] = widget(f, getattr(defaults, f.name), prefix + f.name, (labels or {}).get(f.name), cells[i * columns // len(plain)])
+        values[f.name] = widget(
+            f, getattr(defaults, f.name), prefix + f.name, (labels or {}).get(f.name), cells[i * columns // len(plain)]
+        )
     if advanced:
         with st.expander("Advanced settings"):
             for f in advanced:

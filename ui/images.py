@@ -1,4 +1,5 @@
 """Showing small images crisply: nearest-neighbour enlargement, rows with captions, strips."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,4 +31,9 @@ def show_strip(images: np.ndarray, rows: int = 1, height: int = 96, caption: str
     """A strip enlarged so each image is about `height` px tall, at its natural width or the column's."""
     picture = strip(images, rows)
     scale = max(1, height // images.shape[1])
-    st.image(to_pil(picture, scale), caption=caption, width="content" if picture.shape[1] * scale < 1200 else "stretch", output_format="PNG")
+    st.image(
+        to_pil(picture, scale),
+        caption=caption,
+        width="content" if picture.shape[1] * scale < 1200 else "stretch",
+        output_format="PNG",
+    )

@@ -1,4 +1,5 @@
 """Interpolation paths through waypoints: the codes along the path, decoded strips, PNG and GIF exports."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -12,6 +12,7 @@ first out: a finished job to hand its result to whoever asks for the same key, a
 until a page has said why and forgets it. Cancelled jobs, and jobs submitted with `keep=False`
 (training, which belongs to one session), leave the store when they end.
 """
+
 from __future__ import annotations
 
 import functools
@@ -52,8 +53,16 @@ class Progress:
 class Job:
     """One piece of background work: a Future for its outcome, a cancel Event and the progress it reports."""
 
-    def __init__(self, kind: str, key: Hashable, *, about: Any = None, failure: str = "The job failed",
-                 message: str = "starting", forget: Callable[[Job], None] | None = None):
+    def __init__(
+        self,
+        kind: str,
+        key: Hashable,
+        *,
+        about: Any = None,
+        failure: str = "The job failed",
+        message: str = "starting",
+        forget: Callable[[Job], None] | None = None,
+    ):
         self.kind, self.key, self.about = kind, key, about  # `about`: what the job does, for whoever shows it
         self.serial = next(_serials)
         self.future: Future = Future()  # replaced by the pool's Future when the runner submits the job
@@ -187,8 +196,17 @@ class Runner:
         self._jobs: OrderedDict[Hashable, Job] = OrderedDict()  # least recently asked for first
         self._lock = threading.Lock()
 
-    def submit(self, kind: str, key: Hashable, work: Callable[[Job], Any], *, keep: bool = True, about: Any = None,
-               failure: str = "The job failed", message: str = "starting") -> Job:
+    def submit(
+        self,
+        kind: str,
+        key: Hashable,
+        work: Callable[[Job], Any],
+        *,
+        keep: bool = True,
+        about: Any = None,
+        failure: str = "The job failed",
+        message: str = "starting",
+    ) -> Job:
         """The job for `key`: the one running or kept, or a new one that runs `work(job)` in the `kind` pool.
 
         keep=False: the job leaves the store when it ends (its owner holds it). `failure` starts the

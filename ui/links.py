@@ -1,4 +1,5 @@
 """Shareable views: dataset, model, projection method and dimensions in the URL's query parameters."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -29,7 +30,9 @@ def apply(ws: Workspace, params: dict[str, str]) -> None:
         if method in METHODS:
             ws.method = method
         else:
-            state.say(ws, "warning", f"Projection method '{method}' in the link is unknown; using {METHOD_LABELS[ws.method]}.")
+            state.say(
+                ws, "warning", f"Projection method '{method}' in the link is unknown; using {METHOD_LABELS[ws.method]}."
+            )
     dims = params.get("dims")
     if dims:
         if dims in {str(d) for d in DIMS}:

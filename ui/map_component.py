@@ -4,6 +4,7 @@ plotly.js (about 5 MB) is served from the installed plotly package by Streamlit'
 file route, so the map works offline and the browser loads and caches it once instead of
 receiving it with every render; `preload_plotly` starts that load on every page.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,7 +36,9 @@ def plotly_url() -> str:
 
 def latent_map(payload: dict, *, key: str, on_event: Callable[[], None]):
     """Mount the map; `on_event` runs when the user clicks or selects (read st.session_state[key]["event"])."""
-    return _latent_map(key=key, data=dict(payload, plotly_url=plotly_url()), height=payload["height"], on_event_change=on_event)
+    return _latent_map(
+        key=key, data=dict(payload, plotly_url=plotly_url()), height=payload["height"], on_event_change=on_event
+    )
 
 
 def preload_plotly() -> None:

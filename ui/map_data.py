@@ -4,6 +4,7 @@ Arrays travel as base64 of little-endian float32/int32, thumbnails as one PNG sp
 so a 10,000-point map is a few hundred kB; the sprite (about 2 MB for 10,000 MNIST digits)
 is sent once per session, when the browser asks for it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,7 +23,9 @@ Data = latent_core.ImageDataset | latent_core.EmbeddingSet
 
 
 def b64(array, dtype) -> str:
-    return base64.b64encode(np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()).decode("ascii")
+    return base64.b64encode(np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()).decode(
+        "ascii"
+    )
 
 
 def data_uri(png: bytes) -> str:
@@ -38,8 +41,13 @@ def sprite(images: np.ndarray, key: str) -> dict:
     step = max(1, int(np.ceil(max(h, w) / THUMB_SIDE)))
     thumbs = images[:, ::step, ::step]
     cols = int(np.ceil(np.sqrt(n)))
-    return {"key": key, "src": data_uri(png_bytes(image_grid(thumbs, cols=cols, pad=0))), "cols": cols, "w": thumbs.shape[2],
-            "h": thumbs.shape[1]}
+    return {
+        "key": key,
+        "src": data_uri(png_bytes(image_grid(thumbs, cols=cols, pad=0))),
+        "cols": cols,
+        "w": thumbs.shape[2],
+        "h": thumbs.shape[1],
+    }
 
 
 def sprite_entry(sheet: dict, wanted: set[str]) -> dict:
@@ -101,19 +109,40 @@ def points(embedding: np.ndarray, rows) -> dict:
     return {axis: chosen[:, k].round(5).tolist() if k < chosen.shape[1] else [] for k, axis in enumerate("xyz")}
 
 
-def payload(embedding: np.ndarray, ids: np.ndarray, colour: dict, labels: dict | None, thumbs: dict, axes: list[str],
-            view: str, overlay: dict | None = None, grid: dict | None = None, height: int = MAP_HEIGHT) -> dict:
+def payload(
+    embedding: np.ndarray,
+    ids: np.ndarray,
+    colour: dict,
+    labels: dict | None,
+    thumbs: dict,
+    axes: list[str],
+    view: str,
+    overlay: dict | None = None,
+    grid: dict | None = None,
+    height: int = MAP_HEIGHT,
+) -> dict:
     """Everything the component draws; `view` names the projection so zoom survives overlay updates only."""
     embedding = np.asarray(embedding, dtype=np.float32)
     dims = embedding.shape[1]
     data = {
-        "n": int(len(embedding)), "dims": int(dims), "axes": axes[:dims], "view": view, "height": height,
-        "x": b64(embedding[:, 0], np.float32), "y": b64(embedding[:, 1], np.float32),
-        "ids": b64(ids, np.int32), "colour": colour, "labels": labels, "sprite": thumbs,
-        "overlay": overlay or {}, "grid": grid,
+        "n": int(len(embedding)),
+        "dims": int(dims),
+        "axes": axes[:dims],
+        "view": view,
+        "height": height,
+        "x": b64(embedding[:, 0], np.float32),
+        "y": b64(embedding[:, 1], np.float32),
+        "ids": b64(ids, np.int32),
+        "colour": colour,
+        "labels": labels,
+        "sprite": thumbs,
+        "overlay": overlay or {},
+        "grid": grid,
     }
     if dims == 3:
         data["z"] = b64(embedding[:, 2], np.float32)
     # The revision decides whether the browser redraws the scene; the sprite's pixels arriving later must not.
-    data["revision"] = fingerprint(sorted((k, str(v)) for k, v in data.items() if k != "sprite"), thumbs and thumbs["key"])
+    data["revision"] = fingerprint(
+        sorted((k, str(v)) for k, v in data.items() if k != "sprite"), thumbs and thumbs["key"]
+    )
     return data

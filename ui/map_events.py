@@ -6,6 +6,7 @@ what needs a decoder (empty space, waypoints) is answered with why it is unavail
 `handle` takes the component's event dict and returns which fragments must redraw; it never
 draws anything itself, so it is tested directly.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,10 +46,19 @@ def describe_vector(ws: Workspace, index: int) -> Decoded:
     label = ws.dataset.label_text(item)
     pictures = []
     if ws.dataset.images is not None:
-        pictures = [(ws.dataset.images[item], "this point")] + [(ws.dataset.images[i], f"#{i} {ws.dataset.label_text(i)}".strip()) for i, _ in near]
-    listed = ", ".join(f"#{i}" + (f" ({ws.dataset.label_text(i)})" if ws.dataset.labels is not None else "") + f" at {d:.3g}" for i, d in near)
-    return Decoded(title=f"Vector #{item}" + (f" · label {label}" if label else ""), images=pictures, code=np.array(codes[index]),
-                   note=f"Nearest neighbours (Euclidean distance in the {codes.shape[1]}-D vectors): {listed}.")
+        pictures = [(ws.dataset.images[item], "this point")] + [
+            (ws.dataset.images[i], f"#{i} {ws.dataset.label_text(i)}".strip()) for i, _ in near
+        ]
+    listed = ", ".join(
+        f"#{i}" + (f" ({ws.dataset.label_text(i)})" if ws.dataset.labels is not None else "") + f" at {d:.3g}"
+        for i, d in near
+    )
+    return Decoded(
+        title=f"Vector #{item}" + (f" · label {label}" if label else ""),
+        images=pictures,
+        code=np.array(codes[index]),
+        note=f"Nearest neighbours (Euclidean distance in the {codes.shape[1]}-D vectors): {listed}.",
+    )
 
 
 def nearest_index(codes: np.ndarray, code: np.ndarray) -> int:
@@ -69,8 +79,11 @@ def decode_space(ws: Workspace, projection, x: float, y: float) -> Decoded:
         code=code[0],
         confidence=confidence,
         extrapolated=extrapolated,
-        note=("Far from the data: this image is extrapolated, so treat it as a guess." if extrapolated
-              else "Close to the data: the inverse mapping is well supported here."),
+        note=(
+            "Far from the data: this image is extrapolated, so treat it as a guess."
+            if extrapolated
+            else "Close to the data: the inverse mapping is well supported here."
+        ),
     )
 
 
@@ -78,7 +91,11 @@ def toggle_waypoint(ws: Workspace, index: int) -> None:
     if index in ws.selection:
         ws.selection.remove(index)
     elif len(ws.selection) >= MAX_WAYPOINTS:
-        state.say(ws, "warning", f"An interpolation path takes at most {MAX_WAYPOINTS} points; clear the selection to start a new one.")
+        state.say(
+            ws,
+            "warning",
+            f"An interpolation path takes at most {MAX_WAYPOINTS} points; clear the selection to start a new one.",
+        )
     else:
         ws.selection.append(index)
 
@@ -86,7 +103,9 @@ def toggle_waypoint(ws: Workspace, index: int) -> None:
 def select(ws: Workspace, indices: list[int]) -> None:
     ws.selection = [int(i) for i in indices[:MAX_WAYPOINTS]]
     if len(indices) > MAX_WAYPOINTS:
-        state.say(ws, "info", f"{len(indices):,} points selected; the first {MAX_WAYPOINTS} are the waypoints of the path.")
+        state.say(
+            ws, "info", f"{len(indices):,} points selected; the first {MAX_WAYPOINTS} are the waypoints of the path."
+        )
 
 
 def handle(ws: Workspace, event: dict | None, projection) -> list[str]:
@@ -108,7 +127,11 @@ def handle(ws: Workspace, event: dict | None, projection) -> list[str]:
             if event.get("add"):
                 toggle_waypoint(ws, index)
                 return [VIEW, PANEL]
-        elif kind == "space" and projection is not None and np.isfinite([event.get("x", np.nan), event.get("y", np.nan)]).all():
+        elif (
+            kind == "space"
+            and projection is not None
+            and np.isfinite([event.get("x", np.nan), event.get("y", np.nan)]).all()
+        ):
             ws.decoded = decode_space(ws, projection, float(event["x"]), float(event["y"]))
             ws.base = BaseCode(ws.decoded.code, f"map position ({float(event['x']):.2f}, {float(event['y']):.2f})")
         elif kind == "select":

@@ -6,6 +6,7 @@ shows the point's label, image and neighbours, and what needs a decoder says so.
 A click on the map reruns only the panel (the callback names it with st.rerun), so the map
 is not sent again; picking waypoints reruns both, because the map draws the path.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,8 +41,14 @@ def projection_progress(ws: Workspace, job: jobs.Job) -> None:
     progress = job.progress
     st.progress(min(1.0, progress.fraction), text=f"Projecting {len(ws.mapped()):,} codes: {progress.message}…")
     st.caption("Fitted maps are cached, so this happens once per model, dataset and method.")
-    st.button("Cancel", key="cancel_projection", icon=":material/cancel:", on_click=cancel_projection, args=(ws, job),
-              help="Stop this projection and go back to the last map shown (or PCA, which is instant).")
+    st.button(
+        "Cancel",
+        key="cancel_projection",
+        icon=":material/cancel:",
+        on_click=cancel_projection,
+        args=(ws, job),
+        help="Stop this projection and go back to the last map shown (or PCA, which is instant).",
+    )
 
 
 def cancel_projection(ws: Workspace, job: jobs.Job) -> None:
@@ -78,7 +85,13 @@ def grid_overlay(model_fp: str, view: str, _model, _projection, bounds: tuple) -
     picture = np.dstack([picture, alpha.astype(np.uint8)])
     x0, x1, y0, y1 = bounds
     dx, dy = (x1 - x0) / (cols - 1) / 2, (y1 - y0) / (rows - 1) / 2  # grid points are cell centres
-    return {"src": map_data.data_uri(png_bytes(picture, upscale_for_display(h))), "x0": x0 - dx, "x1": x1 + dx, "y0": y0 - dy, "y1": y1 + dy}
+    return {
+        "src": map_data.data_uri(png_bytes(picture, upscale_for_display(h))),
+        "x0": x0 - dx,
+        "x1": x1 + dx,
+        "y0": y0 - dy,
+        "y1": y1 + dy,
+    }
 
 
 def grid_bounds(embedding: np.ndarray) -> tuple[float, float, float, float]:
@@ -131,16 +144,27 @@ def view(ws: Workspace) -> None:
     if ws.dataset.images is not None:
         thumbs = map_data.sprite_entry(sprite(ws.dataset_fp, len(indices), ws.dataset, indices), ws.sprites_wanted)
     payload = map_data.payload(
-        embedding, indices, map_data.colouring(ws.dataset, indices, ws.colour, scores), map_data.label_entry(ws.dataset, indices),
-        thumbs, projections.axis_titles(ws.method, ws.dims), view_key, overlay=path_overlay(ws, projection, embedding), grid=grid,
+        embedding,
+        indices,
+        map_data.colouring(ws.dataset, indices, ws.colour, scores),
+        map_data.label_entry(ws.dataset, indices),
+        thumbs,
+        projections.axis_titles(ws.method, ws.dims),
+        view_key,
+        overlay=path_overlay(ws, projection, embedding),
+        grid=grid,
     )
     with st.container(key="map_frame"):
         latent_map(payload, key=MAP_KEY, on_event=lambda: on_map_event(ws))
     sampled = f" (an even sample of {len(ws.dataset):,})" if len(indices) < len(ws.dataset) else ""
     if ws.is_embeddings:
-        st.caption(f"{len(indices):,} vectors{sampled} · {METHOD_LABELS[ws.method]} of the {ws.dataset.dim}-D vectors of '{ws.dataset_label}' (no model).")
+        st.caption(
+            f"{len(indices):,} vectors{sampled} · {METHOD_LABELS[ws.method]} of the {ws.dataset.dim}-D vectors of '{ws.dataset_label}' (no model)."
+        )
     else:
-        st.caption(f"{len(indices):,} images{sampled} · {METHOD_LABELS[ws.method]} of the {ws.model.latent_dim}-D codes of '{ws.model_label}'.")
+        st.caption(
+            f"{len(indices):,} images{sampled} · {METHOD_LABELS[ws.method]} of the {ws.model.latent_dim}-D codes of '{ws.model_label}'."
+        )
     if scoring is not None:
         jobs.poll(scoring_note, scoring, ws)
 
@@ -150,7 +174,9 @@ def decoded_section(ws: Workspace) -> None:
         decoded = ws.decoded
         if decoded is None and ws.model is None:
             st.markdown("**Point**")
-            st.caption("Click a dot to see its label, its image (if the vectors came with images) and its nearest neighbours.")
+            st.caption(
+                "Click a dot to see its label, its image (if the vectors came with images) and its nearest neighbours."
+            )
             return
         if decoded is None:
             st.markdown("**Decoded image**")
@@ -164,8 +190,12 @@ def decoded_section(ws: Workspace) -> None:
         if decoded.confidence is not None:
             st.progress(decoded.confidence, text=f"Confidence of the inverse mapping: {decoded.confidence:.0%}")
             (st.warning if decoded.extrapolated else st.caption)(decoded.note)
-        if ws.model is not None and st.button("Traverse from this code", key="to_traverse", icon=":material/tune:",
-                     on_click=lambda: st.session_state.update(trav_source="map")):
+        if ws.model is not None and st.button(
+            "Traverse from this code",
+            key="to_traverse",
+            icon=":material/tune:",
+            on_click=lambda: st.session_state.update(trav_source="map"),
+        ):
             st.switch_page("pages/traverse.py")
 
 
@@ -188,22 +218,37 @@ def interpolation_section(ws: Workspace) -> None:
             return
         if len(ws.selection) < 2:
             picked = f" ({len(ws.selection)} picked)" if ws.selection else ""
-            st.caption(f"Shift-click two or more dots, or select them with the lasso or box tool, to decode the path between them{picked}.")
+            st.caption(
+                f"Shift-click two or more dots, or select them with the lasso or box tool, to decode the path between them{picked}."
+            )
         else:
             st.session_state.update(path_mode=ws.path_mode, path_steps=ws.path_steps)
             cols = st.columns(2)
-            cols[0].radio("Path", list(interpolation.MODES), key="path_mode", format_func=interpolation.MODES.get, horizontal=True,
-                          on_change=lambda: set_path_options(ws), help="Slerp follows a great circle, keeping codes at a typical length for a Gaussian prior.")
+            cols[0].radio(
+                "Path",
+                list(interpolation.MODES),
+                key="path_mode",
+                format_func=interpolation.MODES.get,
+                horizontal=True,
+                on_change=lambda: set_path_options(ws),
+                help="Slerp follows a great circle, keeping codes at a typical length for a Gaussian prior.",
+            )
             cols[1].slider("Steps per segment", 3, 16, key="path_steps", on_change=lambda: set_path_options(ws))
             path = interpolation.path_codes(ws.codes()[ws.selection], ws.path_steps, ws.path_mode)
             frames = ws.model.decode(path)
             images.show_strip(frames, height=64, caption=f"{len(frames)} images through {len(ws.selection)} waypoints")
             png, gif = interpolation.exports(frames)
             cols = st.columns(2)
-            cols[0].download_button("PNG strip", png, "interpolation.png", "image/png", on_click="ignore", icon=":material/download:")
-            cols[1].download_button("Animated GIF", gif, "interpolation.gif", "image/gif", on_click="ignore", icon=":material/animation:")
+            cols[0].download_button(
+                "PNG strip", png, "interpolation.png", "image/png", on_click="ignore", icon=":material/download:"
+            )
+            cols[1].download_button(
+                "Animated GIF", gif, "interpolation.gif", "image/gif", on_click="ignore", icon=":material/animation:"
+            )
         if ws.selection:
-            st.button("Clear selection", key="clear_selection", on_click=lambda: clear_selection(ws), icon=":material/clear:")
+            st.button(
+                "Clear selection", key="clear_selection", on_click=lambda: clear_selection(ws), icon=":material/clear:"
+            )
 
 
 @st.fragment(key=PANEL)

@@ -3,6 +3,7 @@
 The engine says what to change in terms any front end understands (latent_core.errors.HINTS);
 only here is that turned into the name of a page and a widget.
 """
+
 from __future__ import annotations
 
 HINT_WORDS = {  # keyed by latent_core.errors.HINTS
@@ -10,6 +11,7 @@ HINT_WORDS = {  # keyed by latent_core.errors.HINTS
     "label_column": "Give its header name or number in the Data page's 'Label column' field.",
     "upload": "On the Data page, upload the files under 'Upload your own data'.",
 }
+
 
 def explain(exc: Exception) -> str:
     """The sentence to show for an engine error: its message, then what to do in this app when it has a hint."""

@@ -4,6 +4,7 @@ A fit runs on the job runner (ui.jobs), so that a rerun (a click, a slider) neve
 the map polls its progress. Finished fits stay in the runner's bounded store under a content
 fingerprint, and latent_core also caches them on disk, so a restart does not fit them again.
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -31,8 +32,9 @@ def fit(codes: np.ndarray, method: str, dims: int, job: Job):
 
     Raises latent_core.ProjectionCancelled once the job is cancelled.
     """
-    return fit_projection(codes, method=method, dims=dims, seed=0, on_progress=job.report, should_stop=job.should_stop,
-                          cache=True)
+    return fit_projection(
+        codes, method=method, dims=dims, seed=0, on_progress=job.report, should_stop=job.should_stop, cache=True
+    )
 
 
 def request(codes: np.ndarray, method: str, dims: int, wait: float | None = QUICK_WAIT_S) -> tuple[object, Job | None]:
@@ -41,8 +43,12 @@ def request(codes: np.ndarray, method: str, dims: int, wait: float | None = QUIC
     The job is running, failed (its `error` says why; `forget()` it once shown) or cancelled.
     """
     frozen = codes if not codes.flags.writeable else codes.copy()  # the fit must see the codes that were hashed
-    job = jobs.runner.submit("projection", projection_key(codes, method, dims), partial(fit, frozen, method, dims),
-                             failure="The projection failed")
+    job = jobs.runner.submit(
+        "projection",
+        projection_key(codes, method, dims),
+        partial(fit, frozen, method, dims),
+        failure="The projection failed",
+    )
     job.join(wait)
     return (job.result(), None) if job.status == FINISHED else (None, job)
 

@@ -3,6 +3,7 @@
 Two sessions only share an entry when they hold the same bytes, so nothing one user
 loads or trains can reach another. Mutable per-session things live in ui.state.
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -75,7 +76,9 @@ def checkpoint_fingerprint(directory: Path) -> str:
         return fingerprint(directory.read_bytes())
     files = [directory / CONFIG_FILE, directory / WEIGHTS_FILE]
     if not all(f.is_file() for f in files):
-        raise latent_core.InvalidInputError(f"Checkpoint folder '{directory.name}' needs {CONFIG_FILE} and {WEIGHTS_FILE}.")
+        raise latent_core.InvalidInputError(
+            f"Checkpoint folder '{directory.name}' needs {CONFIG_FILE} and {WEIGHTS_FILE}."
+        )
     return fingerprint(*(f.read_bytes() for f in files))
 
 
@@ -109,7 +112,9 @@ def vectors(dataset_fp: str, _embeddings: latent_core.EmbeddingSet) -> np.ndarra
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
-def codes(model_fp: str, dataset_fp: str, _model: latent_core.LatentModel, _dataset: latent_core.ImageDataset) -> np.ndarray:
+def codes(
+    model_fp: str, dataset_fp: str, _model: latent_core.LatentModel, _dataset: latent_core.ImageDataset
+) -> np.ndarray:
     """Posterior means of the mapped images (see map_indices), read-only."""
     result = _model.encode(_dataset.images[map_indices(len(_dataset))])
     result.setflags(write=False)
@@ -123,15 +128,21 @@ def score(model: latent_core.LatentModel, dataset: latent_core.ImageDataset, job
     return result
 
 
-def anomaly_scoring(model_fp: str, dataset_fp: str, model: latent_core.LatentModel, dataset: latent_core.ImageDataset,
-                    wait: float | None = QUICK_SCORE_S) -> Job:
+def anomaly_scoring(
+    model_fp: str,
+    dataset_fp: str,
+    model: latent_core.LatentModel,
+    dataset: latent_core.ImageDataset,
+    wait: float | None = QUICK_SCORE_S,
+) -> Job:
     """The background job scoring every image of `dataset` under `model` (seconds for 10,000 images), shared by content.
 
     Waits up to `wait` seconds (None: however long) so that quick ones are shown at once; once it
     has finished, `result()` is the (N,) float32 scores. The Map's colours and the Model page's
     most unusual images share it, and neither holds up its session while it runs.
     """
-    job = jobs.runner.submit("scores", ("scores", model_fp, dataset_fp), partial(score, model, dataset),
-                             failure="Scoring the images failed")
+    job = jobs.runner.submit(
+        "scores", ("scores", model_fp, dataset_fp), partial(score, model, dataset), failure="Scoring the images failed"
+    )
     job.join(wait)
     return job

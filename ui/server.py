@@ -2,6 +2,7 @@
 
 Also holds the Chromium flags both use (Debian's chromium, never Playwright's own download).
 """
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def chromium_path() -> str | None:
@@ -51,7 +58,10 @@ def start_server(log, env: dict | None = None, timeout: float = 180) -> tuple[st
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
-        cwd=REPO, env=os.environ | (env or {}), stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env=os.environ | (env or {}),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://localhost:{port}"
     try:

@@ -1,4 +1,5 @@
 """The sidebar under the page list: what is active, and a live badge while a model trains."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -20,11 +21,17 @@ def sidebar(ws: Workspace) -> None:
     with st.sidebar:
         st.caption("ACTIVE")
         if ws.is_embeddings:
-            st.markdown(f":material/photo_library: **{ws.dataset_label}**  \n{len(ws.dataset):,} vectors · {ws.dataset.dim}-D embeddings")
+            st.markdown(
+                f":material/photo_library: **{ws.dataset_label}**  \n{len(ws.dataset):,} vectors · {ws.dataset.dim}-D embeddings"
+            )
         else:
-            st.markdown(f":material/photo_library: **{ws.dataset_label}**  \n{len(ws.dataset):,} images · {shape_text(ws.image_shape)}")
+            st.markdown(
+                f":material/photo_library: **{ws.dataset_label}**  \n{len(ws.dataset):,} images · {shape_text(ws.image_shape)}"
+            )
         if ws.model is not None:
-            st.markdown(f":material/model_training: **{ws.model_label}**  \n{ws.model.kind.upper()} · {ws.model.latent_dim}-D latent space")
+            st.markdown(
+                f":material/model_training: **{ws.model_label}**  \n{ws.model.kind.upper()} · {ws.model.latent_dim}-D latent space"
+            )
         elif ws.is_embeddings:
             st.markdown(":material/model_training: **No model**: embeddings are mapped as they are.")
         else:

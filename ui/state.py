@@ -6,6 +6,7 @@ choices and no session sees another's. Changing the dataset or model goes throug
 The active dataset is an ImageDataset, or an EmbeddingSet (uploaded vectors), which is mapped
 as it is and never has a model.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -55,7 +56,9 @@ class Workspace:
     model_fp: str | None = None
     method: str = "pca"
     dims: int = 2
-    drawn_view: tuple[str, int] | None = None  # (method, dims) of the last map drawn: where a cancelled projection returns
+    drawn_view: tuple[str, int] | None = (
+        None  # (method, dims) of the last map drawn: where a cancelled projection returns
+    )
     colour: str = "label"
     show_grid: bool = False
     path_mode: str = "linear"
@@ -164,8 +167,10 @@ def shape_text(shape) -> str:
 
 def needs_model(ws: Workspace, feature: str) -> str:
     """Why `feature` is unavailable for embeddings, in one sentence."""
-    return (f"{feature} needs a model: upload images or a checkpoint. '{ws.dataset_label}' holds precomputed vectors, "
-            "which are mapped as they are and cannot be decoded.")
+    return (
+        f"{feature} needs a model: upload images or a checkpoint. '{ws.dataset_label}' holds precomputed vectors, "
+        "which are mapped as they are and cannot be decoded."
+    )
 
 
 def clear_selections(ws: Workspace) -> None:
@@ -196,15 +201,27 @@ def refit_model(ws: Workspace, option: Option) -> None:
     ws.model_key = ws.model = ws.model_fp = None
     if ws.is_embeddings:
         if previous:
-            say(ws, "info", f"'{option.label}' holds vectors, so no model is active: the Map shows the vectors themselves.")
+            say(
+                ws,
+                "info",
+                f"'{option.label}' holds vectors, so no model is active: the Map shows the vectors themselves.",
+            )
         return
     match = compatible_model(ws)
     if match and select_model(ws, match.key, quiet=True):
         if previous:
-            say(ws, "info", f"Switched the model to '{match.label}': '{previous}' takes other images than {shape_text(ws.image_shape)}.")
+            say(
+                ws,
+                "info",
+                f"Switched the model to '{match.label}': '{previous}' takes other images than {shape_text(ws.image_shape)}.",
+            )
     elif previous:
-        say(ws, "warning", f"No model fits '{option.label}' ({shape_text(ws.image_shape)}) yet: '{previous}' takes other images. "
-                           "Train one on the Model page.")
+        say(
+            ws,
+            "warning",
+            f"No model fits '{option.label}' ({shape_text(ws.image_shape)}) yet: '{previous}' takes other images. "
+            "Train one on the Model page.",
+        )
 
 
 def model_shape(option: Option) -> tuple | None:
@@ -250,10 +267,14 @@ def select_model(ws: Workspace, key: str, quiet: bool = False) -> bool:
 def mismatch_text(ws: Workspace, option: Option, model: latent_core.LatentModel) -> str:
     """Why a model cannot be active with the active dataset."""
     if ws.is_embeddings:
-        return (f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but '{ws.dataset_label}' holds vectors; "
-                "choose an image dataset on the Data page to use it.")
-    return (f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but the dataset '{ws.dataset_label}' has "
-            f"{shape_text(ws.image_shape)}; choose or train a model for these images.")
+        return (
+            f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but '{ws.dataset_label}' holds vectors; "
+            "choose an image dataset on the Data page to use it."
+        )
+    return (
+        f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but the dataset '{ws.dataset_label}' has "
+        f"{shape_text(ws.image_shape)}; choose or train a model for these images."
+    )
 
 
 def save_trained(ws: Workspace, model: latent_core.LatentModel, settings: dict) -> Option:

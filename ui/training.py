@@ -1,4 +1,5 @@
 """Starting training jobs (on the job runner), showing their progress, and adopting the model a job produced."""
+
 from __future__ import annotations
 
 import math
@@ -55,8 +56,13 @@ def start(ws: Workspace, settings: dict) -> None:
         return
     settings = dict(settings)
     ws.job = jobs.runner.submit(
-        "training", ("training", uuid.uuid4().hex), partial(train, ws.dataset, settings), keep=False,
-        about=Run(ws.dataset.name, settings), failure="Training stopped with an unexpected error", message=STARTING,
+        "training",
+        ("training", uuid.uuid4().hex),
+        partial(train, ws.dataset, settings),
+        keep=False,
+        about=Run(ws.dataset.name, settings),
+        failure="Training stopped with an unexpected error",
+        message=STARTING,
     )
 
 
@@ -76,8 +82,11 @@ def collect(ws: Workspace) -> None:
         if state.select_model(ws, option.key, quiet=True):
             state.say(ws, "success", f"Training finished: '{option.label}' is now the active model.")
         else:
-            state.say(ws, "warning", f"Training finished and '{option.label}' was saved, "
-                                     "but it takes other images than the active dataset.")
+            state.say(
+                ws,
+                "warning",
+                f"Training finished and '{option.label}' was saved, but it takes other images than the active dataset.",
+            )
     elif status == CANCELLED:
         progress = curve(job).progress
         epochs = len(progress.history) if progress else 0
@@ -96,8 +105,10 @@ def clock(seconds: float) -> str:
 def progress_text(p: latent_core.TrainingProgress | None) -> str:
     if p is None:
         return STARTING
-    return (f"Epoch {p.epoch}/{p.epochs} · {p.fraction:.0%} · ETA {clock(p.eta_s)} · "
-            f"{p.images_per_s:,.0f} images/s · loss {p.losses.get('loss', float('nan')):.2f}")
+    return (
+        f"Epoch {p.epoch}/{p.epochs} · {p.fraction:.0%} · ETA {clock(p.eta_s)} · "
+        f"{p.images_per_s:,.0f} images/s · loss {p.losses.get('loss', float('nan')):.2f}"
+    )
 
 
 def loss_figure(reported: Curve) -> go.Figure:
@@ -108,11 +119,20 @@ def loss_figure(reported: Curve) -> go.Figure:
         fig.add_scatter(x=xs, y=ys, mode="lines", name="training (running mean)", line={"color": "#4f46e5"})
     history = reported.progress.history if reported.progress else []
     if history and "val_loss" in history[0]:
-        fig.add_scatter(x=[h["epoch"] for h in history], y=[h["val_loss"] for h in history], mode="lines+markers",
-                        name="validation", line={"color": "#f28e2b"})
-    fig.update_layout(height=260, margin={"l": 40, "r": 10, "t": 10, "b": 36}, xaxis_title="epochs",
-                      yaxis_title="loss (nats / image)",
-                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+        fig.add_scatter(
+            x=[h["epoch"] for h in history],
+            y=[h["val_loss"] for h in history],
+            mode="lines+markers",
+            name="validation",
+            line={"color": "#f28e2b"},
+        )
+    fig.update_layout(
+        height=260,
+        margin={"l": 40, "r": 10, "t": 10, "b": 36},
+        xaxis_title="epochs",
+        yaxis_title="loss (nats / image)",
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )
     return fig
 
 
@@ -121,8 +141,10 @@ def panel(job: Job) -> None:
     run, progress = job.about, job.progress
     s = run.settings
     with st.container(key="training", border=True):
-        st.markdown(f"**Training {s['kind'].upper()}** on *{run.dataset}* "
-                    f"({s['latent_dim']}-D, β={s['beta']:g}, {s['epochs']} epochs)")
+        st.markdown(
+            f"**Training {s['kind'].upper()}** on *{run.dataset}* "
+            f"({s['latent_dim']}-D, β={s['beta']:g}, {s['epochs']} epochs)"
+        )
         if job.running:
             st.progress(min(1.0, progress.fraction), text=progress.message)
             st.button("Cancel training", key="cancel_training", on_click=job.cancel, icon=":material/stop_circle:")

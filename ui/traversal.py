@@ -1,4 +1,5 @@
 """The Traverse page's parts: where the base code comes from, which directions, the sliders and the grid."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +12,11 @@ from . import images
 from .state import Workspace
 
 SOURCES = {"map": "Last map click", "index": "A dataset image", "prior": "A random draw from the prior"}
-DIRECTION_LABELS = {"axes": "Latent axes", "pca": "Principal directions", "attribute": "Between two classes"}  # keyed by DIRECTION_KINDS
+DIRECTION_LABELS = {
+    "axes": "Latent axes",
+    "pca": "Principal directions",
+    "attribute": "Between two classes",
+}  # keyed by DIRECTION_KINDS
 MAX_SLIDERS = 10
 REACH = 3.0
 GRID_VALUES = 9
@@ -21,8 +26,13 @@ def base_picker(ws: Workspace) -> np.ndarray:
     """The code every slider moves away from."""
     if "trav_source" not in st.session_state:
         st.session_state["trav_source"] = "map" if ws.base is not None else "index"
-    source = st.radio("Start from", list(SOURCES), key="trav_source", format_func=SOURCES.get,
-                      help="A map click sets the code of the clicked point (or of the clicked empty spot).")
+    source = st.radio(
+        "Start from",
+        list(SOURCES),
+        key="trav_source",
+        format_func=SOURCES.get,
+        help="A map click sets the code of the clicked point (or of the clicked empty spot).",
+    )
     if source == "map" and ws.base is not None:
         st.caption(f"Code of the {ws.base.source}.")
         return np.asarray(ws.base.code, dtype=np.float32)
@@ -35,23 +45,41 @@ def base_picker(ws: Workspace) -> np.ndarray:
         return np.random.default_rng(seed).standard_normal(ws.model.latent_dim).astype(np.float32)
     index = 0
     if source == "index":
-        index = int(st.number_input("Image number", 0, len(ws.dataset) - 1, 0, key="trav_index",
-                                    help=f"0 to {len(ws.dataset) - 1:,}; the Map shows each image's number on hover."))
-    return ws.model.encode(ws.dataset.images[index:index + 1])[0]
+        index = int(
+            st.number_input(
+                "Image number",
+                0,
+                len(ws.dataset) - 1,
+                0,
+                key="trav_index",
+                help=f"0 to {len(ws.dataset) - 1:,}; the Map shows each image's number on hover.",
+            )
+        )
+    return ws.model.encode(ws.dataset.images[index : index + 1])[0]
 
 
 def direction_picker(ws: Workspace) -> tuple[str, list[str], np.ndarray]:
     """(kind, slider names, unit vectors (k, d)) chosen by the user."""
     kinds = {k: DIRECTION_LABELS[k] for k in DIRECTION_KINDS if k != "attribute" or ws.dataset.labels is not None}
-    kind = st.radio("Directions", list(kinds), key="trav_kind", format_func=kinds.get,
-                    help="Latent axes: one slider per code dimension. Principal directions: the directions in which the "
-                         "dataset's codes vary most. Between two classes: from the mean code of one class to another's.")
+    kind = st.radio(
+        "Directions",
+        list(kinds),
+        key="trav_kind",
+        format_func=kinds.get,
+        help="Latent axes: one slider per code dimension. Principal directions: the directions in which the "
+        "dataset's codes vary most. Between two classes: from the mean code of one class to another's.",
+    )
     codes = ws.codes()
     if kind == "attribute":
-        names = {int(v): ws.dataset.label_text(int(np.flatnonzero(ws.dataset.labels == v)[0])) for v in np.unique(ws.dataset.labels)}
+        names = {
+            int(v): ws.dataset.label_text(int(np.flatnonzero(ws.dataset.labels == v)[0]))
+            for v in np.unique(ws.dataset.labels)
+        }
         cols = st.columns(2)
         source = cols[0].selectbox("From class", list(names), format_func=names.get, key="trav_from")
-        target = cols[1].selectbox("To class", list(names), index=min(1, len(names) - 1), format_func=names.get, key="trav_to")
+        target = cols[1].selectbox(
+            "To class", list(names), index=min(1, len(names) - 1), format_func=names.get, key="trav_to"
+        )
         if source == target:
             st.warning("Choose two different classes.")
             return kind, [], np.zeros((0, ws.model.latent_dim), dtype=np.float32)
@@ -102,5 +130,11 @@ def grid_section(ws: Workspace, base: np.ndarray, names: list[str], vectors: np.
     grid = np.concatenate(rows)
     images.show_strip(grid, rows=len(rows), height=56)
     picture = images.strip(grid, rows=len(rows))
-    st.download_button("Download grid (PNG)", png_bytes(picture, upscale_for_display(grid.shape[1])), "traversal-grid.png", "image/png",
-                       on_click="ignore", icon=":material/download:")
+    st.download_button(
+        "Download grid (PNG)",
+        png_bytes(picture, upscale_for_display(grid.shape[1])),
+        "traversal-grid.png",
+        "image/png",
+        on_click="ignore",
+        icon=":material/download:",
+    )

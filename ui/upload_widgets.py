@@ -3,6 +3,7 @@
 The upload size limit is Streamlit's server.maxUploadSize (MB, in .streamlit/config.toml);
 latent_core's own limits (LATENT_MAX_* variables) apply to what is inside the files.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -22,28 +23,53 @@ def dataset_uploader(ws: Workspace) -> None:
     with st.container(key="upload_data_box", border=True):
         st.markdown("**Upload your own data**")
         left, right = st.columns([3, 2], gap="medium")
-        kind = right.radio("The file holds", list(KINDS), key="upload_kind", format_func=KINDS.get, horizontal=True,
-                           help="Images: a zip of images, .npy/.npz arrays or MNIST IDX files. Embeddings: precomputed vectors "
-                                "(N, d) in a .csv or .npy, mapped without a model. CSV files are always read as embeddings.")
-        main = left.file_uploader("Dataset file", key="upload_data",
-                                  help="A .zip of images (one folder per class, or flat), .npy/.npz arrays, an MNIST IDX images file "
-                                       "(raw or .gz), or embeddings (.csv/.npy). Files are recognised by their content.")
+        kind = right.radio(
+            "The file holds",
+            list(KINDS),
+            key="upload_kind",
+            format_func=KINDS.get,
+            horizontal=True,
+            help="Images: a zip of images, .npy/.npz arrays or MNIST IDX files. Embeddings: precomputed vectors "
+            "(N, d) in a .csv or .npy, mapped without a model. CSV files are always read as embeddings.",
+        )
+        main = left.file_uploader(
+            "Dataset file",
+            key="upload_data",
+            help="A .zip of images (one folder per class, or flat), .npy/.npz arrays, an MNIST IDX images file "
+            "(raw or .gz), or embeddings (.csv/.npy). Files are recognised by their content.",
+        )
         size = channels = None
         label_column = ""
         if kind == IMAGES:
-            companion = left.file_uploader("Labels file (MNIST IDX, optional)", key="upload_labels",
-                                           help="The labels that go with an IDX images file, raw or .gz.")
-            side = right.selectbox("Image size", SIZES, key="upload_size", format_func=lambda s: f"{s} × {s}" if s else "The most common in the file",
-                                   help="Images of other sizes are stretched to this one.")
+            companion = left.file_uploader(
+                "Labels file (MNIST IDX, optional)",
+                key="upload_labels",
+                help="The labels that go with an IDX images file, raw or .gz.",
+            )
+            side = right.selectbox(
+                "Image size",
+                SIZES,
+                key="upload_size",
+                format_func=lambda s: f"{s} × {s}" if s else "The most common in the file",
+                help="Images of other sizes are stretched to this one.",
+            )
             size = (side, side) if side else None
-            channels = right.selectbox("Colour", list(CHANNELS), key="upload_channels", format_func=CHANNELS.get) or None
+            channels = (
+                right.selectbox("Colour", list(CHANNELS), key="upload_channels", format_func=CHANNELS.get) or None
+            )
         else:
-            companion = left.file_uploader("Images for the vectors (optional)", key="upload_images",
-                                           help="One image per vector, in the same order (a zip of images, .npy/.npz or IDX): "
-                                                "shown when you hover or click a point.")
-            label_column = right.text_input("Label column (optional)", key="upload_label_column",
-                                            help="The header name or 0-based number of the CSV column with labels. By default a column "
-                                                 "named label, labels or class, or the one column that is not numeric.")
+            companion = left.file_uploader(
+                "Images for the vectors (optional)",
+                key="upload_images",
+                help="One image per vector, in the same order (a zip of images, .npy/.npz or IDX): "
+                "shown when you hover or click a point.",
+            )
+            label_column = right.text_input(
+                "Label column (optional)",
+                key="upload_label_column",
+                help="The header name or 0-based number of the CSV column with labels. By default a column "
+                "named label, labels or class, or the one column that is not numeric.",
+            )
     if uploads.receive_dataset(ws, main, companion, kind, size, channels, label_column):
         st.rerun()
     report = uploads.upload_report(ws)
@@ -53,8 +79,12 @@ def dataset_uploader(ws: Workspace) -> None:
 
 def model_uploader(ws: Workspace) -> None:
     """Upload a checkpoint .zip; the page reruns once it is handled."""
-    uploaded = st.file_uploader("Upload a checkpoint (.zip)", type=["zip"], key="upload_model",
-                                help="A zipped checkpoint folder from this app or latent-core: config.json and model.safetensors. "
-                                     "Pickled files (.pt, .pth, .pkl) are refused, never loaded.")
+    uploaded = st.file_uploader(
+        "Upload a checkpoint (.zip)",
+        type=["zip"],
+        key="upload_model",
+        help="A zipped checkpoint folder from this app or latent-core: config.json and model.safetensors. "
+        "Pickled files (.pt, .pth, .pkl) are refused, never loaded.",
+    )
     if uploads.receive_model(ws, uploaded):
         st.rerun()

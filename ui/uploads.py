@@ -6,6 +6,7 @@ unpickling), and go through state.select_dataset / state.select_model like the b
 choices. A file that fails to load leaves the active dataset, model and map as they were, and
 the engine's sentence is queued as an error. Each choice is handled once (see SessionFiles.is_new).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,8 +41,9 @@ def loader_settings(kind: str, path: Path, companion: Path | None, size, channel
     return IMAGES, tuple((k, v) for k, v in settings.items() if v is not None)
 
 
-def receive_dataset(ws: Workspace, uploaded, companion=None, kind: str = IMAGES, size=None, channels=None,
-                    label_column: str = "") -> bool:
+def receive_dataset(
+    ws: Workspace, uploaded, companion=None, kind: str = IMAGES, size=None, channels=None, label_column: str = ""
+) -> bool:
     """Load an uploaded dataset (with an optional IDX labels file, or images for embeddings) and make it active.
 
     Returns True when this call did something (the page should rerun to show it), False when
@@ -55,9 +57,17 @@ def receive_dataset(ws: Workspace, uploaded, companion=None, kind: str = IMAGES,
         return True
     try:  # saving refuses files over LATENT_MAX_FILE_BYTES, loading refuses bad content
         path = ws.files.save(uploaded)
-        loader, settings = loader_settings(kind, path, ws.files.save(companion) if companion else None, size, channels, label_column)
+        loader, settings = loader_settings(
+            kind, path, ws.files.save(companion) if companion else None, size, channels, label_column
+        )
         sized = f", {size[0]}x{size[1]} px" if loader == IMAGES and size else ""
-        option = Option(catalog.next_key(ws.uploaded_data, "upload"), f"{uploaded.name} (uploaded{sized})", str(path), loader, settings)
+        option = Option(
+            catalog.next_key(ws.uploaded_data, "upload"),
+            f"{uploaded.name} (uploaded{sized})",
+            str(path),
+            loader,
+            settings,
+        )
         data, report = resources.load_upload(option)
     except latent_core.InvalidInputError as exc:
         state.say(ws, "error", explain(exc))
@@ -85,7 +95,9 @@ def receive_model(ws: Workspace, uploaded) -> bool:
     if not ws.files.is_new(MODEL_SLOT, key):
         return False
     try:
-        option = Option(catalog.next_key(ws.saved_models, "checkpoint"), f"{uploaded.name} (uploaded)", str(ws.files.save(uploaded)))
+        option = Option(
+            catalog.next_key(ws.saved_models, "checkpoint"), f"{uploaded.name} (uploaded)", str(ws.files.save(uploaded))
+        )
         model, _ = resources.model_for(option)
     except latent_core.InvalidInputError as exc:
         state.say(ws, "error", explain(exc))

@@ -1,4 +1,5 @@
 """Where checkpoints are: the files at the top of a checkpoint folder or zip, and the shipped checkpoints in models/."""
+
 from __future__ import annotations
 
 from contextlib import ExitStack
@@ -9,7 +10,6 @@ from ..io.files import file_entry
 from ..limits import Limits
 from ..settings import settings
 from .format import CONFIG_FILE
-
 
 
 def shipped_dir() -> Path:

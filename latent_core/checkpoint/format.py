@@ -5,6 +5,7 @@ config (kind, architecture, training record) plus the library versions that wrot
 here knows LatentModel: latent_core/model.py saves through `write_checkpoint`, and loading.py
 turns what is read here into a model.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,12 @@ def library_versions() -> dict:
     """The versions of Python and the libraries a checkpoint was written with."""
     import sklearn
 
-    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
-            "scikit-learn": sklearn.__version__}
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
 
 
 def write_checkpoint(directory, tensors: dict[str, torch.Tensor], config: dict) -> Path:

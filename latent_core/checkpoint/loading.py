@@ -4,6 +4,7 @@ A folder or zip holding config.json and model.safetensors is rebuilt as its kind
 those weights; one holding TorchScript is loaded only on the opt-in (see torchscript.py); pickles
 and anything else are refused, saying why.
 """
+
 from __future__ import annotations
 
 from contextlib import ExitStack
@@ -34,10 +35,18 @@ def read_config(entry, label: str) -> dict:
     except (KeyError, TypeError) as exc:
         raise InvalidInputError(f"Checkpoint config '{label}' lacks a valid 'architecture' entry ({exc}).") from None
     if config.get("kind") not in KINDS:
-        raise InvalidInputError(f"Checkpoint config '{label}' names model kind {config.get('kind')!r}; "
-                                f"known kinds are {', '.join(KINDS)}.")
-    values = [arch.height, arch.width, arch.channels, arch.latent_dim, arch.base_channels, arch.max_channels,
-              arch.hidden]
+        raise InvalidInputError(
+            f"Checkpoint config '{label}' names model kind {config.get('kind')!r}; known kinds are {', '.join(KINDS)}."
+        )
+    values = [
+        arch.height,
+        arch.width,
+        arch.channels,
+        arch.latent_dim,
+        arch.base_channels,
+        arch.max_channels,
+        arch.hidden,
+    ]
     if not all(isinstance(v, int) and 0 < v <= 4096 for v in values) or arch.channels not in (1, 3):
         raise InvalidInputError(f"Checkpoint config '{label}' has an architecture outside the supported range: {arch}.")
     return config
@@ -49,13 +58,14 @@ def load_weights(files: dict, label: str, limits: Limits) -> LatentModel:
     tensors = read_tensors(files[WEIGHTS_FILE], limits)
     model = LatentModel.build(config)
     for part, module in model.network.named_children():  # 'decoder', and 'encoder' when there is one
-        given = {k[len(part) + 1:]: v for k, v in tensors.items() if k.startswith(part + ".")}
+        given = {k[len(part) + 1 :]: v for k, v in tensors.items() if k.startswith(part + ".")}
         shapes = {k: tuple(v.shape) for k, v in given.items()}
         wanted = {k: tuple(v.shape) for k, v in module.state_dict().items()}
         if shapes != wanted:
             diff = sorted(set(shapes.items()) ^ set(wanted.items()))[:3]
-            raise InvalidInputError(f"Weights in '{label}' do not match its config.json "
-                                    f"({part}: first differences {diff}).")
+            raise InvalidInputError(
+                f"Weights in '{label}' do not match its config.json ({part}: first differences {diff})."
+            )
         if not all(torch.isfinite(v).all() for v in given.values()):
             raise InvalidInputError(f"Weights in '{label}' contain NaN or infinite values.")
         module.load_state_dict(given)
@@ -79,8 +89,10 @@ def load_checkpoint(directory, allow_torchscript: bool | None = None, limits: Li
     allow = limits.allow_torchscript if allow_torchscript is None else allow_torchscript
     directory = Path(directory)
     if not directory.exists():
-        raise InvalidInputError(f"Model '{directory}' does not exist; give a checkpoint folder or one of the shipped "
-                                f"names: {', '.join(shipped_models())}.")
+        raise InvalidInputError(
+            f"Model '{directory}' does not exist; give a checkpoint folder or one of the shipped "
+            f"names: {', '.join(shipped_models())}."
+        )
     if directory.is_file():
         check_single_file(directory, limits)
     with ExitStack() as stack:

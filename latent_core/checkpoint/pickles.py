@@ -3,6 +3,7 @@
 Each is recognised by its first bytes and, for zips, by its member names; entries are files of
 a folder or zip members (latent_core.io: name, size, head(), read(), and `path` for files).
 """
+
 from __future__ import annotations
 
 import io

@@ -4,6 +4,7 @@ TorchScript files are executable code, so loading.py calls `load_torchscript` on
 LATENT_ALLOW_TORCHSCRIPT=1 or allow_torchscript=True; `refuse_torchscript` says how to opt in.
 Decoders may return logits, probabilities in [0, 1] or tanh outputs in [-1, 1]; all become logits.
 """
+
 from __future__ import annotations
 
 import io
@@ -58,7 +59,8 @@ def refuse_torchscript(label: str, scripts: list[str]) -> InvalidInputError:
     verb = "hold" if len(scripts) > 1 else "holds"
     return InvalidInputError(
         f"Refused '{label}': {' and '.join(scripts)} {verb} TorchScript, which is executable code; this server loads "
-        f"TorchScript only when started with LATENT_ALLOW_TORCHSCRIPT=1 (or load_model(..., allow_torchscript=True)).")
+        f"TorchScript only when started with LATENT_ALLOW_TORCHSCRIPT=1 (or load_model(..., allow_torchscript=True))."
+    )
 
 
 def load_script(entry) -> nn.Module:
@@ -79,8 +81,9 @@ def probe(module: nn.Module, x: torch.Tensor, name: str):
         return module(x)
     except Exception as exc:  # TorchScript raises torch.jit.Error, RuntimeError and more for bad inputs
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InvalidInputError(f"TorchScript file '{name}' fails on an input of shape {tuple(x.shape)} "
-                                f"({reason}).") from None
+        raise InvalidInputError(
+            f"TorchScript file '{name}' fails on an input of shape {tuple(x.shape)} ({reason})."
+        ) from None
 
 
 def load_torchscript(files: dict, label: str, limits: Limits) -> LatentModel:
@@ -93,27 +96,40 @@ def load_torchscript(files: dict, label: str, limits: Limits) -> LatentModel:
     config = parse_config(files[CONFIG_FILE], f"{label}/{CONFIG_FILE}") if CONFIG_FILE in files else {}
     latent_dim, output = config.get("latent_dim"), config.get("decoder_output", "logits")
     if not (isinstance(latent_dim, int) and 0 < latent_dim <= 4096) or output not in DECODER_OUTPUTS:
-        raise InvalidInputError(f"TorchScript checkpoint '{label}' needs a config.json with 'latent_dim' (1-4096) and "
-                                f"optionally 'decoder_output' ({', '.join(DECODER_OUTPUTS)}); found {config}.")
+        raise InvalidInputError(
+            f"TorchScript checkpoint '{label}' needs a config.json with 'latent_dim' (1-4096) and "
+            f"optionally 'decoder_output' ({', '.join(DECODER_OUTPUTS)}); found {config}."
+        )
     for entry in (files[n] for n in SCRIPT_FILES.values() if n in files):
         limits.check("max_file_bytes", entry.size, f"TorchScript file '{entry.name}' is {size_text(entry.size)}")
     decoder = ScriptedDecoder(load_script(files[SCRIPT_FILES["decoder"]]), output)
     images = probe(decoder, torch.zeros(2, latent_dim), SCRIPT_FILES["decoder"])
-    if not (isinstance(images, torch.Tensor) and images.ndim == 4 and images.shape[0] == 2
-            and images.shape[1] in (1, 3)):
-        raise InvalidInputError(f"TorchScript decoder in '{label}' must return images (N, C, H, W) with C = 1 or 3 "
-                                f"for codes (N, {latent_dim}).")
+    if not (
+        isinstance(images, torch.Tensor) and images.ndim == 4 and images.shape[0] == 2 and images.shape[1] in (1, 3)
+    ):
+        raise InvalidInputError(
+            f"TorchScript decoder in '{label}' must return images (N, C, H, W) with C = 1 or 3 "
+            f"for codes (N, {latent_dim})."
+        )
     channels, height, width = (int(v) for v in images.shape[1:])
-    limits.check("max_pixels_per_image", height * width,
-                 f"TorchScript decoder in '{label}' makes {height}x{width} images")
+    limits.check(
+        "max_pixels_per_image", height * width, f"TorchScript decoder in '{label}' makes {height}x{width} images"
+    )
     encoder = None
     if SCRIPT_FILES["encoder"] in files:
         encoder = ScriptedEncoder(load_script(files[SCRIPT_FILES["encoder"]]))
         mean, logvar = probe(encoder, torch.zeros(2, channels, height, width), SCRIPT_FILES["encoder"])
         if tuple(mean.shape) != (2, latent_dim) or tuple(logvar.shape) != (2, latent_dim):
-            raise InvalidInputError(f"TorchScript encoder in '{label}' must return codes (N, {latent_dim}) for images "
-                                    f"(N, {channels}, {height}, {width}).")
+            raise InvalidInputError(
+                f"TorchScript encoder in '{label}' must return codes (N, {latent_dim}) for images "
+                f"(N, {channels}, {height}, {width})."
+            )
     arch = {"height": height, "width": width, "channels": channels, "latent_dim": latent_dim}
-    model_config = {"kind": "torchscript", "format": "torchscript", "name": config.get("name", label),
-                    "architecture": arch, "decoder_output": output}
+    model_config = {
+        "kind": "torchscript",
+        "format": "torchscript",
+        "name": config.get("name", label),
+        "architecture": arch,
+        "decoder_output": output,
+    }
     return LatentModel(LatentNetwork(decoder, encoder), model_config)

@@ -3,6 +3,7 @@
 Each module in this package registers its own subcommands; bad input exits with
 status 2 and a one-line error instead of a traceback.
 """
+
 from __future__ import annotations
 
 import argparse

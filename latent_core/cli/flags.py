@@ -1,4 +1,5 @@
 """CLI flags made from a config dataclass's fields (see latent_core.fields), so a new field is a new flag."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,9 @@ from ..fields import Field, config_fields
 def help_text(f: Field) -> str:
     """The field's help, the model kinds it applies to, its default and what it may be."""
     kinds = f" ({', '.join(k.upper() for k in f.spec.kinds)} only)" if f.spec.kinds else ""
-    default = "chosen for the data" if f.default is None else f"{f.default:g}" if isinstance(f.default, float) else f.default
+    default = (
+        "chosen for the data" if f.default is None else f"{f.default:g}" if isinstance(f.default, float) else f.default
+    )
     return f"{f.spec.help}{kinds} Default: {default}; {f.expected()}."
 
 

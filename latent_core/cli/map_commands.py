@@ -1,4 +1,5 @@
 """CLI subcommands for latent maps: project, grid, interpolate."""
+
 from __future__ import annotations
 
 import sys
@@ -19,14 +20,20 @@ def add_source(parser) -> None:
 
 def add_map(parser, skip: tuple[str, ...] = ()) -> None:
     add_config_flags(parser, ProjectionConfig, skip)
-    parser.add_argument("--no-cache", action="store_true", help="always fit; by default maps are cached in $LATENT_EXPLORER_CACHE")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="always fit; by default maps are cached in $LATENT_EXPLORER_CACHE"
+    )
 
 
 def register(subparsers) -> None:
-    project = subparsers.add_parser("project", help="project a dataset's latent codes to 2-D/3-D map coordinates (.csv or .npz)")
+    project = subparsers.add_parser(
+        "project", help="project a dataset's latent codes to 2-D/3-D map coordinates (.csv or .npz)"
+    )
     add_source(project)
     add_map(project)
-    project.add_argument("--out", required=True, type=Path, help=".csv (x,y[,z],label rows) or .npz (embedding, labels)")
+    project.add_argument(
+        "--out", required=True, type=Path, help=".csv (x,y[,z],label rows) or .npz (embedding, labels)"
+    )
     project.set_defaults(run=run_project)
 
     grid = subparsers.add_parser("grid", help="decode a grid of images over a 2-D map to a PNG")
@@ -34,18 +41,24 @@ def register(subparsers) -> None:
     add_map(grid, skip=("dims",))
     grid.add_argument("--rows", type=int, default=20)
     grid.add_argument("--cols", type=int, default=20)
-    grid.add_argument("--bounds", type=float, nargs=4, metavar=("X_MIN", "X_MAX", "Y_MIN", "Y_MAX"), help="default: the whole map")
+    grid.add_argument(
+        "--bounds", type=float, nargs=4, metavar=("X_MIN", "X_MAX", "Y_MIN", "Y_MAX"), help="default: the whole map"
+    )
     grid.add_argument("--scale", type=int, default=1, help="enlarge each pixel this many times")
     grid.add_argument("--out", required=True, type=Path, help="PNG file to write")
     grid.set_defaults(run=run_grid)
 
-    between = subparsers.add_parser("interpolate", help="decode the path between two dataset images to a PNG strip or a GIF")
+    between = subparsers.add_parser(
+        "interpolate", help="decode the path between two dataset images to a PNG strip or a GIF"
+    )
     add_source(between)
     between.add_argument("--start", type=int, required=True, help="index of the first image in the dataset")
     between.add_argument("--end", type=int, required=True, help="index of the last image in the dataset")
     between.add_argument("--steps", type=int, default=10, help="images in the path, both ends included")
     between.add_argument("--mode", default="slerp", choices=["linear", "slerp"])
-    between.add_argument("--scale", type=int, default=0, help="enlarge each pixel this many times (default: about 96 px per image)")
+    between.add_argument(
+        "--scale", type=int, default=0, help="enlarge each pixel this many times (default: about 96 px per image)"
+    )
     between.add_argument("--out", required=True, type=Path, help=".png (a strip) or .gif (an animation)")
     between.set_defaults(run=run_interpolate)
 
@@ -69,7 +82,10 @@ def projected(codes: np.ndarray, config: ProjectionConfig, args):
     from .. import fit_projection
 
     bar_format = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}] {postfix}"
-    with tqdm(total=100, desc=f"{config.method} map", file=sys.stderr, bar_format=bar_format, dynamic_ncols=True, leave=False) as bar:
+    with tqdm(
+        total=100, desc=f"{config.method} map", file=sys.stderr, bar_format=bar_format, dynamic_ncols=True, leave=False
+    ) as bar:
+
         def on_progress(fraction: float, message: str) -> None:
             bar.update(round(100 * fraction) - bar.n)
             bar.set_postfix_str(message)
@@ -94,8 +110,10 @@ def run_project(args) -> int:
         np.savetxt(args.out, rows, delimiter=",", header=header, comments="", fmt=formats)
     quality = projection.quality()
     print(f"wrote {len(codes)} {config.dims}-D {config.method} coordinates to {args.out}")
-    print(f"trustworthiness@10 {quality['trustworthiness']:.4f}, kNN recall@10 {quality['knn_recall']:.4f}, "
-          f"inverse relative L2 error {quality['inverse_error']:.4f} (held-out {quality['holdout_size']} points)")
+    print(
+        f"trustworthiness@10 {quality['trustworthiness']:.4f}, kNN recall@10 {quality['knn_recall']:.4f}, "
+        f"inverse relative L2 error {quality['inverse_error']:.4f} (held-out {quality['holdout_size']} points)"
+    )
     return 0
 
 
@@ -115,7 +133,9 @@ def run_grid(args) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(png_bytes(image_grid(images, pad=1), scale))
     low = int((confidence < 0.5).sum())
-    print(f"wrote a {args.rows}x{args.cols} grid of decoded images to {args.out}; {low} lie far from any data (confidence < 0.5)")
+    print(
+        f"wrote a {args.rows}x{args.cols} grid of decoded images to {args.out}; {low} lie far from any data (confidence < 0.5)"
+    )
     return 0
 
 
@@ -133,7 +153,9 @@ def run_interpolate(args) -> int:
     ends = model.encode(dataset.images[[args.start, args.end]])
     images = model.decode(interpolate(ends[0], ends[1], args.steps, args.mode))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    data = png_bytes(image_grid(images, cols=len(images), pad=1), scale) if suffix == ".png" else gif_bytes(images, scale)
+    data = (
+        png_bytes(image_grid(images, cols=len(images), pad=1), scale) if suffix == ".png" else gif_bytes(images, scale)
+    )
     args.out.write_bytes(data)
     print(f"wrote {len(images)} {args.mode} steps from image {args.start} to image {args.end} to {args.out}")
     return 0

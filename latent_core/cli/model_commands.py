@@ -1,4 +1,5 @@
 """CLI subcommands for models: train, info, encode, decode."""
+
 from __future__ import annotations
 
 import json
@@ -32,15 +33,21 @@ def register(subparsers) -> None:
     encode.add_argument("--out", required=True, type=Path, help="codes file: .npy, or .csv with a label column")
     encode.set_defaults(run=run_encode)
 
-    decode = subparsers.add_parser("decode", help="decode latent codes (.npy/.csv, or random draws from the prior) to a PNG grid")
+    decode = subparsers.add_parser(
+        "decode", help="decode latent codes (.npy/.csv, or random draws from the prior) to a PNG grid"
+    )
     decode.add_argument("--model", required=True)
     source = decode.add_mutually_exclusive_group(required=True)
-    source.add_argument("--codes", type=Path, help=".npy of shape (N, latent_dim) or (latent_dim,), or a .csv of numbers")
+    source.add_argument(
+        "--codes", type=Path, help=".npy of shape (N, latent_dim) or (latent_dim,), or a .csv of numbers"
+    )
     source.add_argument("--random", type=int, metavar="N", help="decode N codes drawn from the standard normal prior")
     decode.add_argument("--seed", type=int, default=0)
     decode.add_argument("--out", required=True, type=Path, help="PNG file to write")
     decode.add_argument("--cols", type=int, help="images per row (default: square grid)")
-    decode.add_argument("--scale", type=int, default=0, help="enlarge each pixel this many times (default: about 96 px per image)")
+    decode.add_argument(
+        "--scale", type=int, default=0, help="enlarge each pixel this many times (default: about 96 px per image)"
+    )
     decode.set_defaults(run=run_decode)
 
 
@@ -49,8 +56,16 @@ def progress_bar(total: float, desc: str, unit: str = "img"):
     from tqdm import tqdm
 
     counter = "{n:.1f}/{total_fmt}" if unit == "epoch" else "{n_fmt}/{total_fmt}"
-    return tqdm(total=total, desc=desc, file=sys.stderr, unit=unit, dynamic_ncols=True, leave=False, smoothing=0,
-                bar_format="{l_bar}{bar}| " + counter + " " + unit + "s [{elapsed}<{remaining}{postfix}]")
+    return tqdm(
+        total=total,
+        desc=desc,
+        file=sys.stderr,
+        unit=unit,
+        dynamic_ncols=True,
+        leave=False,
+        smoothing=0,
+        bar_format="{l_bar}{bar}| " + counter + " " + unit + "s [{elapsed}<{remaining}{postfix}]",
+    )
 
 
 def run_train(args) -> int:
@@ -73,23 +88,38 @@ def run_train(args) -> int:
         model.config["name"] = args.name
     model.save(args.out)
     last = model.history[-1]
-    print(f"saved {model} to {args.out}: train loss {last['train_loss']:.3f}, validation loss {last.get('val_loss', float('nan')):.3f}")
+    print(
+        f"saved {model} to {args.out}: train loss {last['train_loss']:.3f}, validation loss {last.get('val_loss', float('nan')):.3f}"
+    )
     return 0
 
 
 def describe_model(model) -> dict:
     last = model.history[-1] if model.history else {}
     return {
-        "name": model.name, "kind": model.kind, "beta": model.config.get("beta"), "latent_dim": model.latent_dim,
-        "image_shape": list(model.image_shape), "can_encode": model.can_encode, "epochs": len(model.history),
-        "val_loss": last.get("val_loss"), "dataset": model.config.get("dataset", {}).get("name"),
+        "name": model.name,
+        "kind": model.kind,
+        "beta": model.config.get("beta"),
+        "latent_dim": model.latent_dim,
+        "image_shape": list(model.image_shape),
+        "can_encode": model.can_encode,
+        "epochs": len(model.history),
+        "val_loss": last.get("val_loss"),
+        "dataset": model.config.get("dataset", {}).get("name"),
     }
 
 
 def describe_dataset(dataset) -> dict:
     counts = None if dataset.labels is None else np.bincount(dataset.labels).tolist()
-    return {"name": dataset.name, "size": len(dataset), "image_shape": list(dataset.image_shape),
-            "label_names": dataset.label_names, "class_counts": counts, "factors": sorted(dataset.factors), "fingerprint": dataset.fingerprint}
+    return {
+        "name": dataset.name,
+        "size": len(dataset),
+        "image_shape": list(dataset.image_shape),
+        "label_names": dataset.label_names,
+        "class_counts": counts,
+        "factors": sorted(dataset.factors),
+        "fingerprint": dataset.fingerprint,
+    }
 
 
 def run_info(args) -> int:
@@ -123,7 +153,7 @@ def encoded(model_name: str, dataset_name: str):
     codes = np.empty((len(dataset), model.latent_dim), dtype=np.float32)
     with progress_bar(len(dataset), "encoding") as bar:
         for start in range(0, len(dataset), chunk):
-            codes[start:start + chunk] = model.encode(dataset.images[start:start + chunk])
+            codes[start : start + chunk] = model.encode(dataset.images[start : start + chunk])
             bar.update(min(chunk, len(dataset) - start))
     return model, dataset, codes
 
@@ -167,7 +197,9 @@ def read_codes(path: Path) -> np.ndarray:
             lines = lines[1:]  # a header row
         return np.array([[float(v) for v in row] for row in lines], dtype=np.float32)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"Codes file '{path.name}' is neither a numeric .npy nor a numeric CSV ({exc}).") from None
+        raise InvalidInputError(
+            f"Codes file '{path.name}' is neither a numeric .npy nor a numeric CSV ({exc})."
+        ) from None
 
 
 def run_decode(args) -> int:

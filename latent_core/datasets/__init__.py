@@ -7,6 +7,7 @@ size=(H, W) or an int, channels=1|3, background='black'|'white' (for transparent
 name=..., labels_path=... (an IDX labels file), limits=Limits(...).
 Vectors (embeddings) load with load_embeddings; `file_holds` says which of the two reads a file.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,8 +29,17 @@ from .report import LoadReport, check_count
 
 
 __all__ = [
-    "EMBEDDINGS", "IMAGES", "EmbeddingSet", "LoadReport", "builtin_names", "file_holds", "load_dataset",
-    "load_dataset_with_report", "load_embeddings", "load_embeddings_with_report", "load_path",
+    "EMBEDDINGS",
+    "IMAGES",
+    "EmbeddingSet",
+    "LoadReport",
+    "builtin_names",
+    "file_holds",
+    "load_dataset",
+    "load_dataset_with_report",
+    "load_embeddings",
+    "load_embeddings_with_report",
+    "load_path",
 ]
 IMAGES, EMBEDDINGS = "images", "embeddings"
 
@@ -59,12 +69,21 @@ def load_dataset_with_report(source, **options) -> tuple[ImageDataset, LoadRepor
         return BUILTINS[source](**options), LoadReport(source, "built-in")
     path = Path(source)
     if not path.exists():
-        raise InvalidInputError(f"Dataset '{source}' is neither a built-in ({', '.join(BUILTINS)}) nor an existing file or folder.")
+        raise InvalidInputError(
+            f"Dataset '{source}' is neither a built-in ({', '.join(BUILTINS)}) nor an existing file or folder."
+        )
     return load_path(path, **options)
 
 
-def load_path(path: Path, size=None, channels: int | None = None, background: str = "black", name: str | None = None,
-              labels_path=None, limits: Limits | None = None) -> tuple[ImageDataset, LoadReport]:
+def load_path(
+    path: Path,
+    size=None,
+    channels: int | None = None,
+    background: str = "black",
+    name: str | None = None,
+    labels_path=None,
+    limits: Limits | None = None,
+) -> tuple[ImageDataset, LoadReport]:
     """Pick the loader from the content, then bring the images to the size and channels asked for."""
     limits = limits or settings().limits
     size, channels = check_options(size, channels, path.name)
@@ -96,14 +115,21 @@ def load_path(path: Path, size=None, channels: int | None = None, background: st
         elif kind in IMAGE_KINDS:
             return load_images([file_entry(path, limits)], path.name, (), size, channels, background, name, limits)
         elif kind == "text":
-            raise InvalidInputError(f"File '{path.name}' is text, not images; if it is a table of vectors, read it as embeddings instead (load_embeddings in Python).", hint="embeddings")
+            raise InvalidInputError(
+                f"File '{path.name}' is text, not images; if it is a table of vectors, read it as embeddings instead (load_embeddings in Python).",
+                hint="embeddings",
+            )
         else:
             reason = ", which can run code when loaded" if kind == "pickle" else ""
-            raise InvalidInputError(f"File '{path.name}' is {describe(kind)}{reason}; datasets are read from images, a zip or folder of images, "
-                                    f".npy/.npz arrays or MNIST IDX files.")
+            raise InvalidInputError(
+                f"File '{path.name}' is {describe(kind)}{reason}; datasets are read from images, a zip or folder of images, "
+                f".npy/.npz arrays or MNIST IDX files."
+            )
     check_count(len(dataset), report, limits)
     images = conform(dataset.images, size, channels, path.name, limits)
     if images is not dataset.images:
-        report.notes.append(f"converted to {images.shape[1]}x{images.shape[2]} pixels with {images.shape[3]} channel(s)")
+        report.notes.append(
+            f"converted to {images.shape[1]}x{images.shape[2]} pixels with {images.shape[3]} channel(s)"
+        )
         dataset = ImageDataset(images, dataset.labels, dataset.label_names, dataset.factors, dataset.name)
     return dataset, report

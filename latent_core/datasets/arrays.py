@@ -3,6 +3,7 @@
 np.load is never used: the header is parsed with numpy.lib.format, its dtype must be plain
 numbers or text, and its declared size must fit both the limits and the bytes actually there.
 """
+
 from __future__ import annotations
 
 import io
@@ -48,16 +49,24 @@ def read_header(entry, limits: Limits) -> Header:
     except (ValueError, SyntaxError, TypeError, EOFError, KeyError, tokenize.TokenError) as exc:
         raise InvalidInputError(f"Array '{entry.name}' is not a readable .npy array ({exc}).") from None
     if dtype.hasobject:
-        raise InvalidInputError(f"Array '{entry.name}' holds Python objects, which are stored as pickles that can run code; save plain numbers instead.")
+        raise InvalidInputError(
+            f"Array '{entry.name}' holds Python objects, which are stored as pickles that can run code; save plain numbers instead."
+        )
     if dtype.kind not in PLAIN_KINDS or dtype.fields is not None or dtype.subdtype is not None:
-        raise InvalidInputError(f"Array '{entry.name}' has data type {dtype}; only plain numbers (or text for labels) are read.")
+        raise InvalidInputError(
+            f"Array '{entry.name}' has data type {dtype}; only plain numbers (or text for labels) are read."
+        )
     if any(d < 0 for d in shape):
         raise InvalidInputError(f"Array '{entry.name}' declares a negative dimension in shape {shape}.")
     nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    limits.check("max_array_bytes", nbytes, f"Array '{entry.name}' declares shape {shape} of {dtype}, {size_text(nbytes)}")
+    limits.check(
+        "max_array_bytes", nbytes, f"Array '{entry.name}' declares shape {shape} of {dtype}, {size_text(nbytes)}"
+    )
     available = entry.size - stream.tell()
     if nbytes > available:
-        raise InvalidInputError(f"Array '{entry.name}' declares shape {shape} of {dtype} ({nbytes:,} bytes) but holds only {available:,} bytes of data.")
+        raise InvalidInputError(
+            f"Array '{entry.name}' declares shape {shape} of {dtype} ({nbytes:,} bytes) but holds only {available:,} bytes of data."
+        )
     return Header(tuple(shape), fortran, dtype, stream.tell(), nbytes)
 
 
@@ -91,7 +100,9 @@ def read_npz(archive: SafeZip, limits: Limits) -> dict[str, np.ndarray]:
     headers = {}
     for entry in archive.entries:
         if not entry.name.endswith(".npy"):
-            raise InvalidInputError(f"Archive '{name}' holds '{entry.name}', which is not an .npy array; an .npz holds only arrays.")
+            raise InvalidInputError(
+                f"Archive '{name}' holds '{entry.name}', which is not an .npy array; an .npz holds only arrays."
+            )
         headers[entry.name[:-4]] = (entry, read_header(entry, limits))
     total = sum(h.nbytes for _, h in headers.values())
     limits.check("max_array_bytes", total, f"Arrays in '{name}' declare {size_text(total)} in all")
@@ -103,14 +114,19 @@ def to_nhwc(array: np.ndarray, source: str) -> tuple[np.ndarray, str]:
     if array.size == 0:
         raise InvalidInputError(f"'{source}' holds an empty array of shape {array.shape}, so no images.")
     if array.ndim == 2:
-        raise InvalidInputError(f"'{source}' holds a 2-D array of shape {array.shape}: vectors, not images; read it as embeddings instead (load_embeddings in Python).", hint="embeddings")
+        raise InvalidInputError(
+            f"'{source}' holds a 2-D array of shape {array.shape}: vectors, not images; read it as embeddings instead (load_embeddings in Python).",
+            hint="embeddings",
+        )
     if array.ndim == 3:
         return array[..., None], "(N, H, W)"
     if array.ndim == 4 and array.shape[3] in (1, 3):
         return array, "(N, H, W, C)"
     if array.ndim == 4 and array.shape[1] in (1, 3):
         return array.transpose(0, 2, 3, 1), "(N, C, H, W)"
-    raise InvalidInputError(f"'{source}' holds an array of shape {array.shape}; images must be (N, H, W), (N, H, W, C) or (N, C, H, W) with C = 1 or 3.")
+    raise InvalidInputError(
+        f"'{source}' holds an array of shape {array.shape}; images must be (N, H, W), (N, H, W, C) or (N, C, H, W) with C = 1 or 3."
+    )
 
 
 def range_note(array: np.ndarray) -> str:
@@ -122,17 +138,23 @@ def range_note(array: np.ndarray) -> str:
     return f"{array.dtype} values in [0, 255]"
 
 
-def arrays_to_dataset(arrays: dict[str, np.ndarray], source: str, name: str | None = None) -> tuple[ImageDataset, LoadReport]:
+def arrays_to_dataset(
+    arrays: dict[str, np.ndarray], source: str, name: str | None = None
+) -> tuple[ImageDataset, LoadReport]:
     """The 'images' array (or the only one) with optional 'labels' and 'label_names' as an ImageDataset."""
     others = [k for k in arrays if k not in ("labels", "label_names")]
     if "images" not in arrays and len(others) != 1:
-        raise InvalidInputError(f"'{source}' holds arrays {', '.join(sorted(arrays))}; name the images array 'images' (and the labels 'labels').")
+        raise InvalidInputError(
+            f"'{source}' holds arrays {', '.join(sorted(arrays))}; name the images array 'images' (and the labels 'labels')."
+        )
     images, layout = to_nhwc(arrays["images"] if "images" in arrays else arrays[others[0]], source)
     labels, names = encode_labels(arrays["labels"], len(images), source) if "labels" in arrays else (None, None)
     if "label_names" in arrays:
         given = arrays["label_names"]
         if given.ndim != 1 or given.dtype.kind not in "US":
-            raise InvalidInputError(f"'label_names' in '{source}' must be a 1-D array of text, not {given.dtype} of shape {given.shape}.")
+            raise InvalidInputError(
+                f"'label_names' in '{source}' must be a 1-D array of text, not {given.dtype} of shape {given.shape}."
+            )
         if names is not None:
             raise InvalidInputError(f"'{source}' holds text labels and 'label_names'; give one or the other.")
         names = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in given.tolist()]

@@ -1,4 +1,5 @@
 """Built-in datasets: scikit-learn's digits, procedural shapes, and torchvision's downloads."""
+
 from __future__ import annotations
 
 import socket
@@ -45,7 +46,12 @@ def torchvision_dataset(name: str, split: str = "train", root=None, download: bo
     """
     from torchvision import datasets
 
-    classes = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST, "kmnist": datasets.KMNIST, "cifar10": datasets.CIFAR10}
+    classes = {
+        "mnist": datasets.MNIST,
+        "fashion-mnist": datasets.FashionMNIST,
+        "kmnist": datasets.KMNIST,
+        "cifar10": datasets.CIFAR10,
+    }
     if split not in ("train", "test"):
         raise InvalidInputError(f"Split {split!r} is unknown; choose 'train' or 'test'.")
     root = Path(root) if root else data_cache()
@@ -57,7 +63,8 @@ def torchvision_dataset(name: str, split: str = "train", root=None, download: bo
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidInputError(
             f"Could not download the '{name}' dataset into {root} ({reason}); "
-            f"without a network, upload {UPLOAD_HINT[name]} or pass their folder to load_dataset.", hint="upload"
+            f"without a network, upload {UPLOAD_HINT[name]} or pass their folder to load_dataset.",
+            hint="upload",
         ) from None
     finally:
         socket.setdefaulttimeout(previous)

@@ -5,6 +5,7 @@ a CSV/TSV/space-separated text table (see table.py; text labels make word embedd
 a 2-D .npy, or an .npz with 'vectors' (or 'embeddings', or its only 2-D array) and optional
 'labels', 'label_names' and 'images'. `images=` may name any dataset load_dataset reads.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,26 +42,36 @@ class EmbeddingSet:
     def __post_init__(self):
         vectors = np.asarray(self.vectors)
         if vectors.ndim != 2 or 0 in vectors.shape or vectors.dtype.kind not in "biuf":
-            raise InvalidInputError(f"Vectors of '{self.name}' must be numbers of shape (N, d), not {vectors.dtype} of shape {vectors.shape}.")
+            raise InvalidInputError(
+                f"Vectors of '{self.name}' must be numbers of shape (N, d), not {vectors.dtype} of shape {vectors.shape}."
+            )
         with np.errstate(over="ignore"):
             vectors = vectors.astype(np.float32)
         bad = ~np.isfinite(vectors)
         if bad.any():
             rows = np.flatnonzero(bad.any(axis=1))
-            raise InvalidInputError(f"Vectors of '{self.name}' contain {int(bad.sum()):,} NaN or infinite values (or values too large "
-                                    f"for float32), first in row {int(rows[0])}.")
+            raise InvalidInputError(
+                f"Vectors of '{self.name}' contain {int(bad.sum()):,} NaN or infinite values (or values too large "
+                f"for float32), first in row {int(rows[0])}."
+            )
         self.vectors = vectors
         if self.labels is not None:
             labels = np.asarray(self.labels)
             if labels.shape != (len(vectors),) or labels.dtype.kind not in "iu" or labels.min() < 0:
-                raise InvalidInputError(f"Labels of '{self.name}' must be {len(vectors):,} whole numbers from 0, one per vector.")
+                raise InvalidInputError(
+                    f"Labels of '{self.name}' must be {len(vectors):,} whole numbers from 0, one per vector."
+                )
             if self.label_names is not None and labels.max() >= len(self.label_names):
-                raise InvalidInputError(f"Labels of '{self.name}' go up to {labels.max()} but only {len(self.label_names)} label names were given.")
+                raise InvalidInputError(
+                    f"Labels of '{self.name}' go up to {labels.max()} but only {len(self.label_names)} label names were given."
+                )
             self.labels = labels.astype(np.int64)
         if self.images is not None:
             self.images = ImageDataset.from_array(self.images, name=self.name).images
             if len(self.images) != len(vectors):
-                raise InvalidInputError(f"'{self.name}' has {len(self.images):,} images for {len(vectors):,} vectors; give one image per vector.")
+                raise InvalidInputError(
+                    f"'{self.name}' has {len(self.images):,} images for {len(vectors):,} vectors; give one image per vector."
+                )
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -85,12 +96,18 @@ class EmbeddingSet:
 
 def from_arrays(arrays: dict[str, np.ndarray], source: str):
     """(vectors, labels, label_names, images) from the arrays of a .npy or .npz."""
-    keys = [k for k in VECTOR_KEYS if k in arrays][:1] or [k for k in arrays if k not in ("labels", "label_names", "images")]
+    keys = [k for k in VECTOR_KEYS if k in arrays][:1] or [
+        k for k in arrays if k not in ("labels", "label_names", "images")
+    ]
     if len(keys) != 1:
-        raise InvalidInputError(f"'{source}' holds arrays {', '.join(sorted(arrays))}; name the (N, d) array 'vectors' (and the labels 'labels').")
+        raise InvalidInputError(
+            f"'{source}' holds arrays {', '.join(sorted(arrays))}; name the (N, d) array 'vectors' (and the labels 'labels')."
+        )
     vectors = arrays[keys[0]]
     if vectors.ndim != 2:
-        raise InvalidInputError(f"'{source}' holds an array of shape {vectors.shape}; embeddings must be 2-D (N, d). Images load with load_dataset.")
+        raise InvalidInputError(
+            f"'{source}' holds an array of shape {vectors.shape}; embeddings must be 2-D (N, d). Images load with load_dataset."
+        )
     labels, names = encode_labels(arrays["labels"], len(vectors), source) if "labels" in arrays else (None, None)
     if "label_names" in arrays and names is None:
         names = [str(v) for v in arrays["label_names"].tolist()]
@@ -98,8 +115,14 @@ def from_arrays(arrays: dict[str, np.ndarray], source: str):
     return vectors, labels, names, images
 
 
-def load_embeddings(path, label_column=None, delimiter: str | None = None, images=None, name: str | None = None,
-                    limits: Limits | None = None) -> EmbeddingSet:
+def load_embeddings(
+    path,
+    label_column=None,
+    delimiter: str | None = None,
+    images=None,
+    name: str | None = None,
+    limits: Limits | None = None,
+) -> EmbeddingSet:
     """An EmbeddingSet from a text table, .npy or .npz (see the module docstring), with optional images."""
     limits, path = limits or settings().limits, Path(path)
     if not path.is_file():
@@ -114,7 +137,9 @@ def load_embeddings(path, label_column=None, delimiter: str | None = None, image
     elif kind in ("npy", "zip"):
         vectors, labels, names, pictures = from_arrays(read_arrays(path, limits), path.name)
     else:
-        raise InvalidInputError(f"File '{path.name}' is {describe(kind)}; embeddings are read from CSV/TSV text, .npy or .npz files.")
+        raise InvalidInputError(
+            f"File '{path.name}' is {describe(kind)}; embeddings are read from CSV/TSV text, .npy or .npz files."
+        )
     limits.check("max_embedding_dim", vectors.shape[-1], f"'{path.name}' has vectors of {vectors.shape[-1]:,} values")
     if images is not None:
         from . import load_dataset
@@ -129,6 +154,9 @@ def load_embeddings_with_report(path, **options) -> tuple[EmbeddingSet, LoadRepo
     """Like load_embeddings, plus a LoadReport in the same words as the image loaders': vectors, labels, images."""
     embeddings = load_embeddings(path, **options)
     labels = f"{len(np.unique(embeddings.labels))} labels" if embeddings.labels is not None else "no labels"
-    notes = [f"{len(embeddings):,} vectors of {embeddings.dim} values", labels,
-             "with one image per vector" if embeddings.images is not None else "no images"]
+    notes = [
+        f"{len(embeddings):,} vectors of {embeddings.dim} values",
+        labels,
+        "with one image per vector" if embeddings.images is not None else "no images",
+    ]
     return embeddings, LoadReport(Path(path).name, "embeddings", notes)

@@ -3,6 +3,7 @@
 The header is parsed and its declared shape checked against the limits before any data is
 inflated; gzip data is inflated in memory to exactly the declared size, never to disk.
 """
+
 from __future__ import annotations
 
 import struct
@@ -45,9 +46,11 @@ def read_idx(entry, limits: Limits) -> np.ndarray:
     else:
         head = data[:16]
     if sniff(head[:4]) != "idx":
-        raise InvalidInputError(f"File '{entry.name}' is not an IDX file of unsigned bytes (its first bytes do not match).")
+        raise InvalidInputError(
+            f"File '{entry.name}' is not an IDX file of unsigned bytes (its first bytes do not match)."
+        )
     dims = head[3]
-    shape = struct.unpack(">" + "I" * dims, head[4:4 + 4 * dims].ljust(4 * dims, b"\0"))
+    shape = struct.unpack(">" + "I" * dims, head[4 : 4 + 4 * dims].ljust(4 * dims, b"\0"))
     declared = int(np.prod(shape, dtype=object))
     limits.check("max_array_bytes", declared, f"File '{entry.name}' declares shape {shape}, {size_text(declared)}")
     if dims == 3:
@@ -56,7 +59,9 @@ def read_idx(entry, limits: Limits) -> np.ndarray:
     raw = inflate(data, expected + 1) if sniff(data[:4]) == "gzip" else data
     if len(raw) != expected:
         found = "more than that" if len(raw) > expected else f"only {len(raw):,} bytes, so it may be truncated"
-        raise InvalidInputError(f"File '{entry.name}' declares shape {shape} ({expected:,} bytes of IDX data) but holds {found}.")
+        raise InvalidInputError(
+            f"File '{entry.name}' declares shape {shape} ({expected:,} bytes of IDX data) but holds {found}."
+        )
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * dims).reshape(shape).copy()
 
 
@@ -73,8 +78,9 @@ def find_idx_pair(entries, source: str):
     return chosen, (same_split or labels or [None])[0]
 
 
-def load_idx(entries, source: str, labels_entry=None, name: str | None = None,
-             limits: Limits | None = None) -> tuple[ImageDataset, LoadReport]:
+def load_idx(
+    entries, source: str, labels_entry=None, name: str | None = None, limits: Limits | None = None
+) -> tuple[ImageDataset, LoadReport]:
     """An ImageDataset from IDX entries: the images file, and labels given or found beside it."""
     limits = limits or settings().limits
     images_entry, found = find_idx_pair(entries, source)
@@ -84,8 +90,18 @@ def load_idx(entries, source: str, labels_entry=None, name: str | None = None,
     if labels_entry is not None:
         labels = read_idx(labels_entry, limits)
         if labels.shape != (len(images),):
-            raise InvalidInputError(f"Labels file '{labels_entry.name}' has shape {labels.shape} for {len(images):,} images.")
-    dataset = ImageDataset(images[..., None], None if labels is None else labels.astype(np.int64), None, {},
-                           name or images_entry.parts[-1].split("-")[0])
-    notes = [f"images from {images_entry.name}", f"labels from {labels_entry.name}" if labels is not None else "no labels file"]
+            raise InvalidInputError(
+                f"Labels file '{labels_entry.name}' has shape {labels.shape} for {len(images):,} images."
+            )
+    dataset = ImageDataset(
+        images[..., None],
+        None if labels is None else labels.astype(np.int64),
+        None,
+        {},
+        name or images_entry.parts[-1].split("-")[0],
+    )
+    notes = [
+        f"images from {images_entry.name}",
+        f"labels from {labels_entry.name}" if labels is not None else "no labels file",
+    ]
     return dataset, LoadReport(source, "idx", notes)

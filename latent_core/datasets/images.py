@@ -8,6 +8,7 @@ composited on black (or white: `background="white"`); palette and colour images 
 pixels all have R = G = B count as grayscale; a set with any colour image becomes RGB.
 Resizing stretches every image to exactly (H, W) with Lanczos filtering.
 """
+
 from __future__ import annotations
 
 import io
@@ -40,12 +41,16 @@ def open_checked(data: bytes, name: str, limits: Limits) -> Image.Image:
             warnings.simplefilter(bomb_warning, Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=FORMATS)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise InvalidInputError(f"Image '{name}' was refused as a decompression bomb ({exc}); the limit is "
-                                f"{limits.max_pixels_per_image:,} pixels (LATENT_MAX_PIXELS_PER_IMAGE).") from None
+        raise InvalidInputError(
+            f"Image '{name}' was refused as a decompression bomb ({exc}); the limit is "
+            f"{limits.max_pixels_per_image:,} pixels (LATENT_MAX_PIXELS_PER_IMAGE)."
+        ) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptImage(f"is truncated or corrupt ({exc})") from None
     width, height = image.size
-    limits.check("max_pixels_per_image", width * height, f"Image '{name}' is {width}x{height} = {width * height:,} pixels")
+    limits.check(
+        "max_pixels_per_image", width * height, f"Image '{name}' is {width}x{height} = {width * height:,} pixels"
+    )
     return image
 
 
@@ -112,7 +117,10 @@ def conform(images: np.ndarray, size, channels: int | None, name: str, limits: L
     out_shape = (len(images), *(size or images.shape[1:3]), channels or images.shape[3])
     check_array_size(out_shape, name, limits or settings().limits)
     mode = "L" if images.shape[3] == 1 else "RGB"
-    return stack([resize(Image.fromarray(a[..., 0] if mode == "L" else a, mode), size) for a in images], channels or images.shape[3])
+    return stack(
+        [resize(Image.fromarray(a[..., 0] if mode == "L" else a, mode), size) for a in images],
+        channels or images.shape[3],
+    )
 
 
 def check_array_size(shape: tuple, name: str, limits: Limits) -> None:
@@ -126,7 +134,9 @@ def check_options(size, channels, name: str) -> tuple[tuple[int, int] | None, in
     if size is not None:
         pair = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
         if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and 0 < v <= 4096 for v in pair):
-            raise InvalidInputError(f"Image size {size!r} for '{name}' must be (height, width) in pixels, each from 1 to 4096.")
+            raise InvalidInputError(
+                f"Image size {size!r} for '{name}' must be (height, width) in pixels, each from 1 to 4096."
+            )
         size = (int(pair[0]), int(pair[1]))
     if channels not in (None, 1, 3):
         raise InvalidInputError(f"Channels {channels!r} for '{name}' must be 1 (grayscale) or 3 (RGB).")

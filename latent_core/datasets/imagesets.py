@@ -5,6 +5,7 @@ at the top level give none. Files that are not images, or cannot be decoded, are
 and listed in the LoadReport, as long as `min_images` good images remain. Images over the
 pixel limit refuse the whole set. Size: `size=(H, W)`, or by default the most common size.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -17,7 +18,17 @@ from ..errors import InvalidInputError
 from ..io.sniff import HEAD_BYTES, IMAGE_KINDS, describe, mismatch, sniff
 from ..limits import Limits
 from ..settings import settings
-from .images import BACKGROUNDS, CorruptImage, check_array_size, check_options, decode, oriented_size, open_checked, resize, stack
+from .images import (
+    BACKGROUNDS,
+    CorruptImage,
+    check_array_size,
+    check_options,
+    decode,
+    oriented_size,
+    open_checked,
+    resize,
+    stack,
+)
 from .report import LoadReport, check_count
 
 SYSTEM_PREFIXES = (".", "__MACOSX", "Thumbs.db", "desktop.ini")
@@ -44,9 +55,11 @@ def most_common_size(entries, report: LoadReport, limits: Limits) -> tuple[tuple
             report.skipped.append((entry.name, str(exc)))
     if not sizes:
         return (0, 0), []
-    (size, count), = sizes.most_common(1)
+    ((size, count),) = sizes.most_common(1)
     if len(sizes) > 1:
-        report.notes.append(f"{count:,} of {len(readable):,} images are {size[0]}x{size[1]}, so the others were resized to that size")
+        report.notes.append(
+            f"{count:,} of {len(readable):,} images are {size[0]}x{size[1]}, so the others were resized to that size"
+        )
     return size, readable
 
 
@@ -70,12 +83,22 @@ def channel_note(images, channels: int) -> str:
     """'grayscale' or 'RGB', saying how many images were converted to get there."""
     grey = sum(im.mode == "L" for im in images)
     if channels == 1:
-        return "grayscale" + (f" ({len(images) - grey:,} colour images converted to gray)" if grey < len(images) else "")
+        return "grayscale" + (
+            f" ({len(images) - grey:,} colour images converted to gray)" if grey < len(images) else ""
+        )
     return "RGB" + (f" ({grey:,} grayscale images repeated in 3 channels)" if grey else "")
 
 
-def load_images(entries, source: str, skipped=(), size=None, channels=None, background: str = "black",
-                name: str | None = None, limits: Limits | None = None) -> tuple[ImageDataset, LoadReport]:
+def load_images(
+    entries,
+    source: str,
+    skipped=(),
+    size=None,
+    channels=None,
+    background: str = "black",
+    name: str | None = None,
+    limits: Limits | None = None,
+) -> tuple[ImageDataset, LoadReport]:
     """Decode, unify and label image entries; see the module docstring for the rules."""
     limits = limits or settings().limits
     size, channels = check_options(size, channels, source)
@@ -104,6 +127,8 @@ def load_images(entries, source: str, skipped=(), size=None, channels=None, back
     channels = channels or (3 if any(im.mode == "RGB" for im in images) else 1)
     check_array_size((len(images), *size, channels), source, limits)
     array = stack(images, channels)
-    report.notes.insert(0, f"{len(kept):,} images of {size[0]}x{size[1]} pixels, {channel_note(images, array.shape[3])}")
+    report.notes.insert(
+        0, f"{len(kept):,} images of {size[0]}x{size[1]} pixels, {channel_note(images, array.shape[3])}"
+    )
     labels, names = folder_labels(kept, report)
     return ImageDataset(array, labels, names, {}, name or PurePosixPath(source).stem), report

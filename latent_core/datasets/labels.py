@@ -1,4 +1,5 @@
 """Label arrays from files (integers or text) as int64 codes plus optional names."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,12 @@ def encode_labels(values, count: int, source: str) -> tuple[np.ndarray, list[str
     """(codes, names): non-negative integers stay as they are with no names; text becomes codes into sorted names."""
     values = np.asarray(values)
     if values.shape != (count,):
-        raise InvalidInputError(f"Labels in '{source}' have shape {values.shape}; expected one per item, shape ({count},).")
-    if values.dtype.kind in "biu" or (values.dtype.kind == "f" and np.isfinite(values).all() and (values == np.round(values)).all()):
+        raise InvalidInputError(
+            f"Labels in '{source}' have shape {values.shape}; expected one per item, shape ({count},)."
+        )
+    if values.dtype.kind in "biu" or (
+        values.dtype.kind == "f" and np.isfinite(values).all() and (values == np.round(values)).all()
+    ):
         codes = values.astype(np.int64)
         if count and codes.min() < 0:
             raise InvalidInputError(f"Labels in '{source}' include {codes.min()}; integer labels must be 0 or more.")

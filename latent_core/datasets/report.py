@@ -1,4 +1,5 @@
 """LoadReport: what a loader decided and what it passed over, for the app and the CLI to show."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,5 +39,7 @@ def check_count(count: int, report: LoadReport, limits: Limits) -> None:
     limits.check("max_images", count, f"'{report.source}' holds {count:,} images")
     if count < limits.min_images:
         skipped = f" ({report.skipped_text()})" if report.skipped else ""
-        raise InvalidInputError(f"'{report.source}' holds {count:,} usable image(s){skipped}; at least {limits.min_images:,} are needed "
-                                f"(set LATENT_MIN_IMAGES to change it).")
+        raise InvalidInputError(
+            f"'{report.source}' holds {count:,} usable image(s){skipped}; at least {limits.min_images:,} are needed "
+            f"(set LATENT_MIN_IMAGES to change it)."
+        )

@@ -1,4 +1,5 @@
 """A procedural 'shapes' dataset in the spirit of dSprites, with known generative factors."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,7 +59,7 @@ def make_shapes(n: int = 12_000, size: int = 32, seed: int = 0) -> ImageDataset:
     }
     images = np.empty((n, size, size, 1), dtype=np.uint8)
     for start in range(0, n, CHUNK):
-        part = {k: v[start:start + CHUNK] for k, v in factors.items()}
+        part = {k: v[start : start + CHUNK] for k, v in factors.items()}
         masks = shape_masks(part["shape"], part["scale"], part["rotation"], part["x"], part["y"], size)
-        images[start:start + CHUNK, ..., 0] = np.rint(masks * 255).astype(np.uint8)
+        images[start : start + CHUNK, ..., 0] = np.rint(masks * 255).astype(np.uint8)
     return ImageDataset(images, factors["shape"].astype(np.int64), list(SHAPE_NAMES), factors, "shapes")

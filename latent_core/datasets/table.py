@@ -4,6 +4,7 @@ The first row is a header when a column that holds numbers below holds text in i
 column is `label_column` (a header name or a 0-based index), else a column named label/labels/
 class, else the one column that is not numeric; every other cell must be a finite number.
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,7 +33,9 @@ def decode_text(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"File '{name}' is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start:,}); save it as UTF-8.") from None
+        raise InvalidInputError(
+            f"File '{name}' is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start:,}); save it as UTF-8."
+        ) from None
 
 
 def pick_delimiter(text: str) -> str | None:
@@ -73,7 +76,9 @@ def label_index(header: list[str] | None, first: list[str], label_column, name: 
             return header.index(label_column)
         if isinstance(label_column, int) and 0 <= label_column < len(first):
             return label_column
-        raise InvalidInputError(f"File '{name}' has no column {label_column!r}; its columns are {header or list(range(len(first)))}.")
+        raise InvalidInputError(
+            f"File '{name}' has no column {label_column!r}; its columns are {header or list(range(len(first)))}."
+        )
     if header:
         named = [i for i, h in enumerate(header) if h.strip().lower() in LABEL_NAMES]
         if named:
@@ -81,7 +86,10 @@ def label_index(header: list[str] | None, first: list[str], label_column, name: 
     text = [i for i, cell in enumerate(first) if not is_number(cell)]
     if len(text) > 1:
         shown = ", ".join(repr(header[i]) if header else str(i) for i in text)
-        raise InvalidInputError(f"File '{name}' has {len(text)} columns that are not numbers ({shown}); name the label column (label_column= in Python) and remove the others.", hint="label_column")
+        raise InvalidInputError(
+            f"File '{name}' has {len(text)} columns that are not numbers ({shown}); name the label column (label_column= in Python) and remove the others.",
+            hint="label_column",
+        )
     return text[0] if text else None
 
 
@@ -96,8 +104,11 @@ def read_table(path: Path, delimiter: str | None = None, label_column=None, limi
     if head[0] is None:
         raise InvalidInputError(f"File '{name}' holds no rows of numbers.")
     width = len(head[0][1])
-    has_header = head[1] is not None and len(head[1][1]) == width and any(
-        is_number(b) and not is_number(a) for a, b in zip(head[0][1], head[1][1]))
+    has_header = (
+        head[1] is not None
+        and len(head[1][1]) == width
+        and any(is_number(b) and not is_number(a) for a, b in zip(head[0][1], head[1][1]))
+    )
     header = head[0][1] if has_header else None
     data_rows = ([] if has_header else head[:1]) + ([head[1]] if head[1] else [])
     labels_at = label_index(header, data_rows[0][1] if data_rows else head[0][1], label_column, name)
@@ -106,13 +117,17 @@ def read_table(path: Path, delimiter: str | None = None, label_column=None, limi
     vectors, labels = [], []
     for line, fields in (r for part in (data_rows, it) for r in part):
         if len(fields) != width:
-            raise InvalidInputError(f"File '{name}' is ragged: line {line} has {len(fields)} fields but line {head[0][0]} has {width}.")
+            raise InvalidInputError(
+                f"File '{name}' is ragged: line {line} has {len(fields)} fields but line {head[0][0]} has {width}."
+            )
         values = [f for i, f in enumerate(fields) if i != labels_at]
         try:
             vectors.append(np.array([float(f) for f in values]))
         except ValueError:
             column, bad = next((i, f) for i, f in enumerate(fields) if i != labels_at and not is_number(f))
-            raise InvalidInputError(f"File '{name}', line {line}, column {column + 1}: {bad!r} is not a number.") from None
+            raise InvalidInputError(
+                f"File '{name}', line {line}, column {column + 1}: {bad!r} is not a number."
+            ) from None
         if labels_at is not None:
             labels.append(fields[labels_at].strip())
     if not vectors or dim == 0:

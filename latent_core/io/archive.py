@@ -6,6 +6,7 @@ letter, symbolic links, encrypted entries, declared sizes over the limits, entri
 inflate more than `max_zip_ratio` times (checked for entries and archives over 1 MiB, where
 a bomb does harm), and entries whose content is longer or shorter than their header says.
 """
+
 from __future__ import annotations
 
 import stat
@@ -58,8 +59,10 @@ def entry_parts(info: zipfile.ZipInfo, archive: str) -> tuple[str, ...]:
     elif info.flag_bits & 0x1:
         problem = "is encrypted"
     if problem:
-        raise InvalidInputError(f"Refused archive '{archive}': its entry '{name}' {problem}; "
-                                "entries must be plain files inside the archive.")
+        raise InvalidInputError(
+            f"Refused archive '{archive}': its entry '{name}' {problem}; "
+            "entries must be plain files inside the archive."
+        )
     return tuple(p for p in name.replace("\\", "/").split("/") if p not in ("", "."))
 
 
@@ -100,8 +103,11 @@ class SafeZip:
         for label, size, stored in sizes + [("content", total, packed)]:
             if size > RATIO_FLOOR_BYTES:
                 ratio = size // max(stored, 1)
-                limits.check("max_zip_ratio", ratio,
-                             f"Archive '{name}' looks like a zip bomb: its {label} inflates {ratio:,} times")
+                limits.check(
+                    "max_zip_ratio",
+                    ratio,
+                    f"Archive '{name}' looks like a zip bomb: its {label} inflates {ratio:,} times",
+                )
         return files
 
     def read(self, entry: Entry, count: int | None = None) -> bytes:
@@ -110,13 +116,15 @@ class SafeZip:
             with self.zip.open(entry.info) as f:
                 data = f.read(entry.size + 1 if count is None else min(count, entry.size + 1))
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:
-            raise InvalidInputError(f"Archive '{self.path.name}': entry '{entry.name}' could not be read "
-                                    f"({exc}).") from None
+            raise InvalidInputError(
+                f"Archive '{self.path.name}': entry '{entry.name}' could not be read ({exc})."
+            ) from None
         if len(data) > entry.size or (count is None and len(data) != entry.size):
             raise InvalidInputError(
                 f"Archive '{self.path.name}': entry '{entry.name}' holds "
                 f"{'more' if len(data) > entry.size else 'fewer'} bytes "
-                f"than the {entry.size:,} its header declares, so the archive is corrupt or forged.")
+                f"than the {entry.size:,} its header declares, so the archive is corrupt or forged."
+            )
         return data
 
     def close(self) -> None:

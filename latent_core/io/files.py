@@ -1,4 +1,5 @@
 """Files of a folder as entries with the same interface as zip entries: name, parts, size, head(), read()."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """fingerprint: the one content hash of latent_core and the app (datasets, codes, cache keys, checkpoints)."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """What a file is, judged by its first bytes; and whether its name claims something else."""
+
 from __future__ import annotations
 
 from pathlib import PurePath
@@ -31,9 +32,19 @@ EXTENSION_KINDS = {
     ".txt": ("text",),
 }
 DESCRIPTIONS = {
-    "png": "a PNG image", "jpeg": "a JPEG image", "gif": "a GIF image", "bmp": "a BMP image", "webp": "a WebP image",
-    "npy": "a NumPy array", "zip": "a zip archive", "gzip": "gzip-compressed data", "idx": "an IDX array",
-    "pickle": "a Python pickle", "text": "text", "empty": "empty", "unknown": "of an unknown type",
+    "png": "a PNG image",
+    "jpeg": "a JPEG image",
+    "gif": "a GIF image",
+    "bmp": "a BMP image",
+    "webp": "a WebP image",
+    "npy": "a NumPy array",
+    "zip": "a zip archive",
+    "gzip": "gzip-compressed data",
+    "idx": "an IDX array",
+    "pickle": "a Python pickle",
+    "text": "text",
+    "empty": "empty",
+    "unknown": "of an unknown type",
 }
 
 
@@ -89,5 +100,6 @@ def check_name(name: str, kind: str) -> None:
         raise InvalidInputError(f"File '{PurePath(name).name}' is empty.")
     reason = mismatch(name, kind)
     if reason:
-        raise InvalidInputError(f"Refused '{PurePath(name).name}': it {reason}; "
-                                "rename it or give the file its name promises.")
+        raise InvalidInputError(
+            f"Refused '{PurePath(name).name}': it {reason}; rename it or give the file its name promises."
+        )

@@ -6,6 +6,7 @@ zip64 record right before the locator, holding 64-bit counts. The record is look
 Python's zipfile looks for it (first as the last 22 bytes, then as the last signature in the
 tail), so the entry count read here is the one zipfile's directory parser will meet.
 """
+
 from __future__ import annotations
 
 import struct
@@ -49,14 +50,14 @@ def read_end_record(f: BinaryIO) -> EndRecord | None:
     start = max(size - END.size - MAX_COMMENT_BYTES, 0)
     f.seek(start)
     tail = f.read()
-    if tail[-END.size:].startswith(END_SIGNATURE) and tail[-2:] == b"\0\0":
+    if tail[-END.size :].startswith(END_SIGNATURE) and tail[-2:] == b"\0\0":
         found = len(tail) - END.size
     else:
         found = tail.rfind(END_SIGNATURE)
         if found < 0 or len(tail) - found < END.size:
             return None
     _, _, _, _, entries, dir_size, dir_offset, comment_size = END.unpack_from(tail, found)
-    comment = tail[found + END.size:found + END.size + comment_size]
+    comment = tail[found + END.size : found + END.size + comment_size]
     record = EndRecord(entries, dir_size, dir_offset, comment)
     return zip64_record(f, start + found, record) or record
 

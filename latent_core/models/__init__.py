@@ -3,6 +3,7 @@
 REGISTRY maps a kind's name (as stored in config.json) to how it is built; KINDS are the
 names a user can train. A new kind adds a module and one entry here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,7 +34,9 @@ def build_ae(config: dict) -> Autoencoder:
 
 
 REGISTRY: dict[str, ModelKind] = {
-    "vae": ModelKind("vae", "VAE", "A VAE learns a smooth, sampleable latent space; beta weights its KL term.", build_vae),
+    "vae": ModelKind(
+        "vae", "VAE", "A VAE learns a smooth, sampleable latent space; beta weights its KL term.", build_vae
+    ),
     "ae": ModelKind("ae", "AE", "An autoencoder only reconstructs: no KL term, no prior to sample from.", build_ae),
 }
 KINDS: tuple[str, ...] = tuple(REGISTRY)
@@ -45,6 +48,16 @@ def build_network(config: dict) -> LatentNetwork:
 
 
 __all__ = [
-    "AEConfig", "Architecture", "Autoencoder", "KINDS", "LatentNetwork", "ModelKind", "REGISTRY", "VAE", "VAEConfig",
-    "build_network", "kl_nats", "reconstruction_nats",
+    "AEConfig",
+    "Architecture",
+    "Autoencoder",
+    "KINDS",
+    "LatentNetwork",
+    "ModelKind",
+    "REGISTRY",
+    "VAE",
+    "VAEConfig",
+    "build_network",
+    "kl_nats",
+    "reconstruction_nats",
 ]

@@ -1,4 +1,5 @@
 """The plain autoencoder: the VAE's networks trained on reconstruction alone, decoding the posterior mean."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

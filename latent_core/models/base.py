@@ -3,6 +3,7 @@
 A kind (vae.py, ae.py, ...) subclasses LatentNetwork and writes its loss next to it. Training
 calls `loss_terms` on batches; the Model page's anomaly scores call `scores`.
 """
+
 from __future__ import annotations
 
 import torch

@@ -4,6 +4,7 @@ Each stage halves the image with a stride-2 conv while the smaller side is at le
 so 28x28 -> 14 -> 7 and 32 -> 16 -> 8 -> 4. The decoder mirrors the stages with
 transposed convs whose output padding restores odd sizes exactly.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -67,8 +68,10 @@ class Decoder(nn.Module):
         sizes, channels = arch.stage_sizes(), arch.stage_channels()
         self.start_shape = (channels[-1], *sizes[-1])
         self.project = nn.Sequential(
-            nn.Linear(arch.latent_dim, arch.hidden), nn.LeakyReLU(0.2),
-            nn.Linear(arch.hidden, channels[-1] * sizes[-1][0] * sizes[-1][1]), nn.LeakyReLU(0.2),
+            nn.Linear(arch.latent_dim, arch.hidden),
+            nn.LeakyReLU(0.2),
+            nn.Linear(arch.hidden, channels[-1] * sizes[-1][0] * sizes[-1][1]),
+            nn.LeakyReLU(0.2),
         )
         layers = []
         outs = list(reversed(channels[:-1])) + [arch.channels]

@@ -4,6 +4,7 @@ ELBO(x) = E_q(z|x)[log p(x|z)] - KL(q(z|x) || N(0, I)), with a diagonal Gaussian
 Bernoulli p(x|z) over pixels. Training minimises recon + beta * KL; anomaly scores are the
 negative ELBO itself (beta = 1) with the reconstruction taken at the posterior mean.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ codes anyway, and the inverse is refitted from them in milliseconds. The folder 
 (least recently used entries, by mtime, go first) and safe to delete at any time; an entry
 that is unreadable or does not match is treated as a miss and removed.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,11 @@ class ProjectionCache:
             self.remove(arrays_path, meta_path)
             return None
         embedding = arrays.pop("embedding", None)
-        complete = embedding is not None and embedding.shape == (len(codes), config.dims) and STATE[config.method] <= arrays.keys()
+        complete = (
+            embedding is not None
+            and embedding.shape == (len(codes), config.dims)
+            and STATE[config.method] <= arrays.keys()
+        )
         if meta.get("codes") != codes_fingerprint or not complete:
             self.remove(arrays_path, meta_path)
             return None
@@ -66,8 +71,13 @@ class ProjectionCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         key = self.key(projection.fingerprint, projection.config)
         arrays_path, meta_path = self.paths(key)
-        meta = {"format": FORMAT, "codes": projection.fingerprint, "points": len(projection.codes),
-                "code_dim": int(projection.codes.shape[1]), **projection.config.to_dict()}
+        meta = {
+            "format": FORMAT,
+            "codes": projection.fingerprint,
+            "points": len(projection.codes),
+            "code_dim": int(projection.codes.shape[1]),
+            **projection.config.to_dict(),
+        }
         self.write_atomic(arrays_path, lambda f: np.savez(f, **projection.arrays()))
         self.write_atomic(meta_path, lambda f: f.write(json.dumps(meta, indent=1).encode()))
         self.evict(keep=key)

@@ -1,4 +1,5 @@
 """ProjectionConfig: the method, map size and settings that fully determine a fitted map."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
@@ -20,16 +21,30 @@ class ProjectionConfig:
     from the number of points (see `resolved`).
     """
 
-    method: str = setting("pca", "Projection", "PCA keeps distances along the main axes; t-SNE and UMAP keep neighbourhoods.",
-                          choices=METHODS, unknown="Projection method")
+    method: str = setting(
+        "pca",
+        "Projection",
+        "PCA keeps distances along the main axes; t-SNE and UMAP keep neighbourhoods.",
+        choices=METHODS,
+        unknown="Projection method",
+    )
     dims: int = setting(2, "Dimensions", "A 2-D or 3-D map.", choices=DIMS)
     seed: int = setting(0, "Seed", "The same codes, settings and seed give the same map.", low=0, high=2**32 - 1)
-    neighbors: int = setting(15, "Neighbours", "UMAP's n_neighbors: how many neighbours shape each point's place.", low=2, high=200)
+    neighbors: int = setting(
+        15, "Neighbours", "UMAP's n_neighbors: how many neighbours shape each point's place.", low=2, high=200
+    )
     min_dist: float = setting(0.1, "Minimum distance", "UMAP's min_dist: how tightly points may pack.", low=0, high=1)
-    perplexity: float = setting(30.0, "Perplexity", "t-SNE's perplexity: about how many neighbours each point has.", low=1,
-                                high=100)
-    epochs: int | None = setting(None, "Epochs", "UMAP epochs or t-SNE iterations after early exaggeration; "
-                                 "empty: a default for the number of points.", low=10, high=5000, optional=True)
+    perplexity: float = setting(
+        30.0, "Perplexity", "t-SNE's perplexity: about how many neighbours each point has.", low=1, high=100
+    )
+    epochs: int | None = setting(
+        None,
+        "Epochs",
+        "UMAP epochs or t-SNE iterations after early exaggeration; empty: a default for the number of points.",
+        low=10,
+        high=5000,
+        optional=True,
+    )
 
     def validate(self) -> "ProjectionConfig":
         """Each setting against its own range; check_config also checks them against the codes."""
@@ -51,4 +66,6 @@ class ProjectionConfig:
     def to_dict(self) -> dict:
         """Only the settings that matter for this method, so equal maps share one cache entry."""
         used = {"pca": (), "tsne": ("perplexity", "epochs"), "umap": ("neighbors", "min_dist", "epochs")}[self.method]
-        return {"method": self.method, "dims": self.dims, "seed": self.seed} | {key: value for key, value in asdict(self).items() if key in used}
+        return {"method": self.method, "dims": self.dims, "seed": self.seed} | {
+            key: value for key, value in asdict(self).items() if key in used
+        }

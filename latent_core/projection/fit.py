@@ -1,4 +1,5 @@
 """fit_projection: the one entry point that fits (or loads from the cache) a map of latent codes."""
+
 from __future__ import annotations
 
 from dataclasses import replace

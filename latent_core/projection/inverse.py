@@ -9,6 +9,7 @@ the prediction at x is the biweight-weighted mean of the targets of the k neares
 which is continuous in x (a source leaves the neighbourhood with weight 0), so decoded
 images change smoothly across the map, including the empty space between clusters.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,11 +41,11 @@ class KernelRegressor:
     def predict(self, x: np.ndarray) -> np.ndarray:
         out = np.empty((len(x), self.targets_.shape[1]), dtype=np.float32)
         for start in range(0, len(x), BATCH):
-            distances, indices = self.neighbors(x[start:start + BATCH], self.k_ + 1)
+            distances, indices = self.neighbors(x[start : start + BATCH], self.k_ + 1)
             radius = np.maximum(distances[:, -1:], 1e-12)
             weights = (1.0 - (distances[:, :-1] / radius) ** 2) ** 2 + 1e-12  # the floor keeps exact ties finite
             weights /= weights.sum(axis=1, keepdims=True)
-            out[start:start + BATCH] = np.einsum("mk,mkq->mq", weights, self.targets_[indices[:, :-1]])
+            out[start : start + BATCH] = np.einsum("mk,mkq->mq", weights, self.targets_[indices[:, :-1]])
         return out
 
 

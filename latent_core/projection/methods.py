@@ -4,6 +4,7 @@
 umap-learn and openTSNE are imported here, inside the functions, so `import latent_core`
 never loads umap or numba.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -74,8 +75,13 @@ def fit_umap(codes: np.ndarray, config: ProjectionConfig, progress: Progress) ->
     progress.stage(0.15, 0.3, "UMAP: fuzzy graph and spectral initialisation")
     sink = TqdmSink(progress, 0.3, 1.0, "UMAP: optimising the layout")
     reducer = umap.UMAP(
-        n_neighbors=config.neighbors, n_components=config.dims, min_dist=config.min_dist, n_epochs=config.epochs,
-        random_state=config.seed, precomputed_knn=(indices, distances, index), tqdm_kwds=sink.tqdm_kwds(),
+        n_neighbors=config.neighbors,
+        n_components=config.dims,
+        min_dist=config.min_dist,
+        n_epochs=config.epochs,
+        random_state=config.seed,
+        precomputed_knn=(indices, distances, index),
+        tqdm_kwds=sink.tqdm_kwds(),
     )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*(knn_search_index|n_jobs value).*")
@@ -97,12 +103,22 @@ def fit_tsne(codes: np.ndarray, config: ProjectionConfig, progress: Progress) ->
 
     progress.stage(0.0, 0.1, "t-SNE: affinities")
     k = min(len(codes) - 1, int(3 * config.perplexity))
-    knn = nearest_neighbors.Sklearn(codes, k, metric="euclidean", n_jobs=2, random_state=config.seed)  # exact; skips pynndescent
-    affinities = affinity.PerplexityBasedNN(perplexity=config.perplexity, knn_index=knn, n_jobs=2, random_state=config.seed)
+    knn = nearest_neighbors.Sklearn(
+        codes, k, metric="euclidean", n_jobs=2, random_state=config.seed
+    )  # exact; skips pynndescent
+    affinities = affinity.PerplexityBasedNN(
+        perplexity=config.perplexity, knn_index=knn, n_jobs=2, random_state=config.seed
+    )
     init = initialization.pca(codes, n_components=config.dims, random_state=config.seed)
     gradient = "fft" if config.dims == 2 and len(codes) >= TSNE_FFT_MIN_POINTS else "bh"
-    embedding = TSNEEmbedding(init, affinities, negative_gradient_method=gradient, ints_in_interval=TSNE_INTS_IN_INTERVAL,
-                              n_jobs=2, random_state=config.seed)
+    embedding = TSNEEmbedding(
+        init,
+        affinities,
+        negative_gradient_method=gradient,
+        ints_in_interval=TSNE_INTS_IN_INTERVAL,
+        n_jobs=2,
+        random_state=config.seed,
+    )
     total = TSNE_EARLY_ITERATIONS + config.epochs
 
     def optimise(embedding, done: int, n_iter: int, message: str, **settings):
@@ -114,7 +130,9 @@ def fit_tsne(codes: np.ndarray, config: ProjectionConfig, progress: Progress) ->
 
         return embedding.optimize(n_iter, callbacks=report, callbacks_every_iters=TSNE_CALLBACK_EVERY, **settings)
 
-    embedding = optimise(embedding, 0, TSNE_EARLY_ITERATIONS, "t-SNE: early exaggeration", exaggeration=12, momentum=0.5)
+    embedding = optimise(
+        embedding, 0, TSNE_EARLY_ITERATIONS, "t-SNE: early exaggeration", exaggeration=12, momentum=0.5
+    )
     embedding = optimise(embedding, TSNE_EARLY_ITERATIONS, config.epochs, "t-SNE: optimising the layout", momentum=0.8)
     return Fitted(np.asarray(embedding, dtype=np.float32))
 

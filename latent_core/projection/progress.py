@@ -1,4 +1,5 @@
 """Progress reports and cancellation for long projections, including umap-learn's epoch loop."""
+
 from __future__ import annotations
 
 import re
@@ -61,7 +62,13 @@ class TqdmSink:
         self.stage = (start, end, message)
 
     def tqdm_kwds(self) -> dict:
-        return {"file": self, "bar_format": "{n}/{total}", "disable": False, "mininterval": REPORT_INTERVAL_S, "miniters": 1}
+        return {
+            "file": self,
+            "bar_format": "{n}/{total}",
+            "disable": False,
+            "mininterval": REPORT_INTERVAL_S,
+            "miniters": 1,
+        }
 
     def write(self, text: str) -> int:
         if self.stage is not None:

@@ -1,4 +1,5 @@
 """Projection: a fitted 2-D/3-D map of latent codes that maps both ways."""
+
 from __future__ import annotations
 
 import warnings
@@ -40,8 +41,15 @@ class Projection:
     for t-SNE and UMAP (see inverse.py). `estimator` is the live umap.UMAP, or None.
     """
 
-    def __init__(self, codes: np.ndarray, embedding: np.ndarray, config: ProjectionConfig,
-                 state: dict[str, np.ndarray] | None = None, estimator=None, codes_fingerprint: str | None = None):
+    def __init__(
+        self,
+        codes: np.ndarray,
+        embedding: np.ndarray,
+        config: ProjectionConfig,
+        state: dict[str, np.ndarray] | None = None,
+        estimator=None,
+        codes_fingerprint: str | None = None,
+    ):
         self.codes = codes
         self.embedding = embedding
         self.config = config
@@ -85,7 +93,9 @@ class Projection:
         """Codes float (M, d) or (d,) -> map points float32 (M, dims)."""
         z = check_codes(np.atleast_2d(z), "codes to place on the map")
         if z.shape[1] != self.codes.shape[1]:
-            raise InvalidInputError(f"Codes to place on the map need {self.codes.shape[1]} values each, like the projected codes, not {z.shape[1]}.")
+            raise InvalidInputError(
+                f"Codes to place on the map need {self.codes.shape[1]} values each, like the projected codes, not {z.shape[1]}."
+            )
         if self.transform_kind == "exact":
             return ((z - self.state["mean"]) @ self.state["components"].T).astype(np.float32)
         if self.transform_kind == "umap":
@@ -121,4 +131,3 @@ class Projection:
 
     def __repr__(self) -> str:
         return f"Projection(method={self.method!r}, dims={self.dims}, points={len(self.embedding)}, transform={self.transform_kind!r})"
-

@@ -1,4 +1,5 @@
 """How faithful a map is: trustworthiness, kNN recall, and the inverse's held-out error."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,6 +24,7 @@ def trustworthiness(codes: np.ndarray, embedding: np.ndarray, k: int = QUALITY_K
 
 def knn_recall(codes: np.ndarray, embedding: np.ndarray, k: int = QUALITY_K) -> float:
     """Mean fraction of each point's k nearest latent neighbours that are among its k nearest on the map."""
+
     def neighbours(x: np.ndarray) -> np.ndarray:
         _, index = cKDTree(np.asarray(x, dtype=np.float64)).query(x, k=k + 1)
         return np.sort(index[:, 1:], axis=1)  # drop each point itself
@@ -47,9 +49,13 @@ def projection_quality(projection, max_points: int = 2000, seed: int = 0) -> dic
     codes, embedding = projection.codes, projection.embedding
     n = len(codes)
     if n <= 2 * QUALITY_K + 1:
-        raise InvalidInputError(f"Map quality needs more than {2 * QUALITY_K + 1} points to measure neighbourhoods of {QUALITY_K}; this map has {n}.")
+        raise InvalidInputError(
+            f"Map quality needs more than {2 * QUALITY_K + 1} points to measure neighbourhoods of {QUALITY_K}; this map has {n}."
+        )
     if not isinstance(max_points, (int, np.integer)) or max_points <= 2 * QUALITY_K + 1:
-        raise InvalidInputError(f"max_points={max_points!r} is too small; measure quality on more than {2 * QUALITY_K + 1} points.")
+        raise InvalidInputError(
+            f"max_points={max_points!r} is too small; measure quality on more than {2 * QUALITY_K + 1} points."
+        )
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, size=min(n, max_points), replace=False))
     held = np.sort(rng.choice(n, size=min(MAX_HOLDOUT, max(1, round(n * HOLDOUT_FRACTION))), replace=False))

@@ -1,4 +1,5 @@
 """The one place where inputs to projections and traversals are checked."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,11 +15,15 @@ def check_codes(codes, name: str = "codes", min_points: int = 1) -> np.ndarray:
     except (TypeError, ValueError):
         raise InvalidInputError(f"The {name} must be an array of numbers.") from None
     if array.ndim != 2 or array.shape[1] == 0:
-        raise InvalidInputError(f"The {name} must be a 2-D array of shape (points, dimensions), not shape {array.shape}.")
+        raise InvalidInputError(
+            f"The {name} must be a 2-D array of shape (points, dimensions), not shape {array.shape}."
+        )
     finite = np.isfinite(array).all(axis=1)
     if not finite.all():
         bad = np.flatnonzero(~finite)
-        raise InvalidInputError(f"The {name} contain NaN or infinite values in {len(bad)} rows (first: row {int(bad[0])}).")
+        raise InvalidInputError(
+            f"The {name} contain NaN or infinite values in {len(bad)} rows (first: row {int(bad[0])})."
+        )
     if len(array) < min_points:
         raise InvalidInputError(f"The {name} hold {len(array)} points; at least {min_points} are needed.")
     return np.ascontiguousarray(array)
@@ -46,8 +51,12 @@ def check_config(config: ProjectionConfig, codes: np.ndarray) -> ProjectionConfi
     config.validate()
     n, d = codes.shape
     if d < config.dims:
-        raise InvalidInputError(f"A {config.dims}-D map needs codes with at least {config.dims} dimensions; these have {d}.")
+        raise InvalidInputError(
+            f"A {config.dims}-D map needs codes with at least {config.dims} dimensions; these have {d}."
+        )
     if n <= config.neighbourhood:
         size = {"pca": "the map's dimensions", "tsne": "3 x perplexity", "umap": "neighbors"}[config.method]
-        raise InvalidInputError(f"{config.method} needs more points than its neighbourhood size ({size} = {config.neighbourhood}); these codes hold only {n}.")
+        raise InvalidInputError(
+            f"{config.method} needs more points than its neighbourhood size ({size} = {config.neighbourhood}); these codes hold only {n}."
+        )
     return config

@@ -1,4 +1,5 @@
 """Helpers for the app tests: a Workspace built directly (no browser, no script run) and an AppTest."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,9 @@ from ui import state
 from ui.catalog import Option
 
 
-def workspace_for(dataset: latent_core.ImageDataset, model: latent_core.LatentModel, folder: Path, key: str = "test-model") -> state.Workspace:
+def workspace_for(
+    dataset: latent_core.ImageDataset, model: latent_core.LatentModel, folder: Path, key: str = "test-model"
+) -> state.Workspace:
     """A Workspace holding `dataset` with `model` saved in `folder` and made active."""
     ws = state.Workspace(dataset_key="digits", dataset=dataset)
     model.save(folder / key)
@@ -32,6 +35,10 @@ def texts(elements) -> list[str]:
 
 def map_payload(at: AppTest) -> dict:
     """The data the latent map component received in the last run."""
-    maps = [e for e in at.get("bidi_component") if e.proto.component_name == "latent_explorer.latent_map" and "preload" not in e.proto.json]
+    maps = [
+        e
+        for e in at.get("bidi_component")
+        if e.proto.component_name == "latent_explorer.latent_map" and "preload" not in e.proto.json
+    ]
     assert len(maps) == 1, f"expected one map, found {len(maps)}"
     return json.loads(maps[0].proto.json)

@@ -1,4 +1,5 @@
 """Fixtures of the app tests: a Workspace holding digits with the tiny model saved in tmp_path and active."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Data page (AppTest): the default dataset, switching datasets, and offline downloads failing in words."""
+
 from __future__ import annotations
 
 from urllib.error import URLError

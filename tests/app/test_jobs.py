@@ -1,4 +1,5 @@
 """The job runner (ui.jobs) on its own: submit, progress, result, failure, cancel, shared keys and the bounded store."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """Map page: the component's data, what clicks and selections do, and the page around the map (AppTest)."""
+
 from __future__ import annotations
 
 import base64
@@ -30,15 +31,32 @@ def projection(ws):
 def test_payload_round_trips_coordinates_ids_and_colours(ws, projection):
     indices = ws.mapped()
     colour = map_data.colouring(ws.dataset, indices, "label")
-    data = map_data.payload(projection.embedding, indices, colour, map_data.label_entry(ws.dataset, indices),
-                            {"key": "k", "cols": 1, "w": 8, "h": 8}, ["PC 1", "PC 2"], "view")
+    data = map_data.payload(
+        projection.embedding,
+        indices,
+        colour,
+        map_data.label_entry(ws.dataset, indices),
+        {"key": "k", "cols": 1, "w": 8, "h": 8},
+        ["PC 1", "PC 2"],
+        "view",
+    )
     assert data["n"] == len(ws.dataset) and data["dims"] == 2 and "z" not in data
-    assert np.allclose(floats(data["x"]), projection.embedding[:, 0]) and np.allclose(floats(data["y"]), projection.embedding[:, 1])
+    assert np.allclose(floats(data["x"]), projection.embedding[:, 0]) and np.allclose(
+        floats(data["y"]), projection.embedding[:, 1]
+    )
     assert np.array_equal(ints(data["ids"]), indices)
     assert colour["names"] == [str(d) for d in range(10)]
     assert np.array_equal(ints(colour["codes"]), ws.dataset.labels)
-    again = map_data.payload(projection.embedding, indices, colour, None, {"key": "k", "cols": 1, "w": 8, "h": 8}, ["a", "b"], "view",
-                             overlay={"selected": map_data.points(projection.embedding, [3])})
+    again = map_data.payload(
+        projection.embedding,
+        indices,
+        colour,
+        None,
+        {"key": "k", "cols": 1, "w": 8, "h": 8},
+        ["a", "b"],
+        "view",
+        overlay={"selected": map_data.points(projection.embedding, [3])},
+    )
     assert again["revision"] != data["revision"]
 
 
@@ -95,7 +113,13 @@ def test_shift_clicks_and_selections_pick_waypoints_and_redraw_the_map(ws, proje
 
 
 def test_malformed_events_change_nothing(ws, projection):
-    for event in (None, "click", {"kind": "point", "index": 10**9}, {"kind": "space", "x": float("nan"), "y": 0}, {"kind": "unknown"}):
+    for event in (
+        None,
+        "click",
+        {"kind": "point", "index": 10**9},
+        {"kind": "space", "x": float("nan"), "y": 0},
+        {"kind": "unknown"},
+    ):
         map_events.handle(ws, event, projection)
     assert ws.decoded is None and ws.selection == [] and ws.base is None
 
@@ -163,11 +187,15 @@ def test_map_page_sends_colours_grid_and_3d_to_the_component():
     assert map_events.handle(ws, {"kind": "sprite", "key": data["sprite"]["key"]}, None) == [VIEW]
     at.run()
     answered = map_payload(at)
-    assert answered["sprite"]["src"].startswith("data:image/png") and answered["revision"] == data["revision"]  # no redraw
+    assert (
+        answered["sprite"]["src"].startswith("data:image/png") and answered["revision"] == data["revision"]
+    )  # no redraw
     at.run()
     assert "src" not in map_payload(at)["sprite"]  # sent once
     ws.colour, ws.show_grid = "anomaly", True
-    resources.anomaly_scoring(ws.model_fp, ws.dataset_fp, ws.model, ws.dataset, wait=None)  # background: see the next test
+    resources.anomaly_scoring(
+        ws.model_fp, ws.dataset_fp, ws.model, ws.dataset, wait=None
+    )  # background: see the next test
     at.run()
     data = map_payload(at)
     assert data["colour"]["kind"] == "continuous" and data["colour"]["title"] == "anomaly"

@@ -1,4 +1,5 @@
 """Model page: background training (finish, cancel, fail), which models may be active, and the page itself."""
+
 from __future__ import annotations
 
 import threading
@@ -60,7 +61,9 @@ def test_training_that_cannot_start_reports_why(ws):
 
 
 def test_model_for_other_image_size_is_refused_in_words(ws, tmp_path):
-    other = latent_core.ImageDataset(np.random.default_rng(0).integers(0, 255, (32, 16, 16, 1), dtype=np.uint8), name="noise")
+    other = latent_core.ImageDataset(
+        np.random.default_rng(0).integers(0, 255, (32, 16, 16, 1), dtype=np.uint8), name="noise"
+    )
     model = latent_core.train_model(other, latent_dim=2, epochs=1, hidden=16, base_channels=4)
     model.save(tmp_path / "noise")
     ws.saved_models["noise"] = Option("noise", "noise model", str(tmp_path / "noise"))

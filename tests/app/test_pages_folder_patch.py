@@ -3,6 +3,7 @@
 No supported API switches off the old pages/-folder mode for an app that calls st.navigation
 (Streamlit 1.67); if one appears, replace the patch and these tests with it.
 """
+
 from __future__ import annotations
 
 import inspect

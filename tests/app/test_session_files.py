@@ -1,5 +1,6 @@
 """The session folder (ui.session_files.SessionFolder): uploads and trained models in one folder under the upload
 root, removed with the session."""
+
 from __future__ import annotations
 
 import io

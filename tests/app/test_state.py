@@ -1,4 +1,5 @@
 """Session state: what a session can choose, shared links, and isolation between sessions."""
+
 from __future__ import annotations
 
 from tests.app.app_workspace import app

@@ -1,4 +1,5 @@
 """The Model page's training form is made from TrainConfig's fields: each field has a widget whose value reaches training."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Traverse page (AppTest): base codes, direction kinds, sliders that change the decoded image, the grid."""
+
 from __future__ import annotations
 
 import numpy as np

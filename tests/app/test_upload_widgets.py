@@ -1,4 +1,5 @@
 """Uploads (AppTest, through st.file_uploader): datasets, embeddings and checkpoints become active; bad files are refused in words."""
+
 from __future__ import annotations
 
 import gc
@@ -50,7 +51,11 @@ def huge_npy() -> bytes:
 
 def idx_bytes(array: np.ndarray) -> bytes:
     """An MNIST-style IDX file of unsigned bytes."""
-    return struct.pack(">I", 0x0800 + array.ndim) + struct.pack(f">{array.ndim}I", *array.shape) + array.astype(np.uint8).tobytes()
+    return (
+        struct.pack(">I", 0x0800 + array.ndim)
+        + struct.pack(f">{array.ndim}I", *array.shape)
+        + array.astype(np.uint8).tobytes()
+    )
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
@@ -97,18 +102,27 @@ def test_an_uploaded_npz_becomes_the_active_dataset_once_and_stays_a_session_opt
     assert {m.label: m.value for m in at.metric}["Image size"] == "16 × 16"
     assert ws.model is None and any("No model fits" in w for w in texts(at.warning))  # digits' model takes 8x8 images
     saved = Path(ws.uploaded_data["upload-1"].source)
-    assert saved.parent == ws.files.folder.uploads and saved.parents[2] == uploads_root and saved.read_bytes() == npz_bytes()
+    assert (
+        saved.parent == ws.files.folder.uploads
+        and saved.parents[2] == uploads_root
+        and saved.read_bytes() == npz_bytes()
+    )
     at.selectbox(key="dataset_choice").select("digits").run()
     at.run()  # the uploader still holds the file: it is not loaded again
-    assert ws.dataset_key == "digits" and list(ws.uploaded_data) == ["upload-1"] and len(list(saved.parent.iterdir())) == 1
+    assert (
+        ws.dataset_key == "digits" and list(ws.uploaded_data) == ["upload-1"] and len(list(saved.parent.iterdir())) == 1
+    )
     assert ws.model_key == "digits"  # the shipped model fits digits again
     assert "faces.npz (uploaded)" in at.selectbox(key="dataset_choice").options
 
 
-@pytest.mark.parametrize("name, data", [
-    ("digits.npy", png_bytes(8, 100)),  # a PNG renamed .npy
-    ("huge.npy", huge_npy()),
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("digits.npy", png_bytes(8, 100)),  # a PNG renamed .npy
+        ("huge.npy", huge_npy()),
+    ],
+)
 def test_a_bad_dataset_file_shows_the_engines_sentence_and_keeps_everything(name, data):
     at = page("pages/data.py")
     ws = upload(at, "upload_data", name, data)
@@ -154,7 +168,9 @@ def test_the_session_folder_goes_with_its_owner(uploads_root):
 
 
 def test_mixed_image_sizes_load_at_the_most_common_size_or_the_one_chosen():
-    files = {f"a/{k}.png": png_bytes(16, 10 * k) for k in range(5)} | {f"b/{k}.png": png_bytes(24, 200) for k in range(2)}
+    files = {f"a/{k}.png": png_bytes(16, 10 * k) for k in range(5)} | {
+        f"b/{k}.png": png_bytes(24, 200) for k in range(2)
+    }
     files["b/notes.txt"] = b"not an image"
     at = page("pages/data.py")
     ws = upload(at, "upload_data", "mixed.zip", zip_bytes(files))
@@ -167,7 +183,9 @@ def test_mixed_image_sizes_load_at_the_most_common_size_or_the_one_chosen():
 
 
 def test_uploaded_embeddings_are_mapped_without_a_model_and_model_features_say_why():
-    rows = ["x,y,z,label"] + [f"{i % 3 + 0.1 * i},{i % 5},{(i * 7) % 11},{'cat' if i % 2 else 'dog'}" for i in range(60)]
+    rows = ["x,y,z,label"] + [
+        f"{i % 3 + 0.1 * i},{i % 5},{(i * 7) % 11},{'cat' if i % 2 else 'dog'}" for i in range(60)
+    ]
     at = page("pages/data.py")
     ws = upload(at, "upload_data", "vectors.csv", "\n".join(rows).encode())
     assert isinstance(ws.dataset, latent_core.EmbeddingSet) and ws.model is None
@@ -198,7 +216,9 @@ def test_an_uploaded_checkpoint_zip_becomes_the_active_model(tiny_model, tmp_pat
 
 
 def test_a_checkpoint_for_other_images_is_listed_but_the_model_kept(tmp_path):
-    other = latent_core.ImageDataset(np.random.default_rng(0).integers(0, 255, (32, 16, 16, 1), dtype=np.uint8), name="noise")
+    other = latent_core.ImageDataset(
+        np.random.default_rng(0).integers(0, 255, (32, 16, 16, 1), dtype=np.uint8), name="noise"
+    )
     model = latent_core.train_model(other, latent_dim=2, epochs=1, hidden=16, base_channels=4)
     at = page("pages/model.py")
     ws = upload(at, "upload_model", "noise.zip", checkpoint_zip(model, tmp_path))
@@ -206,10 +226,13 @@ def test_a_checkpoint_for_other_images_is_listed_but_the_model_kept(tmp_path):
     assert any("16x16" in w and "'digits (shipped)' stays active" in w for w in texts(at.warning))
 
 
-@pytest.mark.parametrize("name, data", [
-    ("model.zip", pickle.dumps({"weights": [1, 2, 3]})),  # a pickle renamed .zip
-    ("model.zip", zip_bytes({"ckpt/model.safetensors": b"\x00" * 16})),  # a zip without config.json
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("model.zip", pickle.dumps({"weights": [1, 2, 3]})),  # a pickle renamed .zip
+        ("model.zip", zip_bytes({"ckpt/model.safetensors": b"\x00" * 16})),  # a zip without config.json
+    ],
+)
 def test_a_bad_checkpoint_shows_the_engines_sentence_and_keeps_the_model(name, data):
     at = page("pages/model.py")
     ws = upload(at, "upload_model", name, data)

@@ -1,4 +1,5 @@
 """Fixtures of the engine tests: a projection cache folder of each test's own."""
+
 from __future__ import annotations
 
 from pathlib import Path

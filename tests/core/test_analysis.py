@@ -1,4 +1,5 @@
 """Decoded manifold grids over a map, and per-image anomaly scores."""
+
 from __future__ import annotations
 
 import time
@@ -26,7 +27,9 @@ def test_grid_images_are_the_decoded_inverse_of_the_grid_points(tiny_model, digi
     bounds = (-10.0, 10.0, -5.0, 5.0)
     images, confidence = manifold_grid(tiny_model, digit_map, bounds, rows=4, cols=6, return_confidence=True)
     assert images.shape == (4, 6, 8, 8, 1) and images.dtype == np.uint8
-    assert confidence.shape == (4, 6) and confidence.dtype == np.float32 and ((0 <= confidence) & (confidence <= 1)).all()
+    assert (
+        confidence.shape == (4, 6) and confidence.dtype == np.float32 and ((0 <= confidence) & (confidence <= 1)).all()
+    )
     points = grid_points(bounds, 4, 6)
     np.testing.assert_allclose(points[0, 0], [-10, 5])  # top left
     np.testing.assert_allclose(points[-1, -1], [10, -5])  # bottom right
@@ -52,13 +55,16 @@ def test_a_20_by_20_grid_takes_under_a_second(tiny_model, digit_map):
     assert time.perf_counter() - start < 1.0
 
 
-@pytest.mark.parametrize("bounds, rows, words", [
-    ((0, 0, 0, 1), 3, "x_min < x_max"),
-    ((0, 1, 0, float("nan")), 3, "finite"),
-    ((0, 1), 3, "four numbers"),
-    (None, 0, "rows=0 is invalid"),
-    (None, 101, "rows=101 is invalid"),
-])
+@pytest.mark.parametrize(
+    "bounds, rows, words",
+    [
+        ((0, 0, 0, 1), 3, "x_min < x_max"),
+        ((0, 1, 0, float("nan")), 3, "finite"),
+        ((0, 1), 3, "four numbers"),
+        (None, 0, "rows=0 is invalid"),
+        (None, 101, "rows=101 is invalid"),
+    ],
+)
 def test_bad_grid_input(tiny_model, digit_map, bounds, rows, words):
     with pytest.raises(InvalidInputError, match=words):
         manifold_grid(tiny_model, digit_map, bounds, rows=rows, cols=3)
@@ -77,7 +83,9 @@ def test_vae_scores_are_the_negative_elbo_per_image(tiny_model, digits):
     assert scores.shape == (len(digits),) and scores.dtype == np.float32 and np.isfinite(scores).all()
     x = images_to_tensor(digits.images[:300])
     with torch.no_grad():
-        expected = tiny_model.network.loss_terms(x, None)["loss"].item()  # beta is 1: the training loss is the negative ELBO
+        expected = tiny_model.network.loss_terms(x, None)[
+            "loss"
+        ].item()  # beta is 1: the training loss is the negative ELBO
     assert scores[:300].mean() == pytest.approx(expected, rel=1e-4)
     np.testing.assert_allclose(anomaly_scores(tiny_model, digits.images[:5], batch_size=2), scores[:5], rtol=1e-5)
 

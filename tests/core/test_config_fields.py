@@ -1,4 +1,5 @@
 """One source of truth per config: every TrainConfig and ProjectionConfig field reaches the API, the CLI and the checks."""
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,9 @@ def test_every_training_field_is_checked_in_one_place(f):
 @pytest.mark.parametrize("f", config_fields(ProjectionConfig), ids=lambda f: f.name)
 def test_every_projection_field_is_a_cli_flag_and_checked(f):
     value = other_value(f)
-    args = build_parser().parse_args(["project", "--model", "digits", "--dataset", "digits", "--out", "m.csv", f.flag, flag_text(value)])
+    args = build_parser().parse_args(
+        ["project", "--model", "digits", "--dataset", "digits", "--out", "m.csv", f.flag, flag_text(value)]
+    )
     assert getattr(config_from_args(ProjectionConfig, args), f.name) == value
     with pytest.raises(InvalidInputError):
         replace(ProjectionConfig(), **{f.name: bad_value(f)}).validate()
@@ -89,7 +92,10 @@ def test_the_cli_refuses_a_bad_setting_with_the_configs_words(capsys):
     from latent_core.cli import main
 
     assert main(["train", "--dataset", "digits", "--out", "m", "--latent-dim", "600"]) == 2
-    assert "Training setting latent_dim=600 is invalid; it must be a whole number from 1 to 512." in capsys.readouterr().err
+    assert (
+        "Training setting latent_dim=600 is invalid; it must be a whole number from 1 to 512."
+        in capsys.readouterr().err
+    )
     assert main(["project", "--model", "digits", "--dataset", "digits", "--out", "m.csv", "--perplexity", "0.5"]) == 2
     assert "Projection setting perplexity=0.5 is invalid; it must be between 1 and 100." in capsys.readouterr().err
 
@@ -100,7 +106,11 @@ def test_config_objects_and_keyword_shortcuts_train_the_same_model(digits):
     by_config = latent_core.train_model(small, config)
     by_keywords = latent_core.train_model(small, latent_dim=3, epochs=1, batch_size=50, hidden=16, base_channels=8)
     overridden = latent_core.train_model(small, replace(config, epochs=5), epochs=1)
-    assert by_config.history[0]["train_loss"] == by_keywords.history[0]["train_loss"] == overridden.history[0]["train_loss"]
+    assert (
+        by_config.history[0]["train_loss"]
+        == by_keywords.history[0]["train_loss"]
+        == overridden.history[0]["train_loss"]
+    )
     assert by_config.config["training"] == by_keywords.config["training"]
 
 

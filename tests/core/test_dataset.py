@@ -1,4 +1,5 @@
 """The ImageDataset container: checks on images and labels, float scaling, and a fingerprint stable across processes."""
+
 from __future__ import annotations
 
 import subprocess

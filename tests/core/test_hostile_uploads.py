@@ -1,5 +1,6 @@
 """A corpus of hostile and broken uploads, generated here; each must raise InvalidInputError, name its
 problem, and write nothing. The file builders are shared with the other tests in tests/builders.py."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,18 @@ import pytest
 
 import latent_core
 from latent_core import InvalidInputError
-from tests.builders import (CreatesFile, image_bytes, noise, npy_bytes, npy_declaring, png_header, snapshot, tiny_checkpoint,
-                            write_zip, zip_folder)
+from tests.builders import (
+    CreatesFile,
+    image_bytes,
+    noise,
+    npy_bytes,
+    npy_declaring,
+    png_header,
+    snapshot,
+    tiny_checkpoint,
+    write_zip,
+    zip_folder,
+)
 
 
 def symlink_info(name: str) -> zipfile.ZipInfo:
@@ -28,7 +39,9 @@ def symlink_info(name: str) -> zipfile.ZipInfo:
 
 # Each case: builder(tmp) -> (path, loader); the loader is called on the path and must refuse it.
 def case_zip_slip(tmp):
-    return write_zip(tmp / "slip.zip", {"ok.png": image_bytes(noise((8, 8))), "../evil.png": image_bytes(noise((8, 8)))}), "dataset"
+    return write_zip(
+        tmp / "slip.zip", {"ok.png": image_bytes(noise((8, 8))), "../evil.png": image_bytes(noise((8, 8)))}
+    ), "dataset"
 
 
 def case_zip_absolute(tmp):
@@ -40,15 +53,23 @@ def case_zip_drive(tmp):
 
 
 def case_zip_symlink(tmp):
-    return write_zip(tmp / "link.zip", {"a.png": image_bytes(noise((8, 8))), symlink_info("b.png"): b"/etc/passwd"}), "dataset"
+    return write_zip(
+        tmp / "link.zip", {"a.png": image_bytes(noise((8, 8))), symlink_info("b.png"): b"/etc/passwd"}
+    ), "dataset"
 
 
 def case_zip_bomb(tmp):
-    return write_zip(tmp / "bomb.zip", {"a.png": image_bytes(noise((8, 8))), "zeros.bmp": b"\0" * (3 * 2**20)}), "dataset"
+    return write_zip(
+        tmp / "bomb.zip", {"a.png": image_bytes(noise((8, 8))), "zeros.bmp": b"\0" * (3 * 2**20)}
+    ), "dataset"
 
 
 def case_zip_lying_header(tmp):
-    path = write_zip(tmp / "liar.zip", {"a.png": image_bytes(noise((8, 8))), "b.png": image_bytes(noise((8, 8), 1))}, zipfile.ZIP_STORED)
+    path = write_zip(
+        tmp / "liar.zip",
+        {"a.png": image_bytes(noise((8, 8))), "b.png": image_bytes(noise((8, 8), 1))},
+        zipfile.ZIP_STORED,
+    )
     data = bytearray(path.read_bytes())
     at = data.rfind(b"PK\x01\x02")  # the last central-directory record: declare 10 bytes fewer than stored
     size = struct.unpack_from("<I", data, at + 24)[0]
@@ -76,7 +97,7 @@ def case_truncated_png(tmp):
 def case_truncated_jpeg(tmp):
     path = tmp / "cut.jpg"
     data = image_bytes(noise((64, 64, 3)), "JPEG")
-    path.write_bytes(data[:len(data) // 2])
+    path.write_bytes(data[: len(data) // 2])
     return path, "dataset"
 
 
@@ -192,7 +213,11 @@ CORPUS = {
     case_pickle_in_zip_checkpoint: r"Weights file 'model\.safetensors' is a pickle file, which can run code",
     case_weights_do_not_match_config: r"Weights in 'mismatch\.zip' do not match its config\.json \(decoder",
 }
-LOADERS = {"dataset": latent_core.load_dataset, "embeddings": latent_core.load_embeddings, "model": latent_core.load_model}
+LOADERS = {
+    "dataset": latent_core.load_dataset,
+    "embeddings": latent_core.load_embeddings,
+    "model": latent_core.load_model,
+}
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """The engine's modules import each other without a circle, and the engine never imports streamlit."""
+
 from __future__ import annotations
 
 import ast
@@ -48,7 +49,7 @@ def test_no_circle_between_engine_modules():
         path.append(node)
         for child in GRAPH[node]:
             if child in active:
-                raise AssertionError("import circle: " + " -> ".join(path[path.index(child):] + [child]))
+                raise AssertionError("import circle: " + " -> ".join(path[path.index(child) :] + [child]))
             if child not in done and child not in active:
                 visit(child)
         path.pop()

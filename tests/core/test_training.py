@@ -1,4 +1,5 @@
 """train_model: learning, determinism, progress, cancellation and clean failures."""
+
 from __future__ import annotations
 
 import math
@@ -50,7 +51,9 @@ def test_autoencoder_and_beta_vae_record_their_kind(digits):
 
 def test_progress_reports_fields_and_ends_complete(digits):
     records = []
-    latent_core.train_model(digits.subset(np.arange(400)), latent_dim=2, epochs=2, batch_size=50, hidden=32, on_progress=records.append)
+    latent_core.train_model(
+        digits.subset(np.arange(400)), latent_dim=2, epochs=2, batch_size=50, hidden=32, on_progress=records.append
+    )
     assert records, "on_progress was never called"
     last = records[-1]
     assert last.epoch == 2 and last.step == last.steps_per_epoch and math.isclose(last.fraction, 1.0)
@@ -64,7 +67,9 @@ def test_progress_arrives_at_least_once_a_second(digits, monkeypatch):
     clock = {"t": 0.0}
     monkeypatch.setattr(training.time, "perf_counter", lambda: clock.__setitem__("t", clock["t"] + 0.3) or clock["t"])
     records = []
-    latent_core.train_model(digits.subset(np.arange(640)), latent_dim=2, epochs=1, batch_size=32, hidden=32, on_progress=records.append)
+    latent_core.train_model(
+        digits.subset(np.arange(640)), latent_dim=2, epochs=1, batch_size=32, hidden=32, on_progress=records.append
+    )
     # 18 training steps, each 0.3 s of fake time apart: a report at least every 0.6 s of it.
     steps = [r.step for r in records]
     assert len(records) >= 8 and steps == sorted(steps)
@@ -77,7 +82,9 @@ def test_should_stop_cancels_within_one_batch(digits):
         calls["n"] += 1
         return calls["n"] > 3
 
-    model = latent_core.train_model(digits, latent_dim=2, epochs=50, batch_size=32, hidden=32, should_stop=stop_after_three)
+    model = latent_core.train_model(
+        digits, latent_dim=2, epochs=50, batch_size=32, hidden=32, should_stop=stop_after_three
+    )
     assert calls["n"] == 4, "training went on after should_stop() said yes"
     assert model.config["stopped_early"] and model.history == []
     assert np.isfinite(model.encode(digits.images[:2])).all()
@@ -100,7 +107,17 @@ def test_float_images_are_refused_by_the_container():
         ImageDataset(np.full((20, 8, 8, 1), np.nan, dtype=np.float32))
 
 
-@pytest.mark.parametrize("setting, value", [("kind", "gan"), ("latent_dim", 0), ("epochs", 0), ("beta", -1.0), ("learning_rate", float("nan")), ("validation_fraction", 0.9)])
+@pytest.mark.parametrize(
+    "setting, value",
+    [
+        ("kind", "gan"),
+        ("latent_dim", 0),
+        ("epochs", 0),
+        ("beta", -1.0),
+        ("learning_rate", float("nan")),
+        ("validation_fraction", 0.9),
+    ],
+)
 def test_bad_settings_name_themselves(digits, setting, value):
     with pytest.raises(InvalidInputError, match=setting if setting != "kind" else "gan"):
         latent_core.train_model(digits, **{setting: value})
@@ -114,7 +131,9 @@ def test_images_outside_supported_size_are_refused():
 @pytest.mark.parametrize("shape", [(9, 13, 1), (28, 28, 3), (64, 48, 1)])
 def test_networks_adapt_to_image_shapes(shape):
     images = np.random.default_rng(0).integers(0, 256, (12, *shape), dtype=np.uint8)
-    model = latent_core.train_model(ImageDataset(images), latent_dim=3, epochs=1, batch_size=6, hidden=16, base_channels=8)
+    model = latent_core.train_model(
+        ImageDataset(images), latent_dim=3, epochs=1, batch_size=6, hidden=16, base_channels=8
+    )
     assert model.image_shape == shape
     assert model.decode(model.encode(images[:2])).shape == (2, *shape)
 

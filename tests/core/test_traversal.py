@@ -1,4 +1,5 @@
 """Traversal maths: interpolation, directions, traversals and nearest neighbours."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -60,14 +61,17 @@ def test_a_path_visits_every_waypoint_once():
         assert len(np.unique(path.round(5), axis=0)) == len(path)
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: interpolate([0, 1], [1, 0], 1), "steps=1 is invalid"),
-    (lambda: interpolate([0, 1], [1, 0], 5, "cubic"), "mode 'cubic' is unknown"),
-    (lambda: interpolate([0, 1], [1, 0, 2], 5), "end code must be 2 values"),
-    (lambda: interpolate([0, np.nan], [1, 0], 5), "NaN"),
-    (lambda: interpolate_path(np.zeros((1, 3)), 4), "at least 2"),
-    (lambda: interpolate_path(np.eye(3), 0), "steps_per_segment=0 is invalid"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: interpolate([0, 1], [1, 0], 1), "steps=1 is invalid"),
+        (lambda: interpolate([0, 1], [1, 0], 5, "cubic"), "mode 'cubic' is unknown"),
+        (lambda: interpolate([0, 1], [1, 0, 2], 5), "end code must be 2 values"),
+        (lambda: interpolate([0, np.nan], [1, 0], 5), "NaN"),
+        (lambda: interpolate_path(np.zeros((1, 3)), 4), "at least 2"),
+        (lambda: interpolate_path(np.eye(3), 0), "steps_per_segment=0 is invalid"),
+    ],
+)
 def test_bad_interpolation_input(call, words):
     with pytest.raises(InvalidInputError, match=words):
         call()
@@ -120,14 +124,17 @@ def test_attribute_groups_may_be_lists_or_all_others():
     assert towards_2.argmax() == 2
 
 
-@pytest.mark.parametrize("options, words", [
-    ({"kind": "random"}, "kind 'random' is unknown"),
-    ({"kind": "attribute"}, "need labels"),
-    ({"kind": "attribute", "labels": np.zeros(3), "positive": 1}, "one label per code"),
-    ({"kind": "attribute", "labels": np.arange(10) % 2, "positive": 7}, "No code has a label in positive=7"),
-    ({"kind": "attribute", "labels": np.arange(10) % 2, "positive": 1, "method": "svm"}, "method 'svm' is unknown"),
-    ({"kind": "attribute", "labels": np.zeros(10, int), "positive": 0}, "negative group is empty"),
-])
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        ({"kind": "random"}, "kind 'random' is unknown"),
+        ({"kind": "attribute"}, "need labels"),
+        ({"kind": "attribute", "labels": np.zeros(3), "positive": 1}, "one label per code"),
+        ({"kind": "attribute", "labels": np.arange(10) % 2, "positive": 7}, "No code has a label in positive=7"),
+        ({"kind": "attribute", "labels": np.arange(10) % 2, "positive": 1, "method": "svm"}, "method 'svm' is unknown"),
+        ({"kind": "attribute", "labels": np.zeros(10, int), "positive": 0}, "negative group is empty"),
+    ],
+)
 def test_bad_direction_input(options, words):
     with pytest.raises(InvalidInputError, match=words):
         directions(np.random.default_rng(0).normal(size=(10, 3)), **options)

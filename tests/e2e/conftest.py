@@ -4,6 +4,7 @@ Debian's headless Chromium.
 Under CI=true these tests always run (a missing browser is a failure); elsewhere they are
 skipped only when CI is unset and /usr/bin/chromium is missing.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,9 @@ SERVER_START_S = 180
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("CI") or chromium_path():
         return
-    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (install Debian's chromium; under CI=true this fails instead)")
+    skip = pytest.mark.skip(
+        reason=f"no Chromium at {CHROMIUM} (install Debian's chromium; under CI=true this fails instead)"
+    )
     for item in items:
         if "e2e" in item.keywords:
             item.add_marker(skip)
@@ -42,7 +45,9 @@ def browser():
 
     path = chromium_path()
     if path is None:
-        pytest.fail(f"Chromium is required for the end-to-end tests (CI={os.environ.get('CI')!r}); expected it at {CHROMIUM}.")
+        pytest.fail(
+            f"Chromium is required for the end-to-end tests (CI={os.environ.get('CI')!r}); expected it at {CHROMIUM}."
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser

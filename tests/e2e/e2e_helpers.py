@@ -1,4 +1,5 @@
 """Browser-side helpers for the latent map: where points are on screen, and waiting for images."""
+
 from __future__ import annotations
 
 MAP_READY = ".lm-root[data-ready=true]"
@@ -50,6 +51,7 @@ def click_point(page, index: int, shift: bool = False) -> None:
 def click_empty(page) -> None:
     page.mouse.click(*page.evaluate(EMPTY_XY))
 
+
 # The map index of the point farthest (in pixels) from its nearest neighbour: unambiguous to hover.
 ISOLATED_POINT = """() => { const s = document.querySelector('.lm-root').__latentMap; const gd = s.gd;
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
@@ -63,8 +65,10 @@ ISOLATED_POINT = """() => { const s = document.querySelector('.lm-root').__laten
 
 def find_3d_point(page):
     """Page coordinates where the 3D map reports a hovered point (found by moving over the scene), or None."""
-    page.evaluate("() => { window.__hovered = 0; document.querySelector('.lm-root').__latentMap.gd"
-                  ".on('plotly_hover', (ev) => { window.__hovered = ev.points.length; }); }")
+    page.evaluate(
+        "() => { window.__hovered = 0; document.querySelector('.lm-root').__latentMap.gd"
+        ".on('plotly_hover', (ev) => { window.__hovered = ev.points.length; }); }"
+    )
     box = page.locator(".lm-root").bounding_box()
     for fy in (0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65):
         for fx in (0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65):

@@ -1,12 +1,22 @@
 """The app in a real headless Chromium: map clicks, interpolation, sliders, training, every page."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from tests.e2e.e2e_helpers import (DECODED_IMG, ISOLATED_POINT, POINT_XY, click_empty, click_point, find_3d_point, image_src, open_map,
-                         wait_new_image)
+from tests.e2e.e2e_helpers import (
+    DECODED_IMG,
+    ISOLATED_POINT,
+    POINT_XY,
+    click_empty,
+    click_point,
+    find_3d_point,
+    image_src,
+    open_map,
+    wait_new_image,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -41,9 +51,11 @@ def test_hovering_a_point_shows_its_thumbnail(page, server):
     tip.wait_for(state="visible")
     assert tip.locator(".lm-tip-text").inner_text().startswith(f"#{image_id} · ")
     # The thumbnail sheet is fetched once the map is drawn, and a shown tip is redrawn when it arrives.
-    page.wait_for_function("() => { const c = document.querySelector('.lm-tip canvas'); "
-                           "return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).some((v, i) => i % 4 < 3 && v > 0); }",
-                           timeout=15_000)
+    page.wait_for_function(
+        "() => { const c = document.querySelector('.lm-tip canvas'); "
+        "return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).some((v, i) => i % 4 < 3 && v > 0); }",
+        timeout=15_000,
+    )
     assert page.evaluate("() => window.__latentSprites.size") == 1
 
 
@@ -119,8 +131,10 @@ def test_data_page_and_page_switching(page, server, artifacts):
 def test_box_selection_picks_waypoints(page, server):
     open_map(page, server)
     page.locator(".lm-root .modebar-btn[data-val=select]").click()
-    plot = page.evaluate("() => { const gd = document.querySelector('.lm-root').__latentMap.gd; const b = gd.getBoundingClientRect(); "
-                         "const s = gd._fullLayout._size; return [b.left + s.l, b.top + s.t, s.w, s.h]; }")
+    plot = page.evaluate(
+        "() => { const gd = document.querySelector('.lm-root').__latentMap.gd; const b = gd.getBoundingClientRect(); "
+        "const s = gd._fullLayout._size; return [b.left + s.l, b.top + s.t, s.w, s.h]; }"
+    )
     left, top, width, height = plot
     page.mouse.move(left + 0.35 * width, top + 0.35 * height)
     page.mouse.down()
@@ -143,14 +157,19 @@ def test_traverse_from_a_map_click(page, server):
 
 def test_thumbnails_come_once_and_stay_across_page_switches(page, server):
     open_map(page, server)
-    page.wait_for_function("() => { const s = document.querySelector('.lm-root').__latentMap; "
-                           "return s.spriteImage !== null && s.spriteImage.complete; }", timeout=15_000)
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.lm-root').__latentMap; "
+        "return s.spriteImage !== null && s.spriteImage.complete; }",
+        timeout=15_000,
+    )
     nav = page.locator("[data-testid=stSidebarNav]")
     nav.get_by_text("Data", exact=True).click()
     page.get_by_role("heading", name="Data").wait_for()
     nav.get_by_text("Map", exact=True).click()
     page.wait_for_selector(".lm-root[data-ready=true]")
     page.wait_for_timeout(500)
-    state = page.evaluate("() => { const s = document.querySelector('.lm-root').__latentMap; "
-                          "return [window.__latentSprites.size, s.spriteImage !== null && s.spriteImage.complete, 'src' in s.data.sprite]; }")
+    state = page.evaluate(
+        "() => { const s = document.querySelector('.lm-root').__latentMap; "
+        "return [window.__latentSprites.size, s.spriteImage !== null && s.spriteImage.complete, 'src' in s.data.sprite]; }"
+    )
     assert state == [1, True, False]

@@ -1,4 +1,5 @@
 """Uploads in a real headless Chromium: a zip of images through to a trained model's map, and a bad file refused in words."""
+
 from __future__ import annotations
 
 import io
@@ -49,7 +50,8 @@ def go_to(page, title: str) -> None:
 def test_uploaded_images_train_a_model_and_fill_the_map(page, server, artifacts):
     open_data_page(page, server)
     page.locator(".st-key-upload_data input[type=file]").set_input_files(
-        {"name": "shapes.zip", "mimeType": "application/zip", "buffer": shapes_zip()})
+        {"name": "shapes.zip", "mimeType": "application/zip", "buffer": shapes_zip()}
+    )
     page.get_by_text("'shapes.zip' (60 images) is now the active dataset").wait_for(timeout=60_000)
     page.get_by_text(re.compile(r"How it was read: Read 'shapes.*zip' as images; 60 images of 16x16 pixels")).wait_for()
     sidebar = page.locator("[data-testid=stSidebar]")
@@ -74,7 +76,8 @@ def test_a_bad_upload_is_refused_in_words_and_digits_stay_active(page, server, a
     open_data_page(page, server)
     noise = np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes()
     page.locator(".st-key-upload_data input[type=file]").set_input_files(
-        {"name": "images.zip", "mimeType": "application/zip", "buffer": noise})
+        {"name": "images.zip", "mimeType": "application/zip", "buffer": noise}
+    )
     error = page.get_by_test_id("stAlertContentError")
     error.wait_for(timeout=30_000)
     assert re.search(r"Refused 'images\.zip': it is named '\.zip' but its content is", error.inner_text())

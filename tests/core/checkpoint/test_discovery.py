@@ -1,5 +1,6 @@
 """Finding a checkpoint's files: zipped checkpoints (with or without a top folder, pickles and torch.save archives
 refused) and the shipped checkpoints in models/."""
+
 from __future__ import annotations
 
 import pickle
@@ -25,7 +26,10 @@ def test_zipped_checkpoint_loads_like_its_folder(tmp_path, prefix):
 def test_zip_without_weights_names_the_pickle_it_refused(tmp_path):
     marker = tmp_path / "pwned"
     path = write_zip(tmp_path / "m.zip", {"config.json": b"{}", "model.pt": pickle.dumps(CreatesFile(marker))})
-    with pytest.raises(InvalidInputError, match=r"needs config\.json and model\.safetensors \(model\.pt refused: pickled files can run code\)"):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"needs config\.json and model\.safetensors \(model\.pt refused: pickled files can run code\)",
+    ):
         latent_core.load_model(path)
     assert not marker.exists()
 
@@ -33,7 +37,9 @@ def test_zip_without_weights_names_the_pickle_it_refused(tmp_path):
 def test_torch_save_archive_is_refused_even_when_named_zip(tmp_path):
     path = tmp_path / "weights.zip"
     torch.save({"w": torch.zeros(2)}, path)
-    with pytest.raises(InvalidInputError, match=r"Refused 'weights\.zip': it is a torch\.save archive, which holds pickled code"):
+    with pytest.raises(
+        InvalidInputError, match=r"Refused 'weights\.zip': it is a torch\.save archive, which holds pickled code"
+    ):
         latent_core.load_model(path)
 
 

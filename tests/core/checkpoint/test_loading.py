@@ -1,4 +1,5 @@
 """Loading checkpoints: round trips, and refusing anything that could run code or does not match its config."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,6 @@ import latent_core
 from latent_core.models import LatentNetwork
 from latent_core import InvalidInputError
 from tests.builders import CreatesFile
-
-
 
 
 def test_round_trip_decodes_identically(tiny_model, tmp_path):

@@ -1,4 +1,5 @@
 """TorchScript checkpoints: loaded only behind the server's explicit opt-in, and still checked when they are."""
+
 from __future__ import annotations
 
 import io
@@ -58,9 +59,14 @@ def script_folder(tmp_path):
 
 def test_torchscript_is_refused_without_the_opt_in_and_never_loaded(script_folder, monkeypatch):
     monkeypatch.setattr(torch.jit, "load", lambda *a, **k: pytest.fail("torch.jit.load ran without the opt-in"))
-    with pytest.raises(InvalidInputError, match=r"Refused 'gan': decoder\.pt holds TorchScript, which is executable code; .*LATENT_ALLOW_TORCHSCRIPT=1"):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"Refused 'gan': decoder\.pt holds TorchScript, which is executable code; .*LATENT_ALLOW_TORCHSCRIPT=1",
+    ):
         latent_core.load_model(script_folder)
-    with pytest.raises(InvalidInputError, match=r"Refused 'decoder\.pt': it is a TorchScript program, which is executable code"):
+    with pytest.raises(
+        InvalidInputError, match=r"Refused 'decoder\.pt': it is a TorchScript program, which is executable code"
+    ):
         latent_core.load_model(script_folder / "decoder.pt")
 
 
@@ -69,7 +75,11 @@ def test_opted_in_torchscript_decoder_only_model(script_folder):
     assert model.image_shape == (6, 5, 1) and model.latent_dim == 3 and not model.can_encode and model.name == "gan"
     z = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
     torch.manual_seed(0)
-    expected = (torch.tanh(Generator().linear(torch.from_numpy(z))).view(-1, 1, 6, 5).permute(0, 2, 3, 1).detach().numpy() + 1) / 2 * 255
+    expected = (
+        (torch.tanh(Generator().linear(torch.from_numpy(z))).view(-1, 1, 6, 5).permute(0, 2, 3, 1).detach().numpy() + 1)
+        / 2
+        * 255
+    )
     assert np.abs(model.decode(z).astype(float) - expected).max() <= 1.0
     with pytest.raises(InvalidInputError, match="no encoder"):
         model.encode(np.zeros((1, 6, 5, 1), np.uint8))
@@ -93,11 +103,14 @@ def test_opt_in_from_the_environment(script_folder, tmp_path, monkeypatch):
         settings()
 
 
-@pytest.mark.parametrize("config, message", [
-    ({"name": "gan"}, r"needs a config\.json with 'latent_dim' \(1-4096\)"),
-    ({"latent_dim": 3, "decoder_output": "sigmoid"}, r"'decoder_output' \(logits, probabilities, tanh\)"),
-    ({"latent_dim": 4}, r"TorchScript file 'decoder\.pt' fails on an input of shape \(2, 4\)"),
-])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"name": "gan"}, r"needs a config\.json with 'latent_dim' \(1-4096\)"),
+        ({"latent_dim": 3, "decoder_output": "sigmoid"}, r"'decoder_output' \(logits, probabilities, tanh\)"),
+        ({"latent_dim": 4}, r"TorchScript file 'decoder\.pt' fails on an input of shape \(2, 4\)"),
+    ],
+)
 def test_opted_in_torchscript_is_still_checked(script_folder, config, message):
     (script_folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(InvalidInputError, match=message):

@@ -1,4 +1,5 @@
 """Fixtures of the CLI tests: the tiny model saved as a checkpoint folder, once per test module."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The model subcommands of `python -m latent_core`: train, info, encode, decode."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,26 @@ from latent_core.cli import main
 
 def test_train_writes_a_loadable_checkpoint(tmp_path, capsys):
     out = tmp_path / "m"
-    assert main(["train", "--dataset", "digits", "--out", str(out), "--epochs", "1", "--latent-dim", "3", "--hidden", "32", "--name", "tiny"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "digits",
+                "--out",
+                str(out),
+                "--epochs",
+                "1",
+                "--latent-dim",
+                "3",
+                "--hidden",
+                "32",
+                "--name",
+                "tiny",
+            ]
+        )
+        == 0
+    )
     model = latent_core.load_model(out)
     assert model.latent_dim == 3 and model.name == "tiny" and len(model.history) == 1
     assert "validation loss" in capsys.readouterr().out
@@ -23,8 +43,23 @@ def test_train_writes_a_loadable_checkpoint(tmp_path, capsys):
 
 def test_train_shows_a_progress_bar_on_stderr(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "latent_core", "train", "--dataset", "digits", "--out", str(tmp_path / "m"), "--epochs", "2", "--hidden", "32"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "latent_core",
+            "train",
+            "--dataset",
+            "digits",
+            "--out",
+            str(tmp_path / "m"),
+            "--epochs",
+            "2",
+            "--hidden",
+            "32",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "training on digits" in result.stderr and "epoch" in result.stderr
@@ -50,24 +85,61 @@ def test_encode_to_npy_and_csv(checkpoint, tmp_path, tiny_model, digits):
 def test_decode_codes_and_prior_draws_to_png(checkpoint, tmp_path, tiny_model):
     z = np.random.default_rng(0).standard_normal((6, 4)).astype(np.float32)
     np.save(tmp_path / "z.npy", z)
-    assert main(["decode", "--model", str(checkpoint), "--codes", str(tmp_path / "z.npy"), "--out", str(tmp_path / "a.png"), "--cols", "3", "--scale", "1"]) == 0
+    assert (
+        main(
+            [
+                "decode",
+                "--model",
+                str(checkpoint),
+                "--codes",
+                str(tmp_path / "z.npy"),
+                "--out",
+                str(tmp_path / "a.png"),
+                "--cols",
+                "3",
+                "--scale",
+                "1",
+            ]
+        )
+        == 0
+    )
     grid = np.asarray(Image.open(tmp_path / "a.png"))
     assert grid.shape == (2 * 8 + 1, 3 * 8 + 2)
     assert np.array_equal(grid[:8, :8], tiny_model.decode(z[:1])[0, ..., 0])
     np.savetxt(tmp_path / "z.csv", z[:2], delimiter=",", header="a,b,c,d", comments="")
-    assert main(["decode", "--model", str(checkpoint), "--codes", str(tmp_path / "z.csv"), "--out", str(tmp_path / "b.png"), "--scale", "1"]) == 0
+    assert (
+        main(
+            [
+                "decode",
+                "--model",
+                str(checkpoint),
+                "--codes",
+                str(tmp_path / "z.csv"),
+                "--out",
+                str(tmp_path / "b.png"),
+                "--scale",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert np.asarray(Image.open(tmp_path / "b.png")).shape == (8, 17)
     assert main(["decode", "--model", str(checkpoint), "--random", "4", "--out", str(tmp_path / "c.png")]) == 0
     assert Image.open(tmp_path / "c.png").size[0] > 8
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["info", "--model", "no/such/dir"], "does not exist"),
-    (["encode", "--model", "digits", "--dataset", "nope", "--out", "x.npy"], "neither a built-in"),
-    (["decode", "--model", "digits", "--random", "0", "--out", "x.png"], "out of range"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["info", "--model", "no/such/dir"], "does not exist"),
+        (["encode", "--model", "digits", "--dataset", "nope", "--out", "x.npy"], "neither a built-in"),
+        (["decode", "--model", "digits", "--random", "0", "--out", "x.png"], "out of range"),
+    ],
+)
 def test_bad_input_is_one_line_and_nonzero(argv, words, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "latent_core", *argv], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "latent_core", *argv], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error:") and words in result.stderr
     assert "Traceback" not in result.stderr

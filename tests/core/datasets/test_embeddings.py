@@ -1,4 +1,5 @@
 """Precomputed embeddings: CSV/TSV/space-separated tables, .npy/.npz vectors, labels and images beside them."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -49,34 +50,52 @@ def test_label_column_can_be_chosen_by_name_or_index(tmp_path):
     assert by_index.vectors.tolist() == [[2, 7], [4, 8]] and by_index.label_names == ["1", "3"]
 
 
-@pytest.mark.parametrize("text, options, message", [
-    ("name,kind,v\na,x,1\nb,y,2\n", {}, r"has 2 columns that are not numbers \('name', 'kind'\); name the label column \(label_column= in Python\)"),
-    ("x,y\n1,2\n", {"label_column": "nope"}, r"has no column 'nope'; its columns are \['x', 'y'\]"),
-    ("x,y\n1,nan\n2,3\ninf,4\n", {}, r"contain 2 NaN or infinite values .*first in row 0"),
-    ("x,y\n1,2\n3,1e300\n", {}, r"contain 1 NaN or infinite values \(or values too large for float32\), first in row 1"),
-    ("x,y\n1,2\n3,\n", {}, r"line 3, column 2: '' is not a number"),
-    ("", {}, r"File 'bad\.csv' is empty\."),
-    ("\n\n", {}, r"holds no rows of numbers"),
-    ("label\na\nb\n", {}, r"holds no columns of numbers"),
-    ("1," + "9" * 200_000 + "\n", {}, r"is not valid CSV near line 1 \(field larger than field limit"),
-])
+@pytest.mark.parametrize(
+    "text, options, message",
+    [
+        (
+            "name,kind,v\na,x,1\nb,y,2\n",
+            {},
+            r"has 2 columns that are not numbers \('name', 'kind'\); name the label column \(label_column= in Python\)",
+        ),
+        ("x,y\n1,2\n", {"label_column": "nope"}, r"has no column 'nope'; its columns are \['x', 'y'\]"),
+        ("x,y\n1,nan\n2,3\ninf,4\n", {}, r"contain 2 NaN or infinite values .*first in row 0"),
+        (
+            "x,y\n1,2\n3,1e300\n",
+            {},
+            r"contain 1 NaN or infinite values \(or values too large for float32\), first in row 1",
+        ),
+        ("x,y\n1,2\n3,\n", {}, r"line 3, column 2: '' is not a number"),
+        ("", {}, r"File 'bad\.csv' is empty\."),
+        ("\n\n", {}, r"holds no rows of numbers"),
+        ("label\na\nb\n", {}, r"holds no columns of numbers"),
+        ("1," + "9" * 200_000 + "\n", {}, r"is not valid CSV near line 1 \(field larger than field limit"),
+    ],
+)
 def test_bad_tables_are_explained(tmp_path, text, options, message):
     with pytest.raises(InvalidInputError, match=message):
         table(tmp_path, "bad.csv", text, **options)
 
 
 def test_table_limits(tmp_path):
-    with pytest.raises(InvalidInputError, match=r"holds at least 3 rows of data, over the limit of 2 \(set LATENT_MAX_CSV_ROWS"):
+    with pytest.raises(
+        InvalidInputError, match=r"holds at least 3 rows of data, over the limit of 2 \(set LATENT_MAX_CSV_ROWS"
+    ):
         table(tmp_path, "e.csv", "x\n1\n2\n3\n", limits=Limits(max_csv_rows=2))
-    with pytest.raises(InvalidInputError, match=r"has vectors of 3 values, over the limit of 2 \(set LATENT_MAX_EMBEDDING_DIM"):
+    with pytest.raises(
+        InvalidInputError, match=r"has vectors of 3 values, over the limit of 2 \(set LATENT_MAX_EMBEDDING_DIM"
+    ):
         table(tmp_path, "e.csv", "1,2,3\n", limits=Limits(max_embedding_dim=2))
 
 
 def test_npy_and_npz_vectors_with_labels_and_images(tmp_path):
     (tmp_path / "v.npy").write_bytes(npy_bytes(np.arange(6, dtype=np.float64).reshape(3, 2)))
     assert latent_core.load_embeddings(tmp_path / "v.npy").vectors.tolist() == [[0, 1], [2, 3], [4, 5]]
-    members = {"embeddings.npy": npy_bytes(np.ones((3, 4))), "labels.npy": npy_bytes(np.array(["b", "a", "b"])),
-               "images.npy": npy_bytes(np.zeros((3, 1, 8, 8), np.float32))}
+    members = {
+        "embeddings.npy": npy_bytes(np.ones((3, 4))),
+        "labels.npy": npy_bytes(np.array(["b", "a", "b"])),
+        "images.npy": npy_bytes(np.zeros((3, 1, 8, 8), np.float32)),
+    }
     emb = latent_core.load_embeddings(write_zip(tmp_path / "e.npz", members))
     assert emb.vectors.shape == (3, 4) and emb.label_names == ["a", "b"] and emb.images.shape == (3, 8, 8, 1)
 
@@ -94,10 +113,16 @@ def test_the_two_loaders_point_to_each_other(tmp_path):
     with pytest.raises(InvalidInputError, match=r"File 'e\.csv' is text, not images; .* read it as embeddings instead"):
         latent_core.load_dataset(tmp_path / "e.csv")
     (tmp_path / "i.npy").write_bytes(npy_bytes(noise((3, 8, 8))))
-    with pytest.raises(InvalidInputError, match=r"holds an array of shape \(3, 8, 8\); embeddings must be 2-D \(N, d\)\. Images load with load_dataset"):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"holds an array of shape \(3, 8, 8\); embeddings must be 2-D \(N, d\)\. Images load with load_dataset",
+    ):
         latent_core.load_embeddings(tmp_path / "i.npy")
     (tmp_path / "p.png").write_bytes(image_bytes(noise((8, 8))))
-    with pytest.raises(InvalidInputError, match=r"File 'p\.png' is a PNG image; embeddings are read from CSV/TSV text, \.npy or \.npz files"):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"File 'p\.png' is a PNG image; embeddings are read from CSV/TSV text, \.npy or \.npz files",
+    ):
         latent_core.load_embeddings(tmp_path / "p.png")
 
 
@@ -106,11 +131,19 @@ def test_the_engine_says_what_a_file_holds_and_reports_how_vectors_were_read(tmp
     (tmp_path / "e.csv").write_text("x,y,label\n1,2,cat\n3,4,dog\n5,6,cat\n")
     (tmp_path / "v.npy").write_bytes(npy_bytes(np.ones((3, 2))))
     holds = {name: latent_core.file_holds(tmp_path / name) for name in ("e.csv", "v.npy", "pics.zip")}
-    assert holds == {"e.csv": "embeddings", "v.npy": "images", "pics.zip": "images"}  # arrays: images unless asked otherwise
+    assert holds == {
+        "e.csv": "embeddings",
+        "v.npy": "images",
+        "pics.zip": "images",
+    }  # arrays: images unless asked otherwise
     emb, report = latent_core.load_embeddings_with_report(tmp_path / "e.csv", label_column="label", images=pictures)
     assert emb.labels.tolist() == [0, 1, 0] and emb.images.shape == (3, 8, 8, 1)
     assert report.summary() == "Read 'e.csv' as embeddings; 3 vectors of 2 values; 2 labels; with one image per vector."
-    assert latent_core.load_embeddings_with_report(tmp_path / "v.npy")[1].notes == ["3 vectors of 2 values", "no labels", "no images"]
+    assert latent_core.load_embeddings_with_report(tmp_path / "v.npy")[1].notes == [
+        "3 vectors of 2 values",
+        "no labels",
+        "no images",
+    ]
 
 
 def test_fingerprint_follows_content(tmp_path):

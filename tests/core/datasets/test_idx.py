@@ -1,5 +1,6 @@
 """IDX files (MNIST's format): the shared MNIST test set, a single .gz, a zip of the .gz files, a separate labels file,
 and a gzip that inflates past its header."""
+
 from __future__ import annotations
 
 import gzip
@@ -44,5 +45,7 @@ def test_raw_idx_file_with_a_separate_labels_file(tmp_path):
 def test_gzip_idx_that_inflates_past_its_header_is_refused(tmp_path):
     path = tmp_path / "bomb-images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(struct.pack(">BBBBIII", 0, 0, 8, 3, 2, 8, 8) + b"\0" * (10 * 2**20)))
-    with pytest.raises(InvalidInputError, match=r"declares shape \(2, 8, 8\) \(144 bytes of IDX data\) but holds more than that"):
+    with pytest.raises(
+        InvalidInputError, match=r"declares shape \(2, 8, 8\) \(144 bytes of IDX data\) but holds more than that"
+    ):
         latent_core.load_dataset(path)

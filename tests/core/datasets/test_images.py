@@ -1,4 +1,5 @@
 """Image files: formats, modes, 16-bit, CMYK, EXIF orientation, transparency, sizes and the pixel limit."""
+
 from __future__ import annotations
 
 import os
@@ -24,9 +25,18 @@ def load_one(tmp_path, name: str, data: bytes, **options):
     return latent_core.load_dataset_with_report(path, limits=ONE, **options)
 
 
-@pytest.mark.parametrize("fmt, mode, channels", [
-    ("PNG", "L", 1), ("PNG", "RGB", 3), ("BMP", "RGB", 3), ("BMP", "1", 1), ("GIF", "P", 3), ("WEBP", "RGB", 3), ("JPEG", "L", 1),
-])
+@pytest.mark.parametrize(
+    "fmt, mode, channels",
+    [
+        ("PNG", "L", 1),
+        ("PNG", "RGB", 3),
+        ("BMP", "RGB", 3),
+        ("BMP", "1", 1),
+        ("GIF", "P", 3),
+        ("WEBP", "RGB", 3),
+        ("JPEG", "L", 1),
+    ],
+)
 def test_each_format_and_mode_decodes(tmp_path, fmt, mode, channels):
     base = Image.fromarray(noise((12, 10, 3))).convert(mode)
     path = tmp_path / f"image.{fmt.lower()}"
@@ -85,7 +95,11 @@ def test_grey_pixels_in_rgb_files_stay_one_channel_but_any_colour_makes_three(tm
     grey_rgb = np.repeat(noise((8, 8, 1)), 3, axis=2)
     zips = {
         "grey.zip": {"a.png": image_bytes(grey_rgb), "b.png": image_bytes(noise((8, 8)))},
-        "mixed.zip": {"a.png": image_bytes(noise((8, 8))), "b.png": image_bytes(noise((8, 8, 3))), "c.png": image_bytes(noise((8, 8, 4)), mode="RGBA")},
+        "mixed.zip": {
+            "a.png": image_bytes(noise((8, 8))),
+            "b.png": image_bytes(noise((8, 8, 3))),
+            "c.png": image_bytes(noise((8, 8, 4)), mode="RGBA"),
+        },
     }
     grey, _ = latent_core.load_dataset_with_report(write_zip(tmp_path / "grey.zip", zips["grey.zip"]))
     mixed, report = latent_core.load_dataset_with_report(write_zip(tmp_path / "mixed.zip", zips["mixed.zip"]))
@@ -97,7 +111,9 @@ def test_grey_pixels_in_rgb_files_stay_one_channel_but_any_colour_makes_three(tm
 
 
 def test_mixed_sizes_go_to_the_most_common_size_or_the_one_asked_for(tmp_path):
-    members = {f"{i}.png": image_bytes(noise(shape, i)) for i, shape in enumerate([(10, 12), (10, 12), (20, 20), (7, 30)])}
+    members = {
+        f"{i}.png": image_bytes(noise(shape, i)) for i, shape in enumerate([(10, 12), (10, 12), (20, 20), (7, 30)])
+    }
     path = write_zip(tmp_path / "sizes.zip", members)
     data, report = latent_core.load_dataset_with_report(path)
     assert data.images.shape == (4, 10, 12, 1) and "2 of 4 images are 10x12" in report.summary()
@@ -109,30 +125,47 @@ def test_mixed_sizes_go_to_the_most_common_size_or_the_one_asked_for(tmp_path):
 def test_rotated_images_count_by_their_upright_size(tmp_path):
     exif = Image.new("L", (1, 1)).getexif()
     exif[0x0112] = 6
-    members = {"a.jpg": image_bytes(noise((10, 20)), "JPEG", exif=exif.tobytes()), "b.jpg": image_bytes(noise((10, 20)), "JPEG", exif=exif.tobytes()),
-               "c.png": image_bytes(noise((10, 20)))}
+    members = {
+        "a.jpg": image_bytes(noise((10, 20)), "JPEG", exif=exif.tobytes()),
+        "b.jpg": image_bytes(noise((10, 20)), "JPEG", exif=exif.tobytes()),
+        "c.png": image_bytes(noise((10, 20))),
+    }
     data = latent_core.load_dataset(write_zip(tmp_path / "turned.zip", members))
     assert data.images.shape == (3, 20, 10, 1)
 
 
 def test_pixel_limit_is_checked_from_the_header(tmp_path):
-    with pytest.raises(InvalidInputError, match=r"Image 'big\.png' is 40x30 = 1,200 pixels, over the limit of 1,000 \(set LATENT_MAX_PIXELS_PER_IMAGE"):
-        latent_core.load_dataset(write_zip(tmp_path / "a.zip", {"big.png": image_bytes(noise((30, 40))), "ok.png": image_bytes(noise((8, 8)))}),
-                                 limits=Limits(max_pixels_per_image=1000))
+    with pytest.raises(
+        InvalidInputError,
+        match=r"Image 'big\.png' is 40x30 = 1,200 pixels, over the limit of 1,000 \(set LATENT_MAX_PIXELS_PER_IMAGE",
+    ):
+        latent_core.load_dataset(
+            write_zip(
+                tmp_path / "a.zip", {"big.png": image_bytes(noise((30, 40))), "ok.png": image_bytes(noise((8, 8)))}
+            ),
+            limits=Limits(max_pixels_per_image=1000),
+        )
 
 
 def test_a_bomb_inside_a_zip_refuses_the_whole_upload(tmp_path):
-    members = {"a.png": image_bytes(noise((8, 8))), "b.png": image_bytes(noise((8, 8))), "bomb.png": png_header(40_000, 40_000)}
+    members = {
+        "a.png": image_bytes(noise((8, 8))),
+        "b.png": image_bytes(noise((8, 8))),
+        "bomb.png": png_header(40_000, 40_000),
+    }
     with pytest.raises(InvalidInputError, match="bomb.png"):
         latent_core.load_dataset(write_zip(tmp_path / "a.zip", members))
 
 
 def test_importing_latent_core_leaves_pillows_own_limit_alone(tmp_path):
-    script = ("import PIL.Image; before = PIL.Image.MAX_IMAGE_PIXELS; import latent_core, latent_core.datasets.images; "
-              "assert PIL.Image.MAX_IMAGE_PIXELS == before, (before, PIL.Image.MAX_IMAGE_PIXELS)")
+    script = (
+        "import PIL.Image; before = PIL.Image.MAX_IMAGE_PIXELS; import latent_core, latent_core.datasets.images; "
+        "assert PIL.Image.MAX_IMAGE_PIXELS == before, (before, PIL.Image.MAX_IMAGE_PIXELS)"
+    )
     env = {**os.environ, "LATENT_MAX_PIXELS_PER_IMAGE": "1000"}
-    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=REPO, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -150,9 +183,15 @@ def test_the_limit_passed_in_decides_even_above_pillows_default(limit, refused):
     assert Image.MAX_IMAGE_PIXELS == before
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"size": (0, 8)}, "Image size"), ({"size": "big"}, "Image size"), ({"channels": 2}, "Channels"), ({"background": "red"}, "Background"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"size": (0, 8)}, "Image size"),
+        ({"size": "big"}, "Image size"),
+        ({"channels": 2}, "Channels"),
+        ({"background": "red"}, "Background"),
+    ],
+)
 def test_bad_options_are_explained(tmp_path, options, message):
     path = write_zip(tmp_path / "a.zip", {"a.png": image_bytes(noise((8, 8))), "b.png": image_bytes(noise((8, 8)))})
     with pytest.raises(InvalidInputError, match=message):

@@ -1,5 +1,6 @@
 """Zips and folders of images: class folders, skipped files and the archive limits (IDX and NPZ inside zips: test_idx.py,
 test_arrays.py; damaged zips: tests/core/io/test_archive.py)."""
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,10 @@ from tests.builders import image_bytes, noise, npy_bytes, write_zip
 
 
 def classes(tmp_path, prefix: str = "") -> dict:
-    return {f"{prefix}{cls}/{i}.png": image_bytes(noise((8, 8), seed)) for seed, (cls, i) in enumerate([("cat", 0), ("cat", 1), ("dog", 0), ("emu", 0)])}
+    return {
+        f"{prefix}{cls}/{i}.png": image_bytes(noise((8, 8), seed))
+        for seed, (cls, i) in enumerate([("cat", 0), ("cat", 1), ("dog", 0), ("emu", 0)])
+    }
 
 
 @pytest.mark.parametrize("prefix", ["", "my data/"])
@@ -26,8 +30,12 @@ def test_class_folders_become_labels(tmp_path, prefix):
 
 def test_flat_archive_has_no_labels_and_lists_what_it_skipped(tmp_path):
     members = {
-        "a.png": image_bytes(noise((8, 8))), "b.gif": image_bytes(noise((8, 8)), "GIF"), "readme.txt": b"hello",
-        "fake.png": b"not really a png", "cut.png": image_bytes(noise((8, 8)))[:-30], "__MACOSX/._a.png": b"\0\5\26\7",
+        "a.png": image_bytes(noise((8, 8))),
+        "b.gif": image_bytes(noise((8, 8)), "GIF"),
+        "readme.txt": b"hello",
+        "fake.png": b"not really a png",
+        "cut.png": image_bytes(noise((8, 8)))[:-30],
+        "__MACOSX/._a.png": b"\0\5\26\7",
         "data.npy": npy_bytes(np.zeros(3)),
     }
     data, report = latent_core.load_dataset_with_report(write_zip(tmp_path / "flat.zip", members))
@@ -48,7 +56,10 @@ def test_images_outside_class_folders_mean_no_labels(tmp_path):
 
 def test_too_many_skipped_files_leave_too_few_images(tmp_path):
     members = {"a.png": image_bytes(noise((8, 8))), "b.txt": b"x", "c.csv": b"1,2"}
-    with pytest.raises(InvalidInputError, match=r"'few\.zip' holds 1 usable image\(s\) \(2 file\(s\) skipped: b\.txt \(is text, not an image\); c\.csv"):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"'few\.zip' holds 1 usable image\(s\) \(2 file\(s\) skipped: b\.txt \(is text, not an image\); c\.csv",
+    ):
         latent_core.load_dataset(write_zip(tmp_path / "few.zip", members))
 
 
@@ -65,13 +76,25 @@ def test_a_folder_follows_the_same_rules_and_skips_links(tmp_path):
     assert dict(report.skipped) == {"cat/link.png": "is a symbolic link", "notes.txt": "is text, not an image"}
 
 
-@pytest.mark.parametrize("limits, message", [
-    (Limits(max_zip_entries=3), r"Archive 'pets\.zip' declares 4 entries, over the limit of 3 \(set LATENT_MAX_ZIP_ENTRIES"),
-    (Limits(max_zip_total_bytes=100), r"Archive 'pets\.zip' unpacks to 560 bytes, over the limit of 100 bytes \(set LATENT_MAX_ZIP_TOTAL_BYTES"),
-    (Limits(max_images=3), r"'pets\.zip' holds 4 image files, over the limit of 3 \(set LATENT_MAX_IMAGES"),
-    (Limits(max_array_bytes=200), r"'pets\.zip' as uint8 images of shape \(4, 8, 8, 1\) takes 256 bytes, over the limit of 200 bytes"),
-    (Limits(min_images=5), r"'pets\.zip' holds 4 usable image\(s\); at least 5 are needed"),
-])
+@pytest.mark.parametrize(
+    "limits, message",
+    [
+        (
+            Limits(max_zip_entries=3),
+            r"Archive 'pets\.zip' declares 4 entries, over the limit of 3 \(set LATENT_MAX_ZIP_ENTRIES",
+        ),
+        (
+            Limits(max_zip_total_bytes=100),
+            r"Archive 'pets\.zip' unpacks to 560 bytes, over the limit of 100 bytes \(set LATENT_MAX_ZIP_TOTAL_BYTES",
+        ),
+        (Limits(max_images=3), r"'pets\.zip' holds 4 image files, over the limit of 3 \(set LATENT_MAX_IMAGES"),
+        (
+            Limits(max_array_bytes=200),
+            r"'pets\.zip' as uint8 images of shape \(4, 8, 8, 1\) takes 256 bytes, over the limit of 200 bytes",
+        ),
+        (Limits(min_images=5), r"'pets\.zip' holds 4 usable image\(s\); at least 5 are needed"),
+    ],
+)
 def test_archive_limits_name_the_variable(tmp_path, limits, message):
     with pytest.raises(InvalidInputError, match=message):
         latent_core.load_dataset(write_zip(tmp_path / "pets.zip", classes(tmp_path)), limits=limits)

@@ -1,4 +1,5 @@
 """Property tests: any array, table or byte string either loads with the right shape or raises InvalidInputError."""
+
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,19 @@ from tests.builders import npy_bytes, write_zip
 SMALL = Limits(min_images=1, max_array_bytes=2**20, max_pixels_per_image=4096, max_csv_rows=50, max_embedding_dim=16)
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DTYPES = st.sampled_from([np.uint8, np.int16, np.float32, np.float64, np.bool_, np.complex64])
-MAGIC = [b"", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF89a", b"BM", b"RIFF\0\0\0\0WEBP", b"\x93NUMPY\x01\x00", b"PK\x03\x04", b"\x1f\x8b", b"\0\0\x08\x03", b"\x80\x04"]
+MAGIC = [
+    b"",
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"GIF89a",
+    b"BM",
+    b"RIFF\0\0\0\0WEBP",
+    b"\x93NUMPY\x01\x00",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"\0\0\x08\x03",
+    b"\x80\x04",
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +61,7 @@ def corrupt(data: bytes, draw) -> bytes:
     if how == "none" or not data:
         return data
     at = draw(st.integers(0, len(data) - 1))
-    return data[:at] if how == "cut" else data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1:]
+    return data[:at] if how == "cut" else data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1 :]
 
 
 @given(data=st.data())
@@ -62,7 +75,10 @@ def test_any_array_file_loads_with_the_right_shape_or_is_refused(folder, data):
         path = fresh(folder, ".npy")
         path.write_bytes(damaged)
     else:
-        path = write_zip(fresh(folder, ".npz"), {"images.npy": damaged, "labels.npy": npy_bytes(np.zeros(shape[0] if shape else 0, np.int64))})
+        path = write_zip(
+            fresh(folder, ".npz"),
+            {"images.npy": damaged, "labels.npy": npy_bytes(np.zeros(shape[0] if shape else 0, np.int64))},
+        )
     try:
         result = latent_core.load_dataset(path, limits=SMALL)
     except InvalidInputError:
@@ -84,13 +100,15 @@ def tables(draw):
     if header:
         writer.writerow([f"c{i}" for i in range(dim)] + (["label"] if labelled else []))
     for i, row in enumerate(numbers):
-        writer.writerow([repr(v) for v in row] + ([f"w_{draw(st.text('abc, ', max_size=4))}{i % 3}"] if labelled else []))
+        writer.writerow(
+            [repr(v) for v in row] + ([f"w_{draw(st.text('abc, ', max_size=4))}{i % 3}"] if labelled else [])
+        )
     text = out.getvalue()
     damage = draw(st.sampled_from(["none", "none", "cell", "cut", "insert"]))
     if damage == "cell":
         text = text.replace(repr(numbers[-1][0]), draw(st.text(max_size=5)), 1)
     elif damage == "cut":
-        text = text[:draw(st.integers(0, len(text)))]
+        text = text[: draw(st.integers(0, len(text)))]
     elif damage == "insert":
         at = draw(st.integers(0, len(text)))
         text = text[:at] + draw(st.text(max_size=8)) + text[at:]
@@ -113,7 +131,11 @@ def test_any_table_loads_with_the_right_shape_or_is_refused(folder, case):
         assert result.vectors.shape == shape
 
 
-@given(magic=st.sampled_from(MAGIC), tail=st.binary(max_size=300), suffix=st.sampled_from(["", ".png", ".jpg", ".npy", ".npz", ".zip", ".gz", ".csv"]))
+@given(
+    magic=st.sampled_from(MAGIC),
+    tail=st.binary(max_size=300),
+    suffix=st.sampled_from(["", ".png", ".jpg", ".npy", ".npz", ".zip", ".gz", ".csv"]),
+)
 @SETTINGS
 def test_any_bytes_are_a_dataset_or_refused(folder, magic, tail, suffix):
     path = fresh(folder, suffix)
@@ -126,11 +148,17 @@ def test_any_bytes_are_a_dataset_or_refused(folder, magic, tail, suffix):
         assert isinstance(result, (ImageDataset, EmbeddingSet))
 
 
-@given(data=st.data(), fmt=st.sampled_from(["PNG", "JPEG", "GIF", "BMP", "WEBP"]), mode=st.sampled_from(["L", "RGB", "RGBA", "P", "1", "I;16"]))
+@given(
+    data=st.data(),
+    fmt=st.sampled_from(["PNG", "JPEG", "GIF", "BMP", "WEBP"]),
+    mode=st.sampled_from(["L", "RGB", "RGBA", "P", "1", "I;16"]),
+)
 @SETTINGS
 def test_any_damaged_image_loads_or_is_refused(folder, data, fmt, mode):
     size = (data.draw(st.integers(1, 20)), data.draw(st.integers(1, 20)))
-    image = Image.fromarray(np.random.default_rng(size[0]).integers(0, 256, (*size, 3), dtype=np.uint8)).convert(mode if mode != "I;16" else "I")
+    image = Image.fromarray(np.random.default_rng(size[0]).integers(0, 256, (*size, 3), dtype=np.uint8)).convert(
+        mode if mode != "I;16" else "I"
+    )
     out = io.BytesIO()
     try:
         image.save(out, fmt)

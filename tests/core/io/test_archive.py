@@ -1,4 +1,5 @@
 """Zip archives read through SafeZip: a header that claims more than its entry holds, and a file that is not a zip."""
+
 from __future__ import annotations
 
 import struct
@@ -16,7 +17,9 @@ def test_header_that_claims_more_than_the_entry_holds(tmp_path):
     at = data.rfind(b"PK\x01\x02")
     struct.pack_into("<I", data, at + 24, struct.unpack_from("<I", data, at + 24)[0] + 1000)
     path.write_bytes(bytes(data))
-    with pytest.raises(InvalidInputError, match=r"Archive 'a\.zip': entry 'b\.png' (holds fewer bytes than|could not be read)"):
+    with pytest.raises(
+        InvalidInputError, match=r"Archive 'a\.zip': entry 'b\.png' (holds fewer bytes than|could not be read)"
+    ):
         latent_core.load_dataset(path)
 
 

@@ -1,4 +1,5 @@
 """The one content hash: equal content gives equal fingerprints, any change gives another, and known values stay."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +11,9 @@ from latent_core.io.fingerprint import fingerprint
 def test_equal_content_equal_fingerprint_and_every_part_counts():
     a = np.arange(12, dtype=np.uint8).reshape(3, 4)
     assert fingerprint(a, "x", 3) == fingerprint(a.copy(), "x", 3) == fingerprint(np.asfortranarray(a), "x", 3)
-    assert len({fingerprint(a, "x", 3), fingerprint(a, "x", 4), fingerprint(a, "y", 3), fingerprint(a + 1, "x", 3)}) == 4
+    assert (
+        len({fingerprint(a, "x", 3), fingerprint(a, "x", 4), fingerprint(a, "y", 3), fingerprint(a + 1, "x", 3)}) == 4
+    )
     assert fingerprint(b"abc") == fingerprint("abc") != fingerprint(None)
 
 

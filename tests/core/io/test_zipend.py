@@ -1,4 +1,5 @@
 """The zip end record read with struct: counts, comments, zip64, and the entry bound before the directory is parsed."""
+
 from __future__ import annotations
 
 import io
@@ -24,7 +25,7 @@ def claiming(data: bytes, entries: int) -> bytes:
     """The same archive whose end record claims `entries` entries (on this disk and in all)."""
     data = bytearray(data)
     at = data.rfind(END_SIGNATURE)
-    data[at + 8:at + 12] = entries.to_bytes(2, "little") * 2
+    data[at + 8 : at + 12] = entries.to_bytes(2, "little") * 2
     return bytes(data)
 
 
@@ -32,7 +33,7 @@ def test_counts_and_directory_are_read_from_the_end_record():
     data = zip_bytes(3)
     record = read_end_record(io.BytesIO(data))
     assert record.entries == 3 and not record.zip64 and record.comment == b""
-    assert data[record.directory_offset:record.directory_offset + 4] == b"PK\x01\x02"  # a central directory header
+    assert data[record.directory_offset : record.directory_offset + 4] == b"PK\x01\x02"  # a central directory header
     assert record.directory_offset + record.directory_size + END.size == len(data)
 
 
@@ -73,8 +74,11 @@ def test_an_end_record_claiming_too_many_entries_is_refused_before_the_directory
     path = tmp_path / "liar.zip"
     path.write_bytes(claiming(zip_bytes(2), 60_000))
     monkeypatch.setattr(zipfile, "ZipFile", lambda *a, **k: pytest.fail("the directory was parsed"))
-    with pytest.raises(InvalidInputError, match=r"Archive 'liar\.zip' declares 60,000 entries, over the limit of 1,000 "
-                                                r"\(set LATENT_MAX_ZIP_ENTRIES to change it\)\."):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"Archive 'liar\.zip' declares 60,000 entries, over the limit of 1,000 "
+        r"\(set LATENT_MAX_ZIP_ENTRIES to change it\)\.",
+    ):
         SafeZip(path, Limits(max_zip_entries=1_000))
 
 

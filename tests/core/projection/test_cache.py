@@ -1,4 +1,5 @@
 """ProjectionCache: hits return the same map quickly, never unpickle, stay bounded, survive deletion."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,14 @@ def test_a_hit_returns_the_same_coordinates_without_fitting(codes, cache_dir, mo
     refuse_to_fit(monkeypatch)
     messages = []
     start = time.perf_counter()
-    again = fit_projection(codes, method=method, dims=dims, epochs=50 if method == "tsne" else None, cache=True,
-                           on_progress=lambda fraction, message: messages.append((fraction, message)))
+    again = fit_projection(
+        codes,
+        method=method,
+        dims=dims,
+        epochs=50 if method == "tsne" else None,
+        cache=True,
+        on_progress=lambda fraction, message: messages.append((fraction, message)),
+    )
     assert time.perf_counter() - start < 0.5
     np.testing.assert_array_equal(again.embedding, first.embedding)
     assert messages == [(1.0, "loaded from the cache")]
@@ -60,7 +67,9 @@ def test_other_codes_settings_or_seed_miss(codes, cache_dir):
     fit_projection(codes, method="pca", seed=1, cache=True)
     fit_projection(codes, method="pca", dims=3, cache=True)
     fit_projection(codes[:-1], method="pca", cache=True)
-    fit_projection(codes, method="pca", neighbors=30, perplexity=5, cache=True)  # not PCA settings: same map, same entry
+    fit_projection(
+        codes, method="pca", neighbors=30, perplexity=5, cache=True
+    )  # not PCA settings: same map, same entry
     assert len(list(cache_dir.glob("*.npz"))) == 7
 
 

@@ -1,4 +1,5 @@
 """fit_projection: shapes, determinism, exact PCA, transform, progress and cancellation."""
+
 from __future__ import annotations
 
 import subprocess
@@ -92,7 +93,9 @@ def test_tsne_transform_places_codes_near_their_neighbours():
 def test_progress_rises_from_zero_to_exactly_one_with_messages():
     codes, _ = blobs()
     calls = []
-    fit_projection(codes, method="tsne", epochs=50, on_progress=lambda fraction, message: calls.append((fraction, message)))
+    fit_projection(
+        codes, method="tsne", epochs=50, on_progress=lambda fraction, message: calls.append((fraction, message))
+    )
     fractions = [f for f, _ in calls]
     assert fractions[0] == 0.0 and fractions[-1] == 1.0 and len(calls) >= 3
     assert all(0.0 <= f <= 1.0 for f in fractions) and fractions == sorted(fractions)
@@ -120,7 +123,13 @@ def test_should_stop_cancels_umap_inside_its_epoch_loop():
         seen.append(fraction)
 
     with pytest.raises(ProjectionCancelled, match="optimising"):
-        fit_projection(codes, method="umap", epochs=2000, on_progress=on_progress, should_stop=lambda: bool(seen) and seen[-1] > 0.4)
+        fit_projection(
+            codes,
+            method="umap",
+            epochs=2000,
+            on_progress=on_progress,
+            should_stop=lambda: bool(seen) and seen[-1] > 0.4,
+        )
     assert max(seen) < 1.0
 
 

@@ -1,4 +1,5 @@
 """The learned inverse (map point -> code) and its confidence."""
+
 from __future__ import annotations
 
 import time
@@ -40,7 +41,9 @@ def test_inverse_is_continuous_across_empty_space():
     rng = np.random.default_rng(0)
     left, right = rng.normal(size=(200, 2)) * 0.3 + [-3, 0], rng.normal(size=(200, 2)) * 0.3 + [3, 0]
     points = np.concatenate([left, right])
-    codes = np.concatenate([np.tile([1.0, 0, 0], (200, 1)), np.tile([0, 1.0, 0], (200, 1))]) + rng.normal(scale=0.01, size=(400, 3))
+    codes = np.concatenate([np.tile([1.0, 0, 0], (200, 1)), np.tile([0, 1.0, 0], (200, 1))]) + rng.normal(
+        scale=0.01, size=(400, 3)
+    )
     inverse = KernelRegressor().fit(points, codes)
     walk = np.stack([np.linspace(-3, 3, 2001), np.zeros(2001)], axis=1)
     path = inverse.predict(walk)

@@ -1,4 +1,5 @@
 """Map quality figures: trustworthiness, kNN recall and the inverse's held-out error."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Bad input to projections is an InvalidInputError whose message names the problem."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,26 +19,33 @@ def with_value(value: float) -> np.ndarray:
     return codes
 
 
-@pytest.mark.parametrize("codes, options, words", [
-    (with_value(np.nan), {}, "NaN or infinite values in 1 rows (first: row 17)"),
-    (with_value(np.inf), {"method": "tsne"}, "NaN or infinite"),
-    (with_value(-np.inf), {"method": "umap"}, "NaN or infinite"),
-    (good(10), {"method": "umap"}, "umap needs more points than its neighbourhood size (neighbors = 15); these codes hold only 10"),
-    (good(60), {"method": "tsne"}, "neighbourhood size (3 x perplexity = 90)"),
-    (good(60), {"method": "tsne", "perplexity": 5}, None),
-    (good(2), {"method": "pca"}, "neighbourhood size (the map's dimensions = 2)"),
-    (good(), {"dims": 1}, "dims=1 is not supported"),
-    (good(), {"dims": 4, "method": "tsne"}, "dims=4 is not supported"),
-    (good(), {"method": "isomap"}, "method 'isomap' is unknown; choose one of pca, tsne, umap"),
-    (good(100, 2), {"dims": 3}, "at least 3 dimensions"),
-    (good()[0], {}, "2-D array"),
-    (np.zeros((5, 0)), {}, "2-D array"),
-    ([["a", "b"]], {}, "array of numbers"),
-    (good(), {"method": "umap", "neighbors": 1}, "neighbors=1 is invalid"),
-    (good(), {"method": "tsne", "perplexity": float("nan")}, "perplexity=nan is invalid"),
-    (good(), {"method": "umap", "epochs": 3}, "epochs=3 is invalid"),
-    (good(), {"seed": -1}, "seed=-1 is invalid"),
-])
+@pytest.mark.parametrize(
+    "codes, options, words",
+    [
+        (with_value(np.nan), {}, "NaN or infinite values in 1 rows (first: row 17)"),
+        (with_value(np.inf), {"method": "tsne"}, "NaN or infinite"),
+        (with_value(-np.inf), {"method": "umap"}, "NaN or infinite"),
+        (
+            good(10),
+            {"method": "umap"},
+            "umap needs more points than its neighbourhood size (neighbors = 15); these codes hold only 10",
+        ),
+        (good(60), {"method": "tsne"}, "neighbourhood size (3 x perplexity = 90)"),
+        (good(60), {"method": "tsne", "perplexity": 5}, None),
+        (good(2), {"method": "pca"}, "neighbourhood size (the map's dimensions = 2)"),
+        (good(), {"dims": 1}, "dims=1 is not supported"),
+        (good(), {"dims": 4, "method": "tsne"}, "dims=4 is not supported"),
+        (good(), {"method": "isomap"}, "method 'isomap' is unknown; choose one of pca, tsne, umap"),
+        (good(100, 2), {"dims": 3}, "at least 3 dimensions"),
+        (good()[0], {}, "2-D array"),
+        (np.zeros((5, 0)), {}, "2-D array"),
+        ([["a", "b"]], {}, "array of numbers"),
+        (good(), {"method": "umap", "neighbors": 1}, "neighbors=1 is invalid"),
+        (good(), {"method": "tsne", "perplexity": float("nan")}, "perplexity=nan is invalid"),
+        (good(), {"method": "umap", "epochs": 3}, "epochs=3 is invalid"),
+        (good(), {"seed": -1}, "seed=-1 is invalid"),
+    ],
+)
 def test_bad_input_is_an_invalid_input_error_naming_the_problem(codes, options, words):
     if words is None:
         assert fit_projection(codes, epochs=20, **options).embedding.shape == (60, 2)
