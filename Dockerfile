@@ -1,4 +1,4 @@
-# Latent Explorer on the CPU. Same start command as `make run`.
+# Latent Explorer on the CPU. Same start command as `make run`, but listening on every interface (0.0.0.0), not localhost.
 FROM python:3.11-slim
 
 WORKDIR /app

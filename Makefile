@@ -22,9 +22,11 @@ install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
 
 run: install
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT)
 
 test: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 test-fast: dev

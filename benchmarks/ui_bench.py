@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from ui.server import CHROMIUM, CHROMIUM_ARGS, REPO, chromium_path, start_server, stop_server
@@ -37,17 +38,21 @@ GOALS = {
 
 # In-page timing: the input event starts the clock; a poll on each animation frame stops it.
 INSTALL_TIMER = """() => { window.__bench = {start: 0};
-  for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, () => { window.__bench.start = performance.now(); }, true); }"""
+  for (const type of ['pointerdown', 'keydown'])
+    document.addEventListener(type, () => { window.__bench.start = performance.now(); }, true); }"""
 IMAGE_CHANGED = """([selector, before]) => { const img = document.querySelector(selector);
   if (img === null || img.src === before || !img.complete || img.naturalWidth === 0) return false;
   window.__bench.end = performance.now(); return true; }"""
-PAGE_DRAWN = """([title, content]) => { const h = [...document.querySelectorAll('h1')].find((e) => e.innerText.trim() === title);
+PAGE_DRAWN = """([title, content]) => {
+  const h = [...document.querySelectorAll('h1')].find((e) => e.innerText.trim() === title);
   if (!h || (content && !document.querySelector(content))) return false;
   window.__bench.end = performance.now(); return true; }"""
 MAP_STATE = "document.querySelector('.lm-root').__latentMap"
-POINT_XY = f"""(i) => {{ const s = {MAP_STATE}; const xa = s.gd._fullLayout.xaxis, ya = s.gd._fullLayout.yaxis, b = s.gd.getBoundingClientRect();
+POINT_XY = f"""(i) => {{ const s = {MAP_STATE};
+  const xa = s.gd._fullLayout.xaxis, ya = s.gd._fullLayout.yaxis, b = s.gd.getBoundingClientRect();
   return [b.left + xa._offset + xa.l2p(s.p.x[i]), b.top + ya._offset + ya.l2p(s.p.y[i])]; }}"""
-EMPTY_SPOTS = f"""() => {{ const s = {MAP_STATE}; const xa = s.gd._fullLayout.xaxis, ya = s.gd._fullLayout.yaxis, b = s.gd.getBoundingClientRect();
+EMPTY_SPOTS = f"""() => {{ const s = {MAP_STATE};
+  const xa = s.gd._fullLayout.xaxis, ya = s.gd._fullLayout.yaxis, b = s.gd.getBoundingClientRect();
   const px = Array.from(s.p.x, (v) => xa.l2p(v)), py = Array.from(s.p.y, (v) => ya.l2p(v)); const spots = [];
   for (let x = 10; x < xa._length - 10; x += 12) for (let y = 10; y < ya._length - 10; y += 12) {{
     let near = false; for (let i = 0; i < px.length && !near; i++) near = (px[i] - x) ** 2 + (py[i] - y) ** 2 < 400;
@@ -100,10 +105,10 @@ def measure_clicks(page, count: int, rng: random.Random) -> tuple[list[float], l
                 xy = page.evaluate(POINT_XY, rng.randrange(n))
                 if last is None or abs(xy[0] - last[0]) + abs(xy[1] - last[1]) > 20:
                     break
-            points.append(timed(page, lambda: page.mouse.click(*xy), IMAGE_CHANGED, [DECODED, before]))
+            points.append(timed(page, partial(page.mouse.click, *xy), IMAGE_CHANGED, [DECODED, before]))
         else:
             xy = rng.choice(spots)
-            spaces.append(timed(page, lambda: page.mouse.click(*xy), IMAGE_CHANGED, [DECODED, before]))
+            spaces.append(timed(page, partial(page.mouse.click, *xy), IMAGE_CHANGED, [DECODED, before]))
         last = xy
     return points, spaces
 
@@ -115,12 +120,13 @@ def measure_slider(page, count: int) -> list[float]:
     for k in range(count):
         before = page.evaluate("(s) => document.querySelector(s).src", DECODED)
         key = "ArrowRight" if (k // 10) % 2 == 0 else "ArrowLeft"
-        results.append(timed(page, lambda: page.keyboard.press(key), IMAGE_CHANGED, [DECODED, before]))
+        results.append(timed(page, partial(page.keyboard.press, key), IMAGE_CHANGED, [DECODED, before]))
     return results
 
 
 def measure_page_switches(page, rounds: int) -> dict[str, list[float]]:
-    """From the Traverse page round the sidebar: Model, Data, Map (until the map is drawn), Traverse (until its image is)."""
+    """From the Traverse page round the sidebar: Model, Data, Map
+    (until the map is drawn), Traverse (until its image is)."""
     route = [
         ("Model", "Model", None),
         ("Data", "Data", None),
@@ -171,7 +177,8 @@ def main() -> None:
             page.evaluate(INSTALL_TIMER)
             point_ms, space_ms = measure_clicks(page, args.clicks, rng)
             log(
-                f"clicks: points p50 {statistics.median(point_ms):.0f} ms, empty space p50 {statistics.median(space_ms):.0f} ms"
+                f"clicks: points p50 {statistics.median(point_ms):.0f} ms, "
+                f"empty space p50 {statistics.median(space_ms):.0f} ms"
             )
             page.goto(f"{url}/traverse")
             page.wait_for_selector(".st-key-traversal " + DECODED)

@@ -66,7 +66,8 @@ def manifold_grid(
         raise InvalidInputError(f"A manifold grid needs a 2-D map; this one is {projection.dims}-D.")
     if projection.codes.shape[1] != model.latent_dim:
         raise InvalidInputError(
-            f"The map holds {projection.codes.shape[1]}-D codes but model '{model.name}' decodes {model.latent_dim}-D codes."
+            f"The map holds {projection.codes.shape[1]}-D codes but "
+            f"model '{model.name}' decodes {model.latent_dim}-D codes."
         )
     check_grid_shape(rows, cols)
     points = grid_points(check_bounds(bounds, projection), rows, cols).reshape(-1, 2)

@@ -31,7 +31,8 @@ class ImageDataset:
         images = np.asarray(self.images)
         if images.dtype != np.uint8:
             raise InvalidInputError(
-                f"Images for '{self.name}' must be uint8, not {images.dtype}; use ImageDataset.from_array to convert floats."
+                f"Images for '{self.name}' must be uint8, not {images.dtype}; "
+                "use ImageDataset.from_array to convert floats."
             )
         if images.ndim == 3:
             images = images[..., None]
@@ -47,19 +48,21 @@ class ImageDataset:
             labels = np.asarray(self.labels)
             if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
                 raise InvalidInputError(
-                    f"Labels for '{self.name}' must be {n} integers, one per image, not an array of shape {labels.shape} and type {labels.dtype}."
+                    f"Labels for '{self.name}' must be {n} integers, one per image, "
+                    f"not an array of shape {labels.shape} and type {labels.dtype}."
                 )
             self.labels = labels.astype(np.int64)
             if self.label_names is not None and (labels.min() < 0 or labels.max() >= len(self.label_names)):
                 raise InvalidInputError(
-                    f"Labels for '{self.name}' run from {labels.min()} to {labels.max()} but only {len(self.label_names)} label names were given."
+                    f"Labels for '{self.name}' run from {labels.min()} to {labels.max()} "
+                    f"but only {len(self.label_names)} label names were given."
                 )
         for key, values in self.factors.items():
             if len(values) != n:
                 raise InvalidInputError(f"Factor '{key}' of '{self.name}' has {len(values)} values for {n} images.")
 
     @classmethod
-    def from_array(cls, array, **kwargs) -> "ImageDataset":
+    def from_array(cls, array, **kwargs) -> ImageDataset:
         """Build from uint8, or float in [0, 1] or [0, 255]; rejects NaN/Inf with the first bad index."""
         name = kwargs.get("name", "dataset")
         array = np.asarray(array)
@@ -71,7 +74,8 @@ class ImageDataset:
         if not finite.all():
             bad = np.flatnonzero(~finite.reshape(len(array), -1).all(axis=1))
             raise InvalidInputError(
-                f"Images for '{name}' contain {int((~finite).sum())} NaN or infinite values (first in image {int(bad[0])})."
+                f"Images for '{name}' contain {int((~finite).sum())} NaN or infinite values "
+                f"(first in image {int(bad[0])})."
             )
         low, high = float(array.min()), float(array.max())
         if low < 0 or high > 255:
@@ -95,7 +99,7 @@ class ImageDataset:
         labels = () if self.labels is None else (self.labels,)
         return fingerprint(repr(self.images.shape), self.images, *labels)
 
-    def subset(self, indices) -> "ImageDataset":
+    def subset(self, indices) -> ImageDataset:
         """A new dataset of the given rows, keeping names and factors."""
         indices = np.asarray(indices)
         return ImageDataset(
@@ -119,5 +123,6 @@ def check_image_size(shape, name: str) -> None:
     h, w = shape[:2]
     if not (MIN_SIDE <= h <= MAX_SIDE and MIN_SIDE <= w <= MAX_SIDE):
         raise InvalidInputError(
-            f"Images of '{name}' are {h}x{w} pixels; models take sides from {MIN_SIDE} to {MAX_SIDE} pixels, so resize them first."
+            f"Images of '{name}' are {h}x{w} pixels; "
+            f"models take sides from {MIN_SIDE} to {MAX_SIDE} pixels, so resize them first."
         )

@@ -110,7 +110,8 @@ def config_fields(cls) -> list[Field]:
 
 
 def validate(config, what: str):
-    """Check every field of `config` against its Spec; raise InvalidInputError naming the first bad one. Returns config."""
+    """Check every field of `config` against its Spec;
+    raise InvalidInputError naming the first bad one. Returns config."""
     for f in config_fields(type(config)):
         value = getattr(config, f.name)
         if f.is_valid(value):

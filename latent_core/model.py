@@ -14,7 +14,7 @@ from torch import nn
 
 from .checkpoint.format import write_checkpoint
 from .errors import InvalidInputError
-from .models import KINDS, LatentNetwork, build_network
+from .models import LatentNetwork, build_network
 
 ENCODE_BATCH = 1024
 
@@ -41,7 +41,7 @@ class LatentModel:
         self.config = config
 
     @classmethod
-    def build(cls, config: dict) -> "LatentModel":
+    def build(cls, config: dict) -> LatentModel:
         """Fresh, untrained networks of config['kind'] for a config holding an 'architecture' dict."""
         return cls(build_network(config), config)
 

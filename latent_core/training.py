@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from typing import Callable
 
 import numpy as np
 import torch
@@ -90,12 +90,13 @@ class TrainConfig:
         advanced=True,
     )
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         return validate(self, "Training setting")
 
     @classmethod
-    def suggested(cls, image_shape) -> "TrainConfig":
-        """Defaults for images of (H, W, C): small images (16 px or less) get a smaller code, smaller batches and more epochs."""
+    def suggested(cls, image_shape) -> TrainConfig:
+        """Defaults for images of (H, W, C): small images
+        (16 px or less) get a smaller code, smaller batches and more epochs."""
         if max(image_shape[:2]) <= 16:
             return cls(latent_dim=8, epochs=20, batch_size=64)
         return cls(epochs=5)

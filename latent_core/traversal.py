@@ -60,7 +60,7 @@ def interpolate_path(codes, steps_per_segment: int = 10, mode: str = "linear") -
     """
     codes = check_codes(codes, "waypoint codes", min_points=2)
     steps_per_segment = check_steps(steps_per_segment, "steps_per_segment", low=1)
-    segments = [interpolate(a, b, steps_per_segment + 1, mode)[:-1] for a, b in zip(codes[:-1], codes[1:])]
+    segments = [interpolate(a, b, steps_per_segment + 1, mode)[:-1] for a, b in zip(codes[:-1], codes[1:], strict=True)]
     return np.concatenate(segments + [codes[-1:]])
 
 

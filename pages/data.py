@@ -34,8 +34,8 @@ def dataset_picker() -> None:
         key="dataset_choice",
         format_func=labels.get,
         on_change=choose_dataset,
-        help="digits and shapes are built in and work offline; mnist, fashion-mnist, kmnist and cifar10 are "
-        "downloaded on first use, which needs a network connection. Files uploaded below are listed for this session only.",
+        help="digits and shapes are built in and work offline; mnist, fashion-mnist, kmnist and cifar10 are downloaded "
+        "on first use, which needs a network connection. Files uploaded below are listed for this session only.",
     )
 
 
@@ -46,7 +46,8 @@ def embeddings_summary(embeddings: latent_core.EmbeddingSet) -> None:
     cols[2].metric("Images", "one per vector" if embeddings.images is not None else "none")
     cols[3].metric("Classes", len(np.unique(embeddings.labels)) if embeddings.labels is not None else "unlabelled")
     st.caption(
-        "Precomputed vectors: the Map projects them as they are (no model). Decoding, interpolation and traversal need a model."
+        "Precomputed vectors: the Map projects them as they are (no model). "
+        "Decoding, interpolation and traversal need a model."
     )
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import map_data, map_view, state
 from latent_core.projection import DIMS, METHODS
+from ui import map_data, map_view, state
 from ui.state import METHOD_LABELS
 
 ws = state.workspace()
 st.title("Latent map")
 if ws.is_embeddings:
     st.caption(
-        "Each dot is one of the uploaded vectors, placed by a projection of the vectors themselves (there is no model). "
-        "Hover to see its label (and image, if given), click a dot to see its nearest neighbours."
+        "Each dot is one of the uploaded vectors, placed by a projection of the vectors themselves "
+        "(there is no model). Hover to see its label (and image, if given), click a dot to see its nearest neighbours."
     )
 else:
     st.caption(
@@ -51,7 +51,8 @@ controls[0].segmented_control(
     format_func=METHOD_LABELS.get,
     on_change=set_view,
     required=True,
-    help="PCA is instant and linear. t-SNE and UMAP keep neighbourhoods (slower on large datasets; cached once computed).",
+    help="PCA is instant and linear. t-SNE and UMAP keep neighbourhoods "
+    "(slower on large datasets; cached once computed).",
 )
 controls[1].segmented_control(
     "Dimensions",

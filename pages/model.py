@@ -55,7 +55,8 @@ def model_picker() -> None:
         key="model_choice",
         format_func=describe,
         on_change=choose_model,
-        help="Shipped models, the models trained or uploaded in this session, and a checkpoint given by LATENT_EXPLORER_MODEL. "
+        help="Shipped models, the models trained or uploaded in this session, "
+        "and a checkpoint given by LATENT_EXPLORER_MODEL. "
         f"Only models for {state.shape_text(ws.dataset.image_shape)} images fit the active dataset.",
     )
 
@@ -101,7 +102,8 @@ def train_form() -> None:
     busy = ws.job is not None and ws.job.running
     with st.form("train_form", border=True):
         st.markdown(
-            f"**Train a new model** on *{ws.dataset_label}* ({len(ws.dataset):,} images, {state.shape_text(ws.dataset.image_shape)})"
+            f"**Train a new model** on *{ws.dataset_label}* "
+            f"({len(ws.dataset):,} images, {state.shape_text(ws.dataset.image_shape)})"
         )
         settings = forms.config_form(
             latent_core.TrainConfig,
@@ -151,7 +153,8 @@ with left:
     upload_widgets.model_uploader(ws)
     if ws.model is None:
         st.warning(
-            f"No active model: none of the models takes the dataset's {state.shape_text(ws.dataset.image_shape)} images. Train one here."
+            "No active model: none of the models takes the dataset's "
+            f"{state.shape_text(ws.dataset.image_shape)} images. Train one here."
         )
     else:
         model_summary(ws.model)

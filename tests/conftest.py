@@ -13,7 +13,8 @@ from tests.paths import MNIST_DIR
 
 @pytest.fixture(scope="session", autouse=True)
 def private_folders(tmp_path_factory):
-    """Projection cache, uploads and downloads go to this run's temporary folders (the e2e servers inherit them), never the user's."""
+    """Projection cache, uploads and downloads go to this run's temporary folders
+    (the e2e servers inherit them), never the user's."""
     root = tmp_path_factory.mktemp("latent-explorer")
     with pytest.MonkeyPatch.context() as patch:
         for variable in ("LATENT_EXPLORER_CACHE", "LATENT_EXPLORER_UPLOADS", "LATENT_EXPLORER_DATA"):

@@ -1,4 +1,5 @@
-"""What a session can choose from: built-in datasets, shipped and saved models, uploads, and the ones set by environment.
+"""What a session can choose from: built-in datasets, shipped and saved models, uploads,
+and the ones set by environment.
 
 Every choice has a short `key` that is safe to put in a URL; a key never names an arbitrary
 server path, so a shared link can only pick what this server (or this session) already offers.

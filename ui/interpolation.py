@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from latent_core.imaging import gif_bytes, png_bytes, upscale_for_display
-
 from latent_core.traversal import interpolate_path
 
 from .images import strip

@@ -7,8 +7,8 @@ receiving it with every render; `preload_plotly` starts that load on every page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import plotly
 import streamlit as st

@@ -13,7 +13,6 @@ import numpy as np
 
 import latent_core
 from latent_core.imaging import image_grid, png_bytes
-
 from latent_core.io.fingerprint import fingerprint
 
 THUMB_SIDE = 32
@@ -51,7 +50,8 @@ def sprite(images: np.ndarray, key: str) -> dict:
 
 
 def sprite_entry(sheet: dict, wanted: set[str]) -> dict:
-    """The sheet as the component gets it: with its pixels only if the browser asked for this key (which is then answered)."""
+    """The sheet as the component gets it:
+    with its pixels only if the browser asked for this key (which is then answered)."""
     if sheet["key"] in wanted:
         wanted.discard(sheet["key"])
         return sheet

@@ -1,4 +1,5 @@
-"""What a click or selection on the map does to the Workspace: decode a point, decode empty space, pick waypoints (and send the thumbnail sheet when the browser asks).
+"""What a click or selection on the map does to the Workspace: decode a point,
+decode empty space, pick waypoints (and send the thumbnail sheet when the browser asks).
 
 Without a model (uploaded embeddings) a click shows the point and its nearest neighbours, and
 what needs a decoder (empty space, waypoints) is answered with why it is unavailable.
@@ -15,8 +16,8 @@ import latent_core
 from latent_core.traversal import nearest
 
 from . import state
-from .state import BaseCode, Decoded, Workspace
 from .messages import explain
+from .state import BaseCode, Decoded, Workspace
 
 MAX_WAYPOINTS = 8
 NEIGHBOURS = 5
@@ -38,10 +39,11 @@ def decode_point(ws: Workspace, index: int) -> Decoded:
 
 
 def describe_vector(ws: Workspace, index: int) -> Decoded:
-    """A mapped vector without a model: its label, its image if given, and its nearest neighbours in the vector space."""
+    """A mapped vector without a model: its label, its image if given,
+    and its nearest neighbours in the vector space."""
     codes, mapped = ws.codes(), ws.mapped()
     rows, distances = nearest(codes, codes[index], k=min(NEIGHBOURS + 1, len(codes)))
-    near = [(int(mapped[r]), float(d)) for r, d in zip(rows, distances) if r != index][:NEIGHBOURS]
+    near = [(int(mapped[r]), float(d)) for r, d in zip(rows, distances, strict=True) if r != index][:NEIGHBOURS]
     item = int(mapped[index])
     label = ws.dataset.label_text(item)
     pictures = []
@@ -143,7 +145,8 @@ def handle(ws: Workspace, event: dict | None, projection) -> list[str]:
 
 
 def without_model(ws: Workspace, event: dict, n: int) -> list[str]:
-    """Embeddings: a point click (shift or not) describes the point; empty space and selections say they need a model."""
+    """Embeddings: a point click (shift or not) describes the point;
+    empty space and selections say they need a model."""
     kind = event.get("kind")
     if kind == "point" and 0 <= int(event.get("index", -1)) < n:
         ws.decoded = describe_vector(ws, int(event["index"]))

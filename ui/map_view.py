@@ -17,8 +17,8 @@ from latent_core.analysis import manifold_grid
 from latent_core.imaging import image_grid, png_bytes, upscale_for_display
 
 from . import images, interpolation, jobs, map_data, map_events, projections, resources, state
-from .map_component import latent_map
 from .jobs import FAILED
+from .map_component import latent_map
 from .map_events import PANEL, VIEW
 from .state import METHOD_LABELS, Workspace
 
@@ -159,11 +159,13 @@ def view(ws: Workspace) -> None:
     sampled = f" (an even sample of {len(ws.dataset):,})" if len(indices) < len(ws.dataset) else ""
     if ws.is_embeddings:
         st.caption(
-            f"{len(indices):,} vectors{sampled} · {METHOD_LABELS[ws.method]} of the {ws.dataset.dim}-D vectors of '{ws.dataset_label}' (no model)."
+            f"{len(indices):,} vectors{sampled} · {METHOD_LABELS[ws.method]} of "
+            f"the {ws.dataset.dim}-D vectors of '{ws.dataset_label}' (no model)."
         )
     else:
         st.caption(
-            f"{len(indices):,} images{sampled} · {METHOD_LABELS[ws.method]} of the {ws.model.latent_dim}-D codes of '{ws.model_label}'."
+            f"{len(indices):,} images{sampled} · {METHOD_LABELS[ws.method]} "
+            f"of the {ws.model.latent_dim}-D codes of '{ws.model_label}'."
         )
     if scoring is not None:
         jobs.poll(scoring_note, scoring, ws)
@@ -219,7 +221,8 @@ def interpolation_section(ws: Workspace) -> None:
         if len(ws.selection) < 2:
             picked = f" ({len(ws.selection)} picked)" if ws.selection else ""
             st.caption(
-                f"Shift-click two or more dots, or select them with the lasso or box tool, to decode the path between them{picked}."
+                "Shift-click two or more dots, or select them with the lasso or box tool, "
+                f"to decode the path between them{picked}."
             )
         else:
             st.session_state.update(path_mode=ws.path_mode, path_steps=ws.path_steps)

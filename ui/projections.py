@@ -12,11 +12,11 @@ from functools import partial
 import numpy as np
 
 import latent_core
+from latent_core.io.fingerprint import fingerprint
 from latent_core.projection import fit_projection
 
 from . import jobs
 from .jobs import FAILED, FINISHED, Job
-from latent_core.io.fingerprint import fingerprint
 
 QUICK_WAIT_S = 1.0  # fits that finish this fast (PCA, cache hits) are drawn without a progress bar
 AXIS_NAMES = {"pca": "PC {}", "tsne": "t-SNE {}", "umap": "UMAP {}"}

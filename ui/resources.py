@@ -14,8 +14,8 @@ import streamlit as st
 
 import latent_core
 from latent_core.analysis import anomaly_scores as score_images
-from latent_core.checkpoint.format import CONFIG_FILE, WEIGHTS_FILE
 from latent_core.checkpoint.discovery import shipped_dir
+from latent_core.checkpoint.format import CONFIG_FILE, WEIGHTS_FILE
 from latent_core.io.fingerprint import fingerprint
 
 from . import jobs
@@ -71,7 +71,8 @@ def checkpoint_dir(option: Option) -> Path:
 
 
 def checkpoint_fingerprint(directory: Path) -> str:
-    """Hash of a checkpoint's config and weights (or of the whole file, for a .zip): the identity of a model's content."""
+    """Hash of a checkpoint's config and weights (or of the whole file,
+    for a .zip): the identity of a model's content."""
     if directory.is_file():
         return fingerprint(directory.read_bytes())
     files = [directory / CONFIG_FILE, directory / WEIGHTS_FILE]

@@ -38,7 +38,8 @@ def free_port() -> int:
 
 
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
-    """Return once Streamlit answers its health check; raise RuntimeError if it exits or takes longer than `timeout` s."""
+    """Return once Streamlit answers its health check;
+    raise RuntimeError if it exits or takes longer than `timeout` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

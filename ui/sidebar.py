@@ -22,15 +22,18 @@ def sidebar(ws: Workspace) -> None:
         st.caption("ACTIVE")
         if ws.is_embeddings:
             st.markdown(
-                f":material/photo_library: **{ws.dataset_label}**  \n{len(ws.dataset):,} vectors · {ws.dataset.dim}-D embeddings"
+                f":material/photo_library: **{ws.dataset_label}**  \n"
+                f"{len(ws.dataset):,} vectors · {ws.dataset.dim}-D embeddings"
             )
         else:
             st.markdown(
-                f":material/photo_library: **{ws.dataset_label}**  \n{len(ws.dataset):,} images · {shape_text(ws.image_shape)}"
+                f":material/photo_library: **{ws.dataset_label}**  \n"
+                f"{len(ws.dataset):,} images · {shape_text(ws.image_shape)}"
             )
         if ws.model is not None:
             st.markdown(
-                f":material/model_training: **{ws.model_label}**  \n{ws.model.kind.upper()} · {ws.model.latent_dim}-D latent space"
+                f":material/model_training: **{ws.model_label}**  \n"
+                f"{ws.model.kind.upper()} · {ws.model.latent_dim}-D latent space"
             )
         elif ws.is_embeddings:
             st.markdown(":material/model_training: **No model**: embeddings are mapped as they are.")

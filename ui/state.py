@@ -20,8 +20,8 @@ import latent_core
 from . import catalog, resources
 from .catalog import Option
 from .jobs import Job
-from .session_files import SessionFiles
 from .messages import explain
+from .session_files import SessionFiles
 
 SESSION_KEY = "workspace"
 METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}  # keyed by latent_core.projection.METHODS
@@ -97,7 +97,8 @@ class Workspace:
         return None if self.is_embeddings else self.dataset.image_shape
 
     def codes(self) -> np.ndarray:
-        """What the map projects: codes of the mapped images under the active model, or the embeddings themselves (cached by content)."""
+        """What the map projects: codes of the mapped images under the active model,
+        or the embeddings themselves (cached by content)."""
         if self.is_embeddings:
             return resources.vectors(self.dataset_fp, self.dataset)
         return resources.codes(self.model_fp, self.dataset_fp, self.model, self.dataset)
@@ -151,7 +152,8 @@ def say(ws: Workspace, kind: str, text: str) -> None:
 
 
 def show_messages(ws: Workspace) -> None:
-    """Show and clear queued messages, in one container so that what follows keeps its place (and the map is not rebuilt)."""
+    """Show and clear queued messages, in one container
+    so that what follows keeps its place (and the map is not rebuilt)."""
     with st.container():
         for kind, text in ws.messages:
             getattr(st, kind)(text)
@@ -196,7 +198,8 @@ def select_dataset(ws: Workspace, key: str) -> bool:
 
 
 def refit_model(ws: Workspace, option: Option) -> None:
-    """After a dataset change, make a model that takes its images active (or none, for embeddings), saying what changed."""
+    """After a dataset change, make a model that takes its images active
+    (or none, for embeddings), saying what changed."""
     previous = ws.model_label if ws.model is not None else None
     ws.model_key = ws.model = ws.model_fp = None
     if ws.is_embeddings:
@@ -213,7 +216,8 @@ def refit_model(ws: Workspace, option: Option) -> None:
             say(
                 ws,
                 "info",
-                f"Switched the model to '{match.label}': '{previous}' takes other images than {shape_text(ws.image_shape)}.",
+                f"Switched the model to '{match.label}': "
+                f"'{previous}' takes other images than {shape_text(ws.image_shape)}.",
             )
     elif previous:
         say(
@@ -268,12 +272,12 @@ def mismatch_text(ws: Workspace, option: Option, model: latent_core.LatentModel)
     """Why a model cannot be active with the active dataset."""
     if ws.is_embeddings:
         return (
-            f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but '{ws.dataset_label}' holds vectors; "
-            "choose an image dataset on the Data page to use it."
+            f"Model '{option.label}' takes {shape_text(model.image_shape)} images, "
+            f"but '{ws.dataset_label}' holds vectors; choose an image dataset on the Data page to use it."
         )
     return (
-        f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but the dataset '{ws.dataset_label}' has "
-        f"{shape_text(ws.image_shape)}; choose or train a model for these images."
+        f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but the dataset "
+        f"'{ws.dataset_label}' has {shape_text(ws.image_shape)}; choose or train a model for these images."
     )
 
 
@@ -282,7 +286,10 @@ def save_trained(ws: Workspace, model: latent_core.LatentModel, settings: dict) 
     key = catalog.next_key(ws.saved_models, "run")
     directory = ws.files.model_folder(key)
     model.save(directory)
-    label = f"run {key.removeprefix('run-')}: {settings['kind'].upper()} β={settings['beta']:g}, {settings['latent_dim']}-D, {ws.dataset.name}"
+    label = (
+        f"run {key.removeprefix('run-')}: {settings['kind'].upper()} β={settings['beta']:g}, "
+        f"{settings['latent_dim']}-D, {ws.dataset.name}"
+    )
     option = Option(key, label, str(directory))
     ws.saved_models[key] = option
     return option

@@ -115,7 +115,7 @@ def loss_figure(reported: Curve) -> go.Figure:
     """Running training loss as it goes, with the per-epoch validation loss."""
     fig = go.Figure()
     if reported.points:
-        xs, ys = zip(*reported.points)
+        xs, ys = zip(*reported.points, strict=True)
         fig.add_scatter(x=xs, y=ys, mode="lines", name="training (running mean)", line={"color": "#4f46e5"})
     history = reported.progress.history if reported.progress else []
     if history and "val_loss" in history[0]:

@@ -107,7 +107,7 @@ def sliders(ws: Workspace, base: np.ndarray, kind: str, names: list[str], vector
         with controls:
             st.caption(f"Move along each direction, from −{REACH:g} to +{REACH:g} standard deviations of the prior.")
             halves = st.columns(2) if len(keys) > 4 else [st.container()]
-            for k, (key, name) in enumerate(zip(keys, names)):
+            for k, (key, name) in enumerate(zip(keys, names, strict=True)):
                 halves[k % len(halves)].slider(name, -REACH, REACH, 0.0, 0.1, key=key)
             if keys:
                 st.button("Reset sliders", on_click=reset, args=(keys,), icon=":material/restart_alt:")

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import latent_core
 from latent_core.datasets import EMBEDDINGS, IMAGES
+from latent_core.io.fingerprint import fingerprint
 
 from . import catalog, resources, state
 from .catalog import Option
-from latent_core.io.fingerprint import fingerprint
-from .state import Workspace
 from .messages import explain
+from .state import Workspace
 
 DATA_SLOT, MODEL_SLOT = "dataset", "model"
 

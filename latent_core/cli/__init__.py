@@ -15,7 +15,8 @@ COMMAND_MODULES = ("model_commands", "map_commands")
 
 
 def open_dataset(source):
-    """load_dataset for the CLI: a user's file also gets its LoadReport (value range, resizing, skipped files) on stderr."""
+    """load_dataset for the CLI: a user's file also gets its LoadReport
+    (value range, resizing, skipped files) on stderr."""
     from .. import load_dataset_with_report
 
     dataset, report = load_dataset_with_report(source)

@@ -134,15 +134,16 @@ def run_grid(args) -> int:
     args.out.write_bytes(png_bytes(image_grid(images, pad=1), scale))
     low = int((confidence < 0.5).sum())
     print(
-        f"wrote a {args.rows}x{args.cols} grid of decoded images to {args.out}; {low} lie far from any data (confidence < 0.5)"
+        f"wrote a {args.rows}x{args.cols} grid of decoded images to {args.out}; "
+        f"{low} lie far from any data (confidence < 0.5)"
     )
     return 0
 
 
 def run_interpolate(args) -> int:
     from .. import interpolate, load_model
-    from . import open_dataset
     from ..imaging import gif_bytes, image_grid, png_bytes, upscale_for_display
+    from . import open_dataset
 
     suffix = check_suffix(args.out, (".png", ".gif"))
     model, dataset = load_model(args.model), open_dataset(args.dataset)

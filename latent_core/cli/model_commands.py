@@ -89,7 +89,8 @@ def run_train(args) -> int:
     model.save(args.out)
     last = model.history[-1]
     print(
-        f"saved {model} to {args.out}: train loss {last['train_loss']:.3f}, validation loss {last.get('val_loss', float('nan')):.3f}"
+        f"saved {model} to {args.out}: train loss {last['train_loss']:.3f}, "
+        f"validation loss {last.get('val_loss', float('nan')):.3f}"
     )
     return 0
 

@@ -27,7 +27,6 @@ from .images import check_options, conform
 from .imagesets import load_images
 from .report import LoadReport, check_count
 
-
 __all__ = [
     "EMBEDDINGS",
     "IMAGES",
@@ -116,14 +115,15 @@ def load_path(
             return load_images([file_entry(path, limits)], path.name, (), size, channels, background, name, limits)
         elif kind == "text":
             raise InvalidInputError(
-                f"File '{path.name}' is text, not images; if it is a table of vectors, read it as embeddings instead (load_embeddings in Python).",
+                f"File '{path.name}' is text, not images; if it is a table of vectors, "
+                "read it as embeddings instead (load_embeddings in Python).",
                 hint="embeddings",
             )
         else:
             reason = ", which can run code when loaded" if kind == "pickle" else ""
             raise InvalidInputError(
-                f"File '{path.name}' is {describe(kind)}{reason}; datasets are read from images, a zip or folder of images, "
-                f".npy/.npz arrays or MNIST IDX files."
+                f"File '{path.name}' is {describe(kind)}{reason}; datasets are read from images, "
+                "a zip or folder of images, .npy/.npz arrays or MNIST IDX files."
             )
     check_count(len(dataset), report, limits)
     images = conform(dataset.images, size, channels, path.name, limits)

@@ -50,7 +50,8 @@ def read_header(entry, limits: Limits) -> Header:
         raise InvalidInputError(f"Array '{entry.name}' is not a readable .npy array ({exc}).") from None
     if dtype.hasobject:
         raise InvalidInputError(
-            f"Array '{entry.name}' holds Python objects, which are stored as pickles that can run code; save plain numbers instead."
+            f"Array '{entry.name}' holds Python objects, "
+            "which are stored as pickles that can run code; save plain numbers instead."
         )
     if dtype.kind not in PLAIN_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         raise InvalidInputError(
@@ -65,7 +66,8 @@ def read_header(entry, limits: Limits) -> Header:
     available = entry.size - stream.tell()
     if nbytes > available:
         raise InvalidInputError(
-            f"Array '{entry.name}' declares shape {shape} of {dtype} ({nbytes:,} bytes) but holds only {available:,} bytes of data."
+            f"Array '{entry.name}' declares shape {shape} of {dtype} "
+            f"({nbytes:,} bytes) but holds only {available:,} bytes of data."
         )
     return Header(tuple(shape), fortran, dtype, stream.tell(), nbytes)
 
@@ -115,7 +117,8 @@ def to_nhwc(array: np.ndarray, source: str) -> tuple[np.ndarray, str]:
         raise InvalidInputError(f"'{source}' holds an empty array of shape {array.shape}, so no images.")
     if array.ndim == 2:
         raise InvalidInputError(
-            f"'{source}' holds a 2-D array of shape {array.shape}: vectors, not images; read it as embeddings instead (load_embeddings in Python).",
+            f"'{source}' holds a 2-D array of shape {array.shape}: vectors, not images; "
+            "read it as embeddings instead (load_embeddings in Python).",
             hint="embeddings",
         )
     if array.ndim == 3:
@@ -125,7 +128,8 @@ def to_nhwc(array: np.ndarray, source: str) -> tuple[np.ndarray, str]:
     if array.ndim == 4 and array.shape[1] in (1, 3):
         return array.transpose(0, 2, 3, 1), "(N, C, H, W)"
     raise InvalidInputError(
-        f"'{source}' holds an array of shape {array.shape}; images must be (N, H, W), (N, H, W, C) or (N, C, H, W) with C = 1 or 3."
+        f"'{source}' holds an array of shape {array.shape}; images must be "
+        "(N, H, W), (N, H, W, C) or (N, C, H, W) with C = 1 or 3."
     )
 
 
@@ -145,7 +149,8 @@ def arrays_to_dataset(
     others = [k for k in arrays if k not in ("labels", "label_names")]
     if "images" not in arrays and len(others) != 1:
         raise InvalidInputError(
-            f"'{source}' holds arrays {', '.join(sorted(arrays))}; name the images array 'images' (and the labels 'labels')."
+            f"'{source}' holds arrays {', '.join(sorted(arrays))}; "
+            "name the images array 'images' (and the labels 'labels')."
         )
     images, layout = to_nhwc(arrays["images"] if "images" in arrays else arrays[others[0]], source)
     labels, names = encode_labels(arrays["labels"], len(images), source) if "labels" in arrays else (None, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -78,5 +79,5 @@ def torchvision_dataset(name: str, split: str = "train", root=None, download: bo
 BUILTINS = {
     "digits": load_digits,
     "shapes": load_shapes,
-    **{name: (lambda name: lambda **o: torchvision_dataset(name, **o))(name) for name in UPLOAD_HINT},
+    **{name: partial(torchvision_dataset, name) for name in UPLOAD_HINT},
 }

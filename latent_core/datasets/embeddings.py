@@ -43,7 +43,8 @@ class EmbeddingSet:
         vectors = np.asarray(self.vectors)
         if vectors.ndim != 2 or 0 in vectors.shape or vectors.dtype.kind not in "biuf":
             raise InvalidInputError(
-                f"Vectors of '{self.name}' must be numbers of shape (N, d), not {vectors.dtype} of shape {vectors.shape}."
+                f"Vectors of '{self.name}' must be numbers of shape (N, d), "
+                f"not {vectors.dtype} of shape {vectors.shape}."
             )
         with np.errstate(over="ignore"):
             vectors = vectors.astype(np.float32)
@@ -63,14 +64,16 @@ class EmbeddingSet:
                 )
             if self.label_names is not None and labels.max() >= len(self.label_names):
                 raise InvalidInputError(
-                    f"Labels of '{self.name}' go up to {labels.max()} but only {len(self.label_names)} label names were given."
+                    f"Labels of '{self.name}' go up to {labels.max()} but "
+                    f"only {len(self.label_names)} label names were given."
                 )
             self.labels = labels.astype(np.int64)
         if self.images is not None:
             self.images = ImageDataset.from_array(self.images, name=self.name).images
             if len(self.images) != len(vectors):
                 raise InvalidInputError(
-                    f"'{self.name}' has {len(self.images):,} images for {len(vectors):,} vectors; give one image per vector."
+                    f"'{self.name}' has {len(self.images):,} images for {len(vectors):,} vectors; "
+                    "give one image per vector."
                 )
 
     def __len__(self) -> int:
@@ -101,12 +104,14 @@ def from_arrays(arrays: dict[str, np.ndarray], source: str):
     ]
     if len(keys) != 1:
         raise InvalidInputError(
-            f"'{source}' holds arrays {', '.join(sorted(arrays))}; name the (N, d) array 'vectors' (and the labels 'labels')."
+            f"'{source}' holds arrays {', '.join(sorted(arrays))}; "
+            "name the (N, d) array 'vectors' (and the labels 'labels')."
         )
     vectors = arrays[keys[0]]
     if vectors.ndim != 2:
         raise InvalidInputError(
-            f"'{source}' holds an array of shape {vectors.shape}; embeddings must be 2-D (N, d). Images load with load_dataset."
+            f"'{source}' holds an array of shape {vectors.shape}; "
+            "embeddings must be 2-D (N, d). Images load with load_dataset."
         )
     labels, names = encode_labels(arrays["labels"], len(vectors), source) if "labels" in arrays else (None, None)
     if "label_names" in arrays and names is None:

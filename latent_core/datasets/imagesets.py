@@ -24,8 +24,8 @@ from .images import (
     check_array_size,
     check_options,
     decode,
-    oriented_size,
     open_checked,
+    oriented_size,
     resize,
     stack,
 )

@@ -87,7 +87,8 @@ def label_index(header: list[str] | None, first: list[str], label_column, name: 
     if len(text) > 1:
         shown = ", ".join(repr(header[i]) if header else str(i) for i in text)
         raise InvalidInputError(
-            f"File '{name}' has {len(text)} columns that are not numbers ({shown}); name the label column (label_column= in Python) and remove the others.",
+            f"File '{name}' has {len(text)} columns that are not numbers ({shown}); "
+            "name the label column (label_column= in Python) and remove the others.",
             hint="label_column",
         )
     return text[0] if text else None
@@ -107,7 +108,7 @@ def read_table(path: Path, delimiter: str | None = None, label_column=None, limi
     has_header = (
         head[1] is not None
         and len(head[1][1]) == width
-        and any(is_number(b) and not is_number(a) for a, b in zip(head[0][1], head[1][1]))
+        and any(is_number(b) and not is_number(a) for a, b in zip(head[0][1], head[1][1], strict=True))
     )
     header = head[0][1] if has_header else None
     data_rows = ([] if has_header else head[:1]) + ([head[1]] if head[1] else [])

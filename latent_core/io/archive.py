@@ -26,7 +26,7 @@ RATIO_FLOOR_BYTES = 2**20
 class Entry:
     """One file inside a zip archive, readable once its checks have passed."""
 
-    archive: "SafeZip"
+    archive: SafeZip
     info: zipfile.ZipInfo
     parts: tuple[str, ...]
 
@@ -130,7 +130,7 @@ class SafeZip:
     def close(self) -> None:
         self.zip.close()
 
-    def __enter__(self) -> "SafeZip":
+    def __enter__(self) -> SafeZip:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -6,8 +6,8 @@ names a user can train. A new kind adds a module and one entry here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .ae import AEConfig, Autoencoder
 from .base import LatentNetwork, reconstruction_nats

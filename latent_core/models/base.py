@@ -12,12 +12,14 @@ from torch import nn
 
 
 def reconstruction_nats(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """-log p(x|z) per image, float (N,): Bernoulli cross-entropy of logits (N, C, H, W) against x in [0, 1], summed over pixels."""
+    """-log p(x|z) per image, float (N,): Bernoulli cross-entropy of logits
+    (N, C, H, W) against x in [0, 1], summed over pixels."""
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
 
 
 class LatentNetwork(nn.Module):
-    """A decoder, codes (N, d) -> logits (N, C, H, W), and an optional encoder, images (N, C, H, W) in [0, 1] -> (mean, logvar).
+    """A decoder, codes (N, d) -> logits (N, C, H, W), and an optional encoder,
+    images (N, C, H, W) in [0, 1] -> (mean, logvar).
 
     This base class holds networks loaded as they are (TorchScript files); kinds that train
     override `loss_terms` and `scores`.
@@ -38,6 +40,7 @@ class LatentNetwork(nn.Module):
         raise NotImplementedError(f"{type(self).__name__} cannot be trained here.")
 
     def scores(self, x: torch.Tensor) -> torch.Tensor:
-        """How badly each image of x (N, C, H, W) is explained, float (N,) in nats: reconstruction of the posterior mean."""
+        """How badly each image of x (N, C, H, W) is explained,
+        float (N,) in nats: reconstruction of the posterior mean."""
         mean, _ = self.encoder(x)
         return reconstruction_nats(self.decoder(mean), x)

@@ -75,7 +75,7 @@ class Decoder(nn.Module):
         )
         layers = []
         outs = list(reversed(channels[:-1])) + [arch.channels]
-        for i, (in_ch, out_ch) in enumerate(zip(reversed(channels), outs)):
+        for i, (in_ch, out_ch) in enumerate(zip(reversed(channels), outs, strict=True)):
             small, big = sizes[-1 - i], sizes[-2 - i]
             padding = (big[0] - 2 * small[0], big[1] - 2 * small[1])
             layers.append(nn.ConvTranspose2d(in_ch, out_ch, 4, stride=2, padding=1, output_padding=padding))

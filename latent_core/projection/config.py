@@ -46,11 +46,11 @@ class ProjectionConfig:
         optional=True,
     )
 
-    def validate(self) -> "ProjectionConfig":
+    def validate(self) -> ProjectionConfig:
         """Each setting against its own range; check_config also checks them against the codes."""
         return validate(self, "Projection setting")
 
-    def resolved(self, n: int) -> "ProjectionConfig":
+    def resolved(self, n: int) -> ProjectionConfig:
         """Fill in default epochs for n points: t-SNE 250; UMAP 1,000,000 / n within [100, 500]
         (500 for 2,000 points, 100 from 10,000: as good on MNIST as umap-learn's 500 or 200)."""
         if self.epochs is not None or self.method == "pca":

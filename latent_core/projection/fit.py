@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 from .cache import ProjectionCache
 from .config import ProjectionConfig
@@ -31,7 +31,8 @@ def fit_projection(
     cache: bool | str | Path | ProjectionCache = False,
     **settings,
 ) -> Projection:
-    """Fit a 2-D or 3-D map of codes float (N, d) with "pca", "tsne" (openTSNE) or "umap" (umap-learn), as `config` says.
+    """Fit a 2-D or 3-D map of codes float (N, d) with "pca",
+    "tsne" (openTSNE) or "umap" (umap-learn), as `config` says.
 
     Keyword settings (method="umap", dims=3, neighbors=30, ...) are a shortcut: they build the
     ProjectionConfig, or replace fields of the one given. neighbors and min_dist are UMAP's,

@@ -26,7 +26,7 @@ class KernelRegressor:
     def __init__(self, k: int = DEFAULT_K):
         self.k = k
 
-    def fit(self, sources: np.ndarray, targets: np.ndarray) -> "KernelRegressor":
+    def fit(self, sources: np.ndarray, targets: np.ndarray) -> KernelRegressor:
         self.sources_ = np.asarray(sources, dtype=np.float64)
         self.targets_ = np.asarray(targets, dtype=np.float32)
         self.k_ = max(1, min(self.k, len(self.sources_) - 1))
@@ -56,7 +56,7 @@ class MapConfidence:
     inside a cluster score near 1 and points a cluster-width away from any data near 0.
     """
 
-    def fit(self, embedding: np.ndarray) -> "MapConfidence":
+    def fit(self, embedding: np.ndarray) -> MapConfidence:
         embedding = np.asarray(embedding, dtype=np.float64)
         self.tree_ = cKDTree(embedding)
         k = min(CONFIDENCE_NEIGHBOR, len(embedding) - 1) + 1

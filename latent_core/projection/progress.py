@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 ProgressCallback = Callable[[float, str], None]
 REPORT_INTERVAL_S = 0.25

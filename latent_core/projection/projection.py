@@ -94,7 +94,8 @@ class Projection:
         z = check_codes(np.atleast_2d(z), "codes to place on the map")
         if z.shape[1] != self.codes.shape[1]:
             raise InvalidInputError(
-                f"Codes to place on the map need {self.codes.shape[1]} values each, like the projected codes, not {z.shape[1]}."
+                f"Codes to place on the map need {self.codes.shape[1]} values each, "
+                f"like the projected codes, not {z.shape[1]}."
             )
         if self.transform_kind == "exact":
             return ((z - self.state["mean"]) @ self.state["components"].T).astype(np.float32)
@@ -130,4 +131,7 @@ class Projection:
         return {"embedding": self.embedding, **self.state}
 
     def __repr__(self) -> str:
-        return f"Projection(method={self.method!r}, dims={self.dims}, points={len(self.embedding)}, transform={self.transform_kind!r})"
+        return (
+            f"Projection(method={self.method!r}, dims={self.dims}, points={len(self.embedding)}, "
+            f"transform={self.transform_kind!r})"
+        )

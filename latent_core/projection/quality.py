@@ -50,7 +50,8 @@ def projection_quality(projection, max_points: int = 2000, seed: int = 0) -> dic
     n = len(codes)
     if n <= 2 * QUALITY_K + 1:
         raise InvalidInputError(
-            f"Map quality needs more than {2 * QUALITY_K + 1} points to measure neighbourhoods of {QUALITY_K}; this map has {n}."
+            f"Map quality needs more than {2 * QUALITY_K + 1} points to measure neighbourhoods of {QUALITY_K}; "
+            f"this map has {n}."
         )
     if not isinstance(max_points, (int, np.integer)) or max_points <= 2 * QUALITY_K + 1:
         raise InvalidInputError(

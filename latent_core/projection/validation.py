@@ -57,6 +57,7 @@ def check_config(config: ProjectionConfig, codes: np.ndarray) -> ProjectionConfi
     if n <= config.neighbourhood:
         size = {"pca": "the map's dimensions", "tsne": "3 x perplexity", "umap": "neighbors"}[config.method]
         raise InvalidInputError(
-            f"{config.method} needs more points than its neighbourhood size ({size} = {config.neighbourhood}); these codes hold only {n}."
+            f"{config.method} needs more points than its neighbourhood size "
+            f"({size} = {config.neighbourhood}); these codes hold only {n}."
         )
     return config

@@ -1,4 +1,5 @@
-"""The app's labels are keyed by the engine's names: a method, kind, direction or hint added to the engine needs its label here."""
+"""The app's labels are keyed by the engine's names: a method, kind,
+direction or hint added to the engine needs its label here."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""ui.state.leave_pages_folder_mode patches Streamlit's private PagesManager; these tests fail when Streamlit changes underneath it.
+"""ui.state.leave_pages_folder_mode patches Streamlit's private PagesManager;
+these tests fail when Streamlit changes underneath it.
 
 No supported API switches off the old pages/-folder mode for an app that calls st.navigation
 (Streamlit 1.67); if one appears, replace the patch and these tests with it.

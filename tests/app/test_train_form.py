@@ -1,13 +1,14 @@
-"""The Model page's training form is made from TrainConfig's fields: each field has a widget whose value reaches training."""
+"""The Model page's training form is made from TrainConfig's fields:
+each field has a widget whose value reaches training."""
 
 from __future__ import annotations
 
 import pytest
 
 import latent_core
-from tests.app.app_workspace import app, texts
 from latent_core import TrainConfig
 from latent_core.fields import config_fields
+from tests.app.app_workspace import app, texts
 from ui import training
 
 

@@ -1,4 +1,5 @@
-"""Uploads (AppTest, through st.file_uploader): datasets, embeddings and checkpoints become active; bad files are refused in words."""
+"""Uploads (AppTest, through st.file_uploader): datasets,
+embeddings and checkpoints become active; bad files are refused in words."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""One source of truth per config: every TrainConfig and ProjectionConfig field reaches the API, the CLI and the checks."""
+"""One source of truth per config:
+every TrainConfig and ProjectionConfig field reaches the API, the CLI and the checks."""
 
 from __future__ import annotations
 

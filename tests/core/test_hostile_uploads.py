@@ -192,15 +192,27 @@ CORPUS = {
     case_zip_absolute: r"'/tmp/evil\.png' has an absolute path",
     case_zip_drive: r"'C:/evil\.png' has an absolute path",
     case_zip_symlink: r"'b\.png' is a symbolic link",
-    case_zip_bomb: r"zip bomb: its entry 'zeros\.bmp' inflates [\d,]+ times, over the limit of 200 \(set LATENT_MAX_ZIP_RATIO",
+    case_zip_bomb: (
+        r"zip bomb: its entry 'zeros\.bmp' inflates [\d,]+ times, "
+        r"over the limit of 200 \(set LATENT_MAX_ZIP_RATIO"
+    ),
     case_zip_lying_header: r"'b\.png' could not be read \(Bad CRC-32",
     case_empty_archive: r"'empty\.zip' holds 0 usable image\(s\); at least 2 are needed \(set LATENT_MIN_IMAGES",
     case_decompression_bomb_png: r"Image 'bomb\.png' .*(decompression bomb|50000x50000).*LATENT_MAX_PIXELS_PER_IMAGE",
-    case_truncated_png: r"'cut\.png' holds 0 usable image\(s\) \(1 file\(s\) skipped: cut\.png \(is truncated or corrupt",
-    case_truncated_jpeg: r"'cut\.jpg' holds 0 usable image\(s\) \(1 file\(s\) skipped: cut\.jpg \(is truncated or corrupt",
+    case_truncated_png: (
+        r"'cut\.png' holds 0 usable image\(s\) "
+        r"\(1 file\(s\) skipped: cut\.png \(is truncated or corrupt"
+    ),
+    case_truncated_jpeg: (
+        r"'cut\.jpg' holds 0 usable image\(s\) "
+        r"\(1 file\(s\) skipped: cut\.jpg \(is truncated or corrupt"
+    ),
     case_text_named_png: r"Refused 'notes\.png': it is named '\.png' but its content is text",
     case_single_image: r"'one\.png' holds 1 usable image\(s\); at least 2 are needed",
-    case_npy_huge_shape: r"Array 'huge\.npy' declares shape \(1000000, 1000000\) of float64, [\d,.]+ MB, over the limit of 2,048\.0 MB \(set LATENT_MAX_ARRAY_BYTES",
+    case_npy_huge_shape: (
+        r"Array 'huge\.npy' declares shape \(1000000, 1000000\) of float64, [\d,.]+ MB, "
+        r"over the limit of 2,048\.0 MB \(set LATENT_MAX_ARRAY_BYTES"
+    ),
     case_npy_object_dtype: r"Array 'objects\.npy' holds Python objects, which are stored as pickles",
     case_npy_nan: r"Images for 'nan\.npy' contain 1 NaN or infinite values \(first in image 3\)",
     case_npy_wrong_magic: r"Refused 'fake\.npy': it is named '\.npy' but its content is text",

@@ -36,8 +36,8 @@ def test_same_seed_gives_same_weights_and_other_seed_differs(digits):
     a = latent_core.train_model(small, latent_dim=3, epochs=1, batch_size=32, seed=5, hidden=32)
     b = latent_core.train_model(small, latent_dim=3, epochs=1, batch_size=32, seed=5, hidden=32)
     c = latent_core.train_model(small, latent_dim=3, epochs=1, batch_size=32, seed=6, hidden=32)
-    assert all(torch.equal(x, y) for x, y in zip(weights(a), weights(b)))
-    assert not all(torch.equal(x, y) for x, y in zip(weights(a), weights(c)))
+    assert all(torch.equal(x, y) for x, y in zip(weights(a), weights(b), strict=True))
+    assert not all(torch.equal(x, y) for x, y in zip(weights(a), weights(c), strict=True))
 
 
 def test_autoencoder_and_beta_vae_record_their_kind(digits):

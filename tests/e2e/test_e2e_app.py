@@ -53,7 +53,8 @@ def test_hovering_a_point_shows_its_thumbnail(page, server):
     # The thumbnail sheet is fetched once the map is drawn, and a shown tip is redrawn when it arrives.
     page.wait_for_function(
         "() => { const c = document.querySelector('.lm-tip canvas'); "
-        "return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).some((v, i) => i % 4 < 3 && v > 0); }",
+        "return Array.from(c.getContext('2d').getImageData(0, 0, "
+        "c.width, c.height).data).some((v, i) => i % 4 < 3 && v > 0); }",
         timeout=15_000,
     )
     assert page.evaluate("() => window.__latentSprites.size") == 1
@@ -169,7 +170,7 @@ def test_thumbnails_come_once_and_stay_across_page_switches(page, server):
     page.wait_for_selector(".lm-root[data-ready=true]")
     page.wait_for_timeout(500)
     state = page.evaluate(
-        "() => { const s = document.querySelector('.lm-root').__latentMap; "
-        "return [window.__latentSprites.size, s.spriteImage !== null && s.spriteImage.complete, 'src' in s.data.sprite]; }"
+        "() => { const s = document.querySelector('.lm-root').__latentMap; return [window.__latentSprites.size, "
+        "s.spriteImage !== null && s.spriteImage.complete, 'src' in s.data.sprite]; }"
     )
     assert state == [1, True, False]

@@ -1,4 +1,5 @@
-"""Uploads in a real headless Chromium: a zip of images through to a trained model's map, and a bad file refused in words."""
+"""Uploads in a real headless Chromium:
+a zip of images through to a trained model's map, and a bad file refused in words."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ import torch
 from safetensors.torch import save_file
 
 import latent_core
-from latent_core.models import LatentNetwork
 from latent_core import InvalidInputError
+from latent_core.models import LatentNetwork
 from tests.builders import CreatesFile
 
 

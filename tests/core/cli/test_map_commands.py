@@ -13,7 +13,6 @@ from PIL import Image
 from latent_core import fit_projection
 from latent_core.cli import main
 
-
 pytestmark = pytest.mark.usefixtures("cache_dir")
 
 

@@ -1,4 +1,5 @@
-"""Built-in datasets: digits, shapes, the torchvision sets from local files or refused offline in words, and their names."""
+"""Built-in datasets: digits, shapes, the torchvision sets from local files
+or refused offline in words, and their names."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Zips and folders of images: class folders, skipped files and the archive limits (IDX and NPZ inside zips: test_idx.py,
-test_arrays.py; damaged zips: tests/core/io/test_archive.py)."""
+"""Zips and folders of images: class folders, skipped files and the archive limits
+(IDX and NPZ inside zips: test_idx.py, test_arrays.py; damaged zips: tests/core/io/test_archive.py)."""
 
 from __future__ import annotations
 

@@ -134,7 +134,10 @@ def test_should_stop_cancels_umap_inside_its_epoch_loop():
 
 
 def test_import_latent_core_loads_neither_umap_nor_numba():
-    script = "import sys, latent_core; assert 'umap' not in sys.modules and 'numba' not in sys.modules and 'openTSNE' not in sys.modules"
+    script = (
+        "import sys, latent_core; "
+        "assert 'umap' not in sys.modules and 'numba' not in sys.modules and 'openTSNE' not in sys.modules"
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
 
