@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from latent_core.projection import DIMS, METHODS
-from ui import map_data, map_view, state
+from ui import exports, map_data, map_view, state
 from ui.state import METHOD_LABELS
 
 ws = state.workspace()
@@ -76,5 +76,6 @@ controls[3].toggle(
 left, right = st.columns([3, 2], gap="medium")
 with left:
     map_view.view(ws)
+    exports.map_downloads(ws)
 with right:
     map_view.panel(ws)

@@ -8,7 +8,7 @@ import streamlit as st
 from latent_core.imaging import png_bytes, upscale_for_display
 from latent_core.traversal import DIRECTION_KINDS, directions, traverse
 
-from . import images
+from . import exports, images
 from .state import Workspace
 
 SOURCES = {"map": "Last map click", "index": "A dataset image", "prior": "A random draw from the prior"}
@@ -117,6 +117,8 @@ def sliders(ws: Workspace, base: np.ndarray, kind: str, names: list[str], vector
             start, moved = ws.model.decode(np.stack([base, code]))
             images.show_row([moved], ["decoded at the slider position"], side=192)
             images.show_row([start], ["start"], side=72)
+        with controls:
+            exports.code_download(code)
 
 
 def grid_section(ws: Workspace, base: np.ndarray, names: list[str], vectors: np.ndarray) -> None:

@@ -143,7 +143,7 @@ def test_map_panel_shows_a_decoded_click_and_the_interpolation_strip():
     at.run()
     assert not at.exception, texts(at.exception)
     assert any(m.value.startswith("**Image #5") for m in at.markdown)
-    assert {b.label for b in at.get("download_button")} == {"PNG strip", "Animated GIF"}
+    assert {b.label for b in at.get("download_button")} == {"PNG strip", "Animated GIF", "CSV", "Parquet"}
     assert "through 2 waypoints" in " ".join(i.proto.imgs[0].caption for i in at.image if i.proto.imgs)
 
 

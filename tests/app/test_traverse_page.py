@@ -62,4 +62,4 @@ def test_traversal_grid_is_shown_and_downloadable():
     at = traverse_page()
     assert "Traversal grid" in texts(at.subheader)
     downloads = at.get("download_button")
-    assert [d.label for d in downloads] == ["Download grid (PNG)"]
+    assert [d.label for d in downloads] == ["Download code (.npy)", "Download grid (PNG)"]
