@@ -15,6 +15,7 @@ from .datasets import (
     load_embeddings_with_report,
 )
 from .errors import InvalidInputError
+from .library import DatasetRecord, Library, MapRecord, ModelRecord
 from .limits import Limits
 from .model import LatentModel
 from .models import KINDS
@@ -26,14 +27,18 @@ from .uploads import save_upload
 
 __all__ = [
     "DIRECTION_KINDS",
+    "DatasetRecord",
     "KINDS",
     "METHODS",
     "EmbeddingSet",
     "ImageDataset",
     "InvalidInputError",
     "LatentModel",
+    "Library",
     "Limits",
     "LoadReport",
+    "MapRecord",
+    "ModelRecord",
     "Projection",
     "ProjectionCache",
     "ProjectionCancelled",

@@ -34,7 +34,7 @@ class Variable(NamedTuple):
 
 
 def env_setting(variable: str, meaning: str, default=None, default_factory=None, kind: type = Path, minimum: int = 1):
-    """A Settings field read from `variable`: a Path (with ~ expanded), an int of at least `minimum`, or a bool."""
+    """A Settings field read from `variable`: a Path (~ expanded), a str, an int of at least `minimum`, or a bool."""
     metadata = {"variable": variable, "meaning": meaning, "kind": kind, "minimum": minimum}
     if default_factory is not None:
         return field(default_factory=default_factory, metadata=metadata)
@@ -44,6 +44,8 @@ def env_setting(variable: str, meaning: str, default=None, default_factory=None,
 def parse(variable: str, text: str, kind: type, minimum: int = 1):
     """One environment value as `kind`; a bad value raises InvalidInputError naming the variable."""
     value = text.strip()
+    if kind is str:
+        return value
     if kind is Path:
         return Path(value).expanduser()
     if kind is bool:
@@ -76,6 +78,12 @@ def default_models_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "models"
 
 
+def default_home() -> Path:
+    """The user's data folder: $XDG_DATA_HOME/latent-explorer, else ~/.local/share/latent-explorer."""
+    base = os.environ.get("XDG_DATA_HOME", "").strip()
+    return (Path(base).expanduser() if base else Path.home() / ".local" / "share") / "latent-explorer"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything set by the environment. `limits` holds the LATENT_MAX_*, LATENT_MIN_IMAGES and
@@ -104,6 +112,31 @@ class Settings:
     )
     models_dir: Path = env_setting(
         "LATENT_EXPLORER_MODELS", "the shipped checkpoints", default_factory=default_models_dir
+    )
+    home: Path = env_setting(
+        "LATENT_EXPLORER_HOME",
+        "the library: saved workspaces, datasets and models (files by content hash, and the SQLite database "
+        "unless LATENT_EXPLORER_DB names another); default $XDG_DATA_HOME/latent-explorer or "
+        "~/.local/share/latent-explorer",
+        default_factory=default_home,
+    )
+    db_url: str | None = env_setting(
+        "LATENT_EXPLORER_DB",
+        "the library's database as a SQLAlchemy URL (e.g. postgresql+psycopg://user@host/db for a shared "
+        "deployment); default SQLite in the library folder",
+        kind=str,
+    )
+    quota_bytes: int = env_setting(
+        "LATENT_EXPLORER_QUOTA_BYTES",
+        "the bytes of datasets and models one workspace may keep in the library",
+        2 * 1024**3,
+        kind=int,
+    )
+    idle_days: int = env_setting(
+        "LATENT_EXPLORER_IDLE_DAYS",
+        "workspaces unused for more days than this are removed by `latent-core library gc` and at server start",
+        90,
+        kind=int,
     )
     start_dataset: Path | None = env_setting(
         "LATENT_EXPLORER_DATASET", "a dataset file or folder the app offers and starts on"

@@ -13,11 +13,12 @@ from tests.paths import MNIST_DIR
 
 @pytest.fixture(scope="session", autouse=True)
 def private_folders(tmp_path_factory):
-    """Projection cache, uploads and downloads go to this run's temporary folders
+    """Projection cache, uploads, downloads and the library go to this run's temporary folders
     (the e2e servers inherit them), never the user's."""
     root = tmp_path_factory.mktemp("latent-explorer")
     with pytest.MonkeyPatch.context() as patch:
-        for variable in ("LATENT_EXPLORER_CACHE", "LATENT_EXPLORER_UPLOADS", "LATENT_EXPLORER_DATA"):
+        names = ("LATENT_EXPLORER_CACHE", "LATENT_EXPLORER_UPLOADS", "LATENT_EXPLORER_DATA", "LATENT_EXPLORER_HOME")
+        for variable in names:
             patch.setenv(variable, str(root / variable.rsplit("_", 1)[1].lower()))
         yield root
 
