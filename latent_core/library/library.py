@@ -202,12 +202,12 @@ class Library:
         may have saved meanwhile); the record the workspace already has for this content if it has one."""
         with self.engine.begin() as conn:
             wid = self._workspace(conn, token)
+            touch_workspace(conn, wid)  # first: its row lock makes other saves to this workspace wait (PostgreSQL)
             if (record := by_hash(conn, wid, values["content_hash"])) is not None:
                 return record
             self._check_quota(conn, wid, values["content_hash"], values["bytes"], values["name"])
             key = next_key(conn, wid, prefix)
             conn.execute(insert(table).values(workspace_id=wid, key=key, created=utcnow(), **values))
-            touch_workspace(conn, wid)
             return by_hash(conn, wid, values["content_hash"])
 
     def datasets(self, token) -> list[DatasetRecord]:
