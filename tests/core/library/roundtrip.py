@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pytest
+from sqlalchemy import update
 
 import latent_core as lc
+from latent_core.library.library import token_sha256
+from latent_core.library.schema import workspaces
 
 
 def factored_dataset() -> lc.ImageDataset:
@@ -41,6 +46,12 @@ def assert_same_images(a: lc.ImageDataset, b: lc.ImageDataset) -> None:
 def assert_same_embeddings(a: lc.EmbeddingSet, b: lc.EmbeddingSet) -> None:
     assert np.array_equal(a.vectors, b.vectors) and np.array_equal(a.labels, b.labels)
     assert a.label_names == b.label_names and np.array_equal(a.images, b.images)
+
+
+def set_last_used(library: lc.Library, token: str, when: datetime) -> None:
+    """Make a workspace look last used at `when`, as if days had passed."""
+    with library.engine.begin() as conn:
+        conn.execute(update(workspaces).where(workspaces.c.token_sha256 == token_sha256(token)).values(last_used=when))
 
 
 def codes(model: lc.LatentModel, n: int = 6) -> np.ndarray:

@@ -7,14 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import update
 
 import latent_core as lc
 from latent_core.cli import main
-from latent_core.library.library import token_sha256
-from latent_core.library.schema import workspaces
 from latent_core.library.store import dataset_from_arrays
-from tests.core.library.roundtrip import assert_same_images, codes, factored_dataset
+from tests.core.library.roundtrip import assert_same_images, codes, factored_dataset, set_last_used
 
 
 @pytest.fixture
@@ -74,9 +71,7 @@ def test_bad_tokens_and_keys_exit_2_with_one_line(saved, tmp_path, capsys, argv,
 
 def test_gc_removes_idle_workspaces_and_their_files(saved, library, capsys):
     kept = library.create_workspace()
-    with library.engine.begin() as conn:
-        old = datetime.now(UTC) - timedelta(days=40)
-        conn.execute(update(workspaces).where(workspaces.c.token_sha256 == token_sha256(saved)).values(last_used=old))
+    set_last_used(library, saved, datetime.now(UTC) - timedelta(days=40))
     assert main(["library", "gc", "--idle-days", "50"]) == 0
     assert "removed: 0 maps, 0 datasets, 0 models, 0 workspaces" in capsys.readouterr().out
     assert main(["library", "gc", "--idle-days", "30"]) == 0

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import latent_core as lc
-from tests.core.library.roundtrip import check_round_trip, codes, factored_dataset
+from latent_core.library.library import GRACE_S
+from tests.core.library.roundtrip import check_round_trip, codes, factored_dataset, set_last_used
 
 
 def object_files(library: lc.Library) -> list:
@@ -146,3 +152,60 @@ def test_loaded_models_decode_as_saved(library, token, tiny_model):
         assert np.array_equal(
             reopened.load_model(token, "run-1").decode(codes(tiny_model)), tiny_model.decode(codes(tiny_model))
         )
+
+
+def make_idle(library, token, days: int) -> None:
+    set_last_used(library, token, datetime.now(UTC) - timedelta(days=days))
+
+
+def test_gc_removes_idle_workspaces_and_files_only_they_used(library, token, tiny_model, monkeypatch):
+    kept = library.create_workspace()
+    shared = library.save_dataset(token, factored_dataset(), "pets")
+    library.save_dataset(kept, factored_dataset(), "pets")
+    run = library.save_model(token, tiny_model, "run")
+    library.record_map(token, "data-1", "run-1", lc.ProjectionConfig(), "a" * 32)
+    make_idle(library, token, 91)
+    make_idle(library, kept, 89)
+    counts = library.gc(grace_s=0)  # LATENT_EXPLORER_IDLE_DAYS: 90 by default
+    assert (counts["workspaces"], counts["datasets"], counts["models"], counts["maps"], counts["files"]) == (
+        1,
+        1,
+        1,
+        1,
+        1,
+    )
+    assert not library.has_workspace(token) and library.has_workspace(kept)
+    assert not run.path.exists() and library.store.path(shared.content_hash, ".npz").is_file()
+    monkeypatch.setenv("LATENT_EXPLORER_IDLE_DAYS", "30")
+    assert library.gc()["workspaces"] == 1 and library.counts() == {
+        "workspaces": 0,
+        "datasets": 0,
+        "models": 0,
+        "maps": 0,
+    }
+
+
+def test_gc_leaves_young_leftovers_to_saves_under_way_and_removes_old_ones(library, token):
+    orphan = library.store.path("ab" * 16, ".npz")
+    orphan.parent.mkdir()
+    orphan.write_bytes(b"left by a save killed after its file and before its row")
+    leftover = library.store.tmp / "0123"
+    leftover.mkdir()
+    (leftover / "data.npz").write_bytes(b"half a file")
+    assert library.gc()["files"] == 0 and orphan.exists() and leftover.exists()
+    old = time.time() - 2 * GRACE_S
+    for path in (orphan, leftover):
+        os.utime(path, (old, old))
+    counts = library.gc()
+    assert (counts["files"], counts["temp"]) == (1, 1) and not orphan.exists() and not leftover.exists()
+
+
+def test_the_default_home_is_the_users_data_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("LATENT_EXPLORER_HOME")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert lc.Settings().home == Path.home() / ".local" / "share" / "latent-explorer"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert lc.Settings().home == tmp_path / "latent-explorer"
+    assert (lc.Settings().db_url, lc.Settings().quota_bytes, lc.Settings().idle_days) == (None, 2 * 1024**3, 90)
+    read = lc.Settings.from_env({"LATENT_EXPLORER_DB": " sqlite:///x.db ", "LATENT_EXPLORER_QUOTA_BYTES": "1000"})
+    assert read.db_url == "sqlite:///x.db" and read.quota_bytes == 1000

@@ -10,13 +10,11 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
-from sqlalchemy import update
 
 import latent_core as lc
-from latent_core.library.library import token_sha256
-from latent_core.library.schema import workspaces
-from tests.core.library.roundtrip import check_round_trip, embeddings_with_images, factored_dataset
+from tests.core.library.roundtrip import check_round_trip, embeddings_with_images, factored_dataset, set_last_used
 
 URL = os.environ.get("LATENT_EXPLORER_TEST_PG", "")
 
@@ -58,11 +56,11 @@ def test_two_servers_number_keys_and_keep_one_record_per_content(pg_library):
 
 def test_gc_on_postgres_removes_idle_workspaces(pg_library):
     idle, kept = pg_library.create_workspace(), pg_library.create_workspace()
-    pg_library.save_dataset(idle, embeddings_with_images(), "vectors")
-    later = datetime.now(UTC) + timedelta(days=10)
+    unique = lc.EmbeddingSet(np.random.default_rng().normal(size=(5, 3)))  # no other test's rows use its file
+    pg_library.save_dataset(idle, unique, "vectors")
+    for token in (idle, kept):
+        set_last_used(pg_library, token, datetime.now(UTC) - timedelta(days=100))
     pg_library.touch(kept)
-    with pg_library.engine.begin() as conn:
-        conn.execute(update(workspaces).where(workspaces.c.token_sha256 == token_sha256(kept)).values(last_used=later))
-    counts = pg_library.gc(idle_days=5, now=later, grace_s=0)
+    counts = pg_library.gc(idle_days=90, grace_s=0)
     assert counts["files"] == 1 and counts["datasets"] >= 1 and counts["workspaces"] >= 1
     assert not pg_library.has_workspace(idle) and pg_library.has_workspace(kept)
