@@ -6,14 +6,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import links, state, training
+from ui import links, state, training, views
 from ui.sidebar import sidebar
 
 st.set_page_config(page_title="Latent Explorer", page_icon="🧭", layout="wide", initial_sidebar_state="expanded")
 
 st.logo(str(Path(__file__).parent / "assets" / "logo.svg"), size="large")
-ws = state.workspace()
+ws = state.workspace()  # the workspace the URL's ?w= names, or a new one
 links.read_once(ws)
+state.sync_library(ws)  # its datasets and models as the library has them now
 training.collect(ws)
 
 page = st.navigation(
@@ -26,4 +27,7 @@ page = st.navigation(
 )
 links.write(ws)
 sidebar(ws)
-page.run()
+try:
+    page.run()
+finally:  # also when the page stops or reruns early
+    views.save(ws)  # the view, when it changed: a reload or a restart shows the same

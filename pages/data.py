@@ -35,7 +35,7 @@ def dataset_picker() -> None:
         format_func=labels.get,
         on_change=choose_dataset,
         help="digits and shapes are built in and work offline; mnist, fashion-mnist, kmnist and cifar10 are downloaded "
-        "on first use, which needs a network connection. Files uploaded below are listed for this session only.",
+        "on first use, which needs a network connection. Files uploaded below are kept in this workspace.",
     )
 
 

@@ -1,8 +1,8 @@
-"""What a session can choose from: built-in datasets, shipped and saved models, uploads,
-and the ones set by environment.
+"""What a session can choose from: built-in datasets, shipped models, the ones set by environment,
+and the workspace's own datasets and models kept in the library (uploads, trained runs).
 
 Every choice has a short `key` that is safe to put in a URL; a key never names an arbitrary
-server path, so a shared link can only pick what this server (or this session) already offers.
+server path, so a shared link can only pick what this server (or this workspace) already offers.
 """
 
 from __future__ import annotations
@@ -15,21 +15,23 @@ import latent_core
 from latent_core.settings import settings
 
 DEFAULT_DATASET = "digits"
+LIBRARY = "library"  # Option.loader of a workspace's saved dataset or model
+LIBRARY_KEYS = ("data-", "run-", "checkpoint-")  # how the keys of a workspace's saved datasets and models start
 
 
 @dataclass(frozen=True)
 class Option:
     """One selectable dataset or model: `source` is what latent_core loads (a name or a path).
 
-    Uploaded datasets also say how to read the file: `loader` is 'images' (load_dataset_with_report)
-    or 'embeddings' (load_embeddings_with_report), and `settings` holds the loader's keyword arguments as pairs.
+    A workspace's own dataset or model has `loader` LIBRARY: `source` is then its content hash and
+    `token` the workspace that holds it (the library loads it by token and key).
     """
 
     key: str
     label: str
     source: str
     loader: str = ""
-    settings: tuple = ()
+    token: str = ""
 
 
 def local_key(path: Path) -> str:
@@ -37,13 +39,22 @@ def local_key(path: Path) -> str:
     return "local-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(path).name).strip("-") or "data")
 
 
-def next_key(options: dict[str, Option], prefix: str) -> str:
-    """The next unused session key of a kind: 'run-3', 'upload-1', 'checkpoint-2'."""
-    return f"{prefix}-{1 + sum(key.startswith(prefix + '-') for key in options)}"
+def dataset_option(token: str, record: latent_core.DatasetRecord) -> Option:
+    """A workspace's saved dataset (an upload), keyed 'data-<n>'."""
+    return Option(record.key, f"{record.name} (uploaded)", record.content_hash, LIBRARY, token)
+
+
+def model_option(token: str, record: latent_core.ModelRecord) -> Option:
+    """A workspace's saved model: 'run <n>: <name>' for a trained run, '<name> (uploaded)' for an uploaded one."""
+    if record.source == "uploaded":
+        label = f"{record.name} (uploaded)"
+    else:
+        label = f"run {record.key.removeprefix('run-')}: {record.name}"
+    return Option(record.key, label, record.content_hash, LIBRARY, token)
 
 
 def dataset_options(uploaded: dict[str, Option] | None = None) -> list[Option]:
-    """Built-in datasets, the folder or file named by $LATENT_EXPLORER_DATASET, and this session's uploads."""
+    """Built-in datasets, the folder or file named by $LATENT_EXPLORER_DATASET, and the workspace's uploads."""
     options = [Option(name, name, name) for name in latent_core.builtin_names()]
     path = settings().start_dataset
     if path:
@@ -57,7 +68,7 @@ def default_dataset_key() -> str:
 
 
 def model_options(saved: dict[str, Option]) -> list[Option]:
-    """Shipped models, the checkpoint named by $LATENT_EXPLORER_MODEL, and this session's saved models."""
+    """Shipped models, the checkpoint named by $LATENT_EXPLORER_MODEL, and the workspace's saved models."""
     options = [Option(name, f"{name} (shipped)", name) for name in latent_core.shipped_models()]
     path = settings().start_model
     if path:

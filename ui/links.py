@@ -1,4 +1,5 @@
-"""Shareable views: dataset, model, projection method and dimensions in the URL's query parameters."""
+"""Shareable views: the workspace's token, and its dataset, model, projection method and dimensions, in the URL's
+query parameters. Dataset and model keys only name what the session's own workspace holds."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import streamlit as st
 
 from latent_core.projection import DIMS, METHODS
 
-from . import state
+from . import state, workspaces
 from .state import METHOD_LABELS, Workspace
 
 READ_FLAG = "links_read"
@@ -42,14 +43,16 @@ def apply(ws: Workspace, params: dict[str, str]) -> None:
 
 
 def read_once(ws: Workspace) -> None:
-    """On a session's first run, take the view from the URL."""
+    """On a session's first run, take the view from the URL; not when the link named a workspace that was not found
+    (its view belongs to that workspace)."""
     if not st.session_state.get(READ_FLAG):
         st.session_state[READ_FLAG] = True
-        apply(ws, {k: st.query_params.get(k) for k in ("dataset", "model", "method", "dims")})
+        if st.query_params.get(workspaces.PARAM, ws.token) == ws.token:
+            apply(ws, {k: st.query_params.get(k) for k in ("dataset", "model", "method", "dims")})
 
 
 def write(ws: Workspace) -> None:
-    """Put the current view into the URL, so copying it shares this view."""
-    params = view_params(ws)
+    """Put the workspace's token and the current view into the URL, so copying it shares this workspace and view."""
+    params = {workspaces.PARAM: ws.token} | view_params(ws)
     if {k: st.query_params.get(k) for k in params} != params or (not ws.model_key and "model" in st.query_params):
         st.query_params.from_dict(params)

@@ -16,7 +16,7 @@ import latent_core
 from latent_core.analysis import manifold_grid
 from latent_core.imaging import image_grid, png_bytes, upscale_for_display
 
-from . import images, interpolation, jobs, map_data, map_events, projections, resources, state
+from . import images, interpolation, jobs, map_data, map_events, projections, resources, state, views
 from .jobs import FAILED
 from .map_component import latent_map
 from .map_events import PANEL, VIEW
@@ -259,3 +259,4 @@ def panel(ws: Workspace) -> None:
     state.show_messages(ws)  # what a click or selection had to say: the panel reruns after each
     decoded_section(ws)
     interpolation_section(ws)
+    views.save(ws)  # the picks and the path: a fragment's run does not reach the end of app.py

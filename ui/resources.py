@@ -1,7 +1,8 @@
 """Loaders shared between sessions, each cached under a content fingerprint (never under a session).
 
 Two sessions only share an entry when they hold the same bytes, so nothing one user
-loads or trains can reach another. Mutable per-session things live in ui.state.
+loads or trains can reach another (a workspace's datasets and models are asked for by its own
+token and key, and kept under their content hash). Mutable per-session things live in ui.state.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from latent_core.checkpoint.discovery import shipped_dir
 from latent_core.checkpoint.format import CONFIG_FILE, WEIGHTS_FILE
 from latent_core.io.fingerprint import fingerprint
 
-from . import jobs
-from .catalog import Option
+from . import jobs, workspaces
+from .catalog import LIBRARY, Option
 from .jobs import Job
 
 MAX_MAP_POINTS = 20_000
@@ -44,22 +45,24 @@ def file_stamp(path: Path) -> tuple | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def uploaded_data(path: str, stamp: tuple, loader: str, options: tuple) -> tuple:
-    """(dataset or embedding set, LoadReport) of an uploaded file; its path lies in one session's folder."""
-    if loader == latent_core.datasets.EMBEDDINGS:
-        return latent_core.load_embeddings_with_report(path, **dict(options))
-    return latent_core.load_dataset_with_report(path, **dict(options))
+def stored_dataset(
+    content_hash: str, name: str, _token: str, _key: str
+) -> latent_core.ImageDataset | latent_core.EmbeddingSet:
+    """A dataset of a workspace in the library, cached by its content hash and the name it was saved under
+    (the same bytes load once, and no workspace sees the name another gave them)."""
+    return workspaces.library().load_dataset(_token, _key)
 
 
-def load_upload(option: Option) -> tuple:
-    """(data, LoadReport) of an uploaded dataset option."""
-    return uploaded_data(option.source, file_stamp(Path(option.source)), option.loader, option.settings)
+@st.cache_resource(show_spinner=False, max_entries=8)
+def stored_model(content_hash: str, _token: str, _key: str) -> latent_core.LatentModel:
+    """A model of a workspace in the library, cached by its checkpoint's content hash."""
+    return workspaces.library().load_model(_token, _key)
 
 
 def dataset_for(option: Option):
     """The ImageDataset of a dataset option, or an EmbeddingSet for uploaded embeddings."""
-    if option.loader:
-        return load_upload(option)[0]
+    if option.loader == LIBRARY:
+        return stored_dataset(option.source, option.label, option.token, option.key)
     if option.source in latent_core.builtin_names():
         return builtin_dataset(option.source)
     return file_dataset(option.source, file_stamp(Path(option.source)))
@@ -90,6 +93,8 @@ def checkpoint(directory: str, fingerprint: str) -> latent_core.LatentModel:
 
 def model_for(option: Option) -> tuple[latent_core.LatentModel, str]:
     """The model of a model option, and its content fingerprint."""
+    if option.loader == LIBRARY:
+        return stored_model(option.source, option.token, option.key), option.source
     directory = checkpoint_dir(option)
     if not directory.exists():
         raise latent_core.InvalidInputError(f"Model '{option.label}' is no longer on disk.")

@@ -1,10 +1,10 @@
-"""One session's files: its private folder (uploads and trained models), and which upload each uploader handled last.
+"""One session's files: its private folder for uploads in transit, and which upload each uploader handled last.
 
-A session's files go only into its SessionFolder, made under settings().uploads_dir
-($LATENT_EXPLORER_UPLOADS) on first use and removed when the Workspace that owns it is collected.
-Uploads are written by latent_core.save_upload into uploads/; trained models are saved into models/.
-Streamlit reruns the page on every interaction while the uploader still holds its file, so each
-file (by its file_id) is written once, and each uploader's choice (files plus settings) is acted on once.
+An uploaded file is written into the session's SessionFolder (made under settings().uploads_dir,
+$LATENT_EXPLORER_UPLOADS, on first use and removed when the Workspace that owns it is collected),
+read from there, and deleted once what it holds is kept in the library (ui.uploads). Streamlit reruns
+the page on every interaction while the uploader still holds its file, so each file (by its file_id)
+is written once while it is needed, and each uploader's choice (files plus settings) is acted on once.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from latent_core.settings import settings
 
 
 class SessionFolder:
-    """A private folder for one session, with `uploads` and `models` inside; removed by cleanup(),
+    """A private folder for one session, with `uploads` inside; removed by cleanup(),
     on leaving a `with` block, or when collected. `root` defaults to settings().uploads_dir."""
 
     def __init__(self, root=None):
@@ -28,9 +28,8 @@ class SessionFolder:
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = Path(tempfile.mkdtemp(prefix="session-", dir=root))
         self._remove = weakref.finalize(self, shutil.rmtree, self.path, ignore_errors=True)
-        self.uploads, self.models = self.path / "uploads", self.path / "models"
-        for folder in (self.uploads, self.models):
-            folder.mkdir(mode=0o700)
+        self.uploads = self.path / "uploads"
+        self.uploads.mkdir(mode=0o700)
 
     def save(self, name: str, data, limits: latent_core.Limits | None = None) -> Path:
         """Write an upload (bytes or a binary file object) into uploads/ under a safe, unused name; returns its path."""
@@ -51,7 +50,6 @@ class SessionFiles:
     saved: dict[str, Path] = field(default_factory=dict)
     last: dict[str, str | None] = field(default_factory=dict)
     became: dict[str, str] = field(default_factory=dict)  # choice key -> the dataset option it was loaded as
-    reports: dict[str, latent_core.LoadReport] = field(default_factory=dict)  # dataset option key -> how it was read
     _folder: SessionFolder | None = field(default=None, repr=False)
 
     @property
@@ -68,9 +66,12 @@ class SessionFiles:
             self.saved[uploaded.file_id] = self.folder.save(uploaded.name, uploaded)
         return self.saved[uploaded.file_id]
 
-    def model_folder(self, key: str) -> Path:
-        """Where a model trained in this session is saved: models/<key> in the session folder."""
-        return self.folder.models / key
+    def discard(self, uploaded) -> None:
+        """Delete the session's copy of an uploaded file (its content is kept elsewhere now); saving it again
+        writes a new copy."""
+        path = self.saved.pop(uploaded.file_id, None) if uploaded is not None else None
+        if path is not None:
+            path.unlink(missing_ok=True)
 
     def is_new(self, slot: str, key: str | None) -> bool:
         """True the first time `slot` (an uploader) shows `key`; remembers it, so later reruns get False."""

@@ -1,10 +1,11 @@
 """The session's Workspace: the active dataset, model, map settings and selections.
 
 One Workspace per browser session, kept in st.session_state, so every page sees the same
-choices and no session sees another's. Changing the dataset or model goes through
-`select_dataset` / `select_model`, which keep the previous state when loading fails.
-The active dataset is an ImageDataset, or an EmbeddingSet (uploaded vectors), which is mapped
-as it is and never has a model.
+choices. It is a workspace of the library, named by the token in the URL's `?w=` (see
+ui.workspaces): the session opens it with its saved datasets, models and view, and no token
+reaches another's. Changing the dataset or model goes through `select_dataset` / `select_model`,
+which keep the previous state when loading fails. The active dataset is an ImageDataset, or an
+EmbeddingSet (uploaded vectors), which is mapped as it is and never has a model.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from streamlit.runtime.pages_manager import PagesManager
 
 import latent_core
 
-from . import catalog, resources
-from .catalog import Option
+from . import catalog, resources, views, workspaces
+from .catalog import LIBRARY, Option
 from .jobs import Job
 from .messages import explain
 from .session_files import SessionFiles
@@ -51,6 +52,7 @@ class BaseCode:
 class Workspace:
     dataset_key: str
     dataset: latent_core.ImageDataset | latent_core.EmbeddingSet
+    token: str  # names the workspace in the library and in the URL (ui.workspaces)
     model_key: str | None = None
     model: latent_core.LatentModel | None = None
     model_fp: str | None = None
@@ -66,12 +68,13 @@ class Workspace:
     selection: list[int] = field(default_factory=list)
     decoded: Decoded | None = None
     base: BaseCode | None = None
-    saved_models: dict[str, Option] = field(default_factory=dict)
+    saved_models: dict[str, Option] = field(default_factory=dict)  # the workspace's models (and any added in code)
     sprites_wanted: set[str] = field(default_factory=set)  # hover-thumbnail sheets the browser asked for
-    uploaded_data: dict[str, Option] = field(default_factory=dict)
-    files: SessionFiles = field(default_factory=SessionFiles)  # the session's folder: uploads and trained models
+    uploaded_data: dict[str, Option] = field(default_factory=dict)  # the workspace's datasets
+    files: SessionFiles = field(default_factory=SessionFiles)  # the session's folder: uploads in transit
     job: Job | None = None  # this session's training job (ui.training)
     messages: list[tuple[str, str]] = field(default_factory=list)
+    saved_view: dict | None = None  # the view last kept in the library (ui.views.save)
 
     @property
     def dataset_fp(self) -> str:
@@ -122,28 +125,83 @@ def leave_pages_folder_mode() -> None:
 
 
 def workspace() -> Workspace:
-    """This session's Workspace, created with the default dataset and model on first use."""
+    """This session's Workspace: on first use, the one the URL's token names (see open_workspace)."""
     leave_pages_folder_mode()
     if SESSION_KEY not in st.session_state:
-        st.session_state[SESSION_KEY] = new_workspace()
+        st.session_state[SESSION_KEY] = open_workspace(st.query_params.get(workspaces.PARAM))
     return st.session_state[SESSION_KEY]
 
 
-def new_workspace() -> Workspace:
+def open_workspace(token: str | None) -> Workspace:
+    """The workspace `token` names, with its datasets, models and view; a new one when there is no token, and a new
+    one with a message (never the token itself) when the token names no workspace here."""
+    library = workspaces.library()
+    if library.has_workspace(token):
+        ws = new_workspace(token)
+        sync_library(ws)
+        restore(ws, library.view(token))
+    else:
+        ws = new_workspace(library.create_workspace())
+        if token is not None:
+            say(ws, "info", workspaces.NOT_FOUND)
+    library.touch(ws.token)
+    return ws
+
+
+def new_workspace(token: str) -> Workspace:
+    """A Workspace for `token` on the default dataset and model."""
     key = catalog.default_dataset_key()
     option = catalog.find(catalog.dataset_options(), key)
     try:
         dataset = resources.dataset_for(option)
     except latent_core.InvalidInputError as exc:
         fallback = catalog.find(catalog.dataset_options(), catalog.DEFAULT_DATASET)
-        ws = Workspace(fallback.key, resources.dataset_for(fallback))
+        ws = Workspace(fallback.key, resources.dataset_for(fallback), token)
         say(ws, "error", f"{explain(exc)} Showing the built-in '{fallback.label}' dataset instead.")
     else:
-        ws = Workspace(key, dataset)
+        ws = Workspace(key, dataset, token)
     default_model = catalog.default_model_key()
     if default_model:
         select_model(ws, default_model, quiet=True)
     return ws
+
+
+def sync_library(ws: Workspace) -> None:
+    """List the workspace's datasets and models as the library has them now (saved, renamed or deleted by
+    any page, session or server process); options added in code stay."""
+    library = workspaces.library()
+    ws.uploaded_data = {r.key: catalog.dataset_option(ws.token, r) for r in library.datasets(ws.token)}
+    added = {key: option for key, option in ws.saved_models.items() if option.loader != LIBRARY}
+    ws.saved_models = added | {r.key: catalog.model_option(ws.token, r) for r in library.models(ws.token)}
+
+
+def find_option(ws: Workspace, key: str, models: bool) -> Option | None:
+    """The model (or dataset) option `key` names, asking the library again when it is not listed yet (saved since
+    this session last looked, by another page or server process)."""
+
+    def listed() -> Option | None:
+        options = catalog.model_options(ws.saved_models) if models else catalog.dataset_options(ws.uploaded_data)
+        return catalog.find(options, key)
+
+    option = listed()
+    if option is None and key.startswith(catalog.LIBRARY_KEYS):
+        sync_library(ws)
+        option = listed()
+    return option
+
+
+def restore(ws: Workspace, saved: dict) -> None:
+    """Show a saved view again: its dataset and model, then (when both are back) its map, picks, path and traversal.
+    What no longer exists is said once, and the rest of the view is kept."""
+    view = views.parse(saved)
+    if view.dataset and view.dataset != ws.dataset_key:
+        select_dataset(ws, view.dataset, quiet=True)
+    if view.model and view.model != ws.model_key:
+        select_model(ws, view.model, quiet=True)
+    if (ws.dataset_key, ws.model_key) == (view.dataset, view.model):
+        views.apply(ws, view, BaseCode(*view.base) if view.base else None)
+    else:
+        ws.method, ws.dims, ws.colour = view.method, view.dims, view.colour
 
 
 def say(ws: Workspace, kind: str, text: str) -> None:
@@ -179,9 +237,10 @@ def clear_selections(ws: Workspace) -> None:
     ws.selection, ws.decoded, ws.base = [], None, None
 
 
-def select_dataset(ws: Workspace, key: str) -> bool:
-    """Make a dataset active; on failure say why and keep everything as it was."""
-    option = catalog.find(catalog.dataset_options(ws.uploaded_data), key)
+def select_dataset(ws: Workspace, key: str, quiet: bool = False) -> bool:
+    """Make a dataset active; on failure say why and keep everything as it was.
+    `quiet`: the model that follows (when the active one takes other images) is chosen without saying so."""
+    option = find_option(ws, key, models=False)
     if option is None:
         say(ws, "error", f"Dataset '{key}' is not available here; choose one of the listed datasets.")
         return False
@@ -193,14 +252,14 @@ def select_dataset(ws: Workspace, key: str) -> bool:
     ws.dataset_key, ws.dataset = key, dataset
     clear_selections(ws)
     if ws.model is None or ws.model.image_shape != ws.image_shape:
-        refit_model(ws, option)
+        refit_model(ws, option, quiet)
     return True
 
 
-def refit_model(ws: Workspace, option: Option) -> None:
+def refit_model(ws: Workspace, option: Option, quiet: bool = False) -> None:
     """After a dataset change, make a model that takes its images active
-    (or none, for embeddings), saying what changed."""
-    previous = ws.model_label if ws.model is not None else None
+    (or none, for embeddings), saying what changed unless `quiet`."""
+    previous = ws.model_label if ws.model is not None and not quiet else None
     ws.model_key = ws.model = ws.model_fp = None
     if ws.is_embeddings:
         if previous:
@@ -246,7 +305,7 @@ def compatible_model(ws: Workspace) -> Option | None:
 
 def select_model(ws: Workspace, key: str, quiet: bool = False) -> bool:
     """Make a model active if it takes the active dataset's images; otherwise say why and keep the old one."""
-    option = catalog.find(catalog.model_options(ws.saved_models), key)
+    option = find_option(ws, key, models=True)
     if option is None:
         say(ws, "error", f"Model '{key}' is not available in this session; choose one of the listed models.")
         return False
@@ -281,15 +340,10 @@ def mismatch_text(ws: Workspace, option: Option, model: latent_core.LatentModel)
     )
 
 
-def save_trained(ws: Workspace, model: latent_core.LatentModel, settings: dict) -> Option:
-    """Save a trained model into this session's folder and list it among the models."""
-    key = catalog.next_key(ws.saved_models, "run")
-    directory = ws.files.model_folder(key)
-    model.save(directory)
-    label = (
-        f"run {key.removeprefix('run-')}: {settings['kind'].upper()} β={settings['beta']:g}, "
-        f"{settings['latent_dim']}-D, {ws.dataset.name}"
-    )
-    option = Option(key, label, str(directory))
-    ws.saved_models[key] = option
+def save_trained(ws: Workspace, model: latent_core.LatentModel, settings: dict, seconds: float | None = None) -> Option:
+    """Keep a trained model in the workspace's library (`seconds`: how long it trained) and list it as 'run <n>'."""
+    data = model.config["dataset"]["name"]  # what it was trained on (the active dataset may have changed since)
+    name = f"{settings['kind'].upper()} β={settings['beta']:g}, {settings['latent_dim']}-D, {data}"
+    record = workspaces.library().save_model(ws.token, model, name, seconds=seconds)
+    option = ws.saved_models[record.key] = catalog.model_option(ws.token, record)
     return option

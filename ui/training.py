@@ -14,6 +14,7 @@ import latent_core
 
 from . import jobs, state
 from .jobs import CANCELLED, FAILED, FINISHED, Job
+from .messages import explain
 from .state import Workspace
 
 STARTING = "Starting…"
@@ -72,13 +73,19 @@ def curve(job: Job) -> Curve:
 
 
 def collect(ws: Workspace) -> None:
-    """Once a job has ended: save its model and make it active, or report why there is none."""
+    """Once a job has ended: keep its model in the workspace's library and make it active, or report why there is
+    none."""
     job = ws.job
     if job is None or not job.collect():
         return
     status, run = job.status, job.about
     if status == FINISHED:
-        option = state.save_trained(ws, job.result(), run.settings)
+        progress = curve(job).progress
+        try:
+            option = state.save_trained(ws, job.result(), run.settings, progress.elapsed_s if progress else None)
+        except latent_core.InvalidInputError as exc:
+            state.say(ws, "error", f"Training finished, but the model could not be kept: {explain(exc)}")
+            return
         if state.select_model(ws, option.key, quiet=True):
             state.say(ws, "success", f"Training finished: '{option.label}' is now the active model.")
         else:

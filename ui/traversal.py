@@ -8,7 +8,7 @@ import streamlit as st
 from latent_core.imaging import png_bytes, upscale_for_display
 from latent_core.traversal import DIRECTION_KINDS, directions, traverse
 
-from . import exports, images
+from . import exports, images, views
 from .state import Workspace
 
 SOURCES = {"map": "Last map click", "index": "A dataset image", "prior": "A random draw from the prior"}
@@ -119,6 +119,7 @@ def sliders(ws: Workspace, base: np.ndarray, kind: str, names: list[str], vector
             images.show_row([start], ["start"], side=72)
         with controls:
             exports.code_download(code)
+    views.save(ws)  # the slider values: a fragment's run does not reach the end of app.py
 
 
 def grid_section(ws: Workspace, base: np.ndarray, names: list[str], vectors: np.ndarray) -> None:

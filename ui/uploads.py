@@ -1,21 +1,23 @@
-"""Turning uploaded files into session-only dataset and model options, and making them active.
+"""Turning uploaded files into the workspace's datasets and models, and making them active.
 
 The uploader widgets (ui/upload_widgets.py) hand over Streamlit's UploadedFile objects; these
-functions save them into the Workspace's session folder, load them with latent_core (never
-unpickling), and go through state.select_dataset / state.select_model like the built-in
-choices. A file that fails to load leaves the active dataset, model and map as they were, and
-the engine's sentence is queued as an error. Each choice is handled once (see SessionFiles.is_new).
+functions save them into the session folder, load them with latent_core (never unpickling), keep
+what they hold in the workspace's library (which deletes the session's copy), and go through
+state.select_dataset / state.select_model like the built-in choices. A file that fails to load, or
+that the workspace's quota has no room for, leaves the active dataset, model and map as they were,
+and the engine's sentence is queued as an error. Each choice is handled once (see SessionFiles.is_new).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import latent_core
 from latent_core.datasets import EMBEDDINGS, IMAGES
 from latent_core.io.fingerprint import fingerprint
 
-from . import catalog, resources, state
+from . import catalog, state, workspaces
 from .catalog import Option
 from .messages import explain
 from .state import Workspace
@@ -41,10 +43,37 @@ def loader_settings(kind: str, path: Path, companion: Path | None, size, channel
     return IMAGES, tuple((k, v) for k, v in settings.items() if v is not None)
 
 
+def read_dataset(path: Path, loader: str, settings: tuple) -> tuple:
+    """(ImageDataset or EmbeddingSet, LoadReport) of a saved upload, read as `loader` says with its settings."""
+    if loader == EMBEDDINGS:
+        return latent_core.load_embeddings_with_report(path, **dict(settings))
+    return latent_core.load_dataset_with_report(path, **dict(settings))
+
+
+def keep_dataset(ws: Workspace, uploaded, companion, kind: str, size, channels, label_column: str) -> Option:
+    """Read an uploaded dataset from the session folder and keep it in the workspace's library; returns its option.
+
+    The session's copies are deleted once the library holds the data (or when reading or keeping it fails)."""
+    try:
+        path = ws.files.save(uploaded)
+        loader, settings = loader_settings(
+            kind, path, ws.files.save(companion) if companion else None, size, channels, label_column
+        )
+        data, report = read_dataset(path, loader, settings)
+        sized = f", {size[0]}x{size[1]} px" if loader == IMAGES and size else ""
+        record = workspaces.library().save_dataset(ws.token, data, f"{uploaded.name}{sized}", asdict(report))
+    finally:
+        ws.files.discard(uploaded)
+        ws.files.discard(companion)
+    option = ws.uploaded_data[record.key] = catalog.dataset_option(ws.token, record)
+    return option
+
+
 def receive_dataset(
     ws: Workspace, uploaded, companion=None, kind: str = IMAGES, size=None, channels=None, label_column: str = ""
 ) -> bool:
-    """Load an uploaded dataset (with an optional IDX labels file, or images for embeddings) and make it active.
+    """Load an uploaded dataset (with an optional IDX labels file, or images for embeddings), keep it in the
+    workspace's library and make it active.
 
     Returns True when this call did something (the page should rerun to show it), False when
     this choice was already handled in an earlier run.
@@ -55,39 +84,36 @@ def receive_dataset(
     if key in ws.files.became:  # a choice made before (say, the size asked for earlier): no second copy
         state.select_dataset(ws, ws.files.became[key])
         return True
-    try:  # saving refuses files over LATENT_MAX_FILE_BYTES, loading refuses bad content
-        path = ws.files.save(uploaded)
-        loader, settings = loader_settings(
-            kind, path, ws.files.save(companion) if companion else None, size, channels, label_column
-        )
-        sized = f", {size[0]}x{size[1]} px" if loader == IMAGES and size else ""
-        option = Option(
-            catalog.next_key(ws.uploaded_data, "upload"),
-            f"{uploaded.name} (uploaded{sized})",
-            str(path),
-            loader,
-            settings,
-        )
-        data, report = resources.load_upload(option)
+    try:  # saving refuses files over LATENT_MAX_FILE_BYTES, loading refuses bad content, the library its quota
+        option = keep_dataset(ws, uploaded, companion, kind, size, channels, label_column)
     except latent_core.InvalidInputError as exc:
         state.say(ws, "error", explain(exc))
         return True
-    ws.uploaded_data[option.key] = option
     ws.files.became[key] = option.key
-    ws.files.reports[option.key] = report
     if state.select_dataset(ws, option.key):
-        what = f"{len(data):,} vectors" if loader == EMBEDDINGS else f"{len(data):,} images"
-        state.say(ws, "success", f"'{uploaded.name}' ({what}) is now the active dataset.")
+        what = "vectors" if ws.is_embeddings else "images"
+        state.say(ws, "success", f"'{uploaded.name}' ({len(ws.dataset):,} {what}) is now the active dataset.")
     return True
 
 
 def upload_report(ws: Workspace) -> latent_core.LoadReport | None:
-    """How the active dataset was read, when it is an upload."""
-    return ws.files.reports.get(ws.dataset_key)
+    """How the active dataset was read, when it is an upload (as the library keeps it)."""
+    option = catalog.find(list(ws.uploaded_data.values()), ws.dataset_key)
+    if option is None:
+        return None
+    try:
+        report = workspaces.library().dataset(ws.token, option.key).report
+    except latent_core.InvalidInputError:  # deleted meanwhile
+        return None
+    if not report:
+        return None
+    skipped = [tuple(pair) for pair in report.get("skipped", [])]
+    return latent_core.LoadReport(report["source"], report["kind"], list(report.get("notes", [])), skipped)
 
 
 def receive_model(ws: Workspace, uploaded) -> bool:
-    """Load an uploaded checkpoint .zip, list it among the models, and make it active if it takes the dataset's images.
+    """Load an uploaded checkpoint .zip, keep it in the workspace's library and list it among the models, and make
+    it active if it takes the dataset's images.
 
     Returns True when this call did something, False when this file was already handled.
     """
@@ -95,14 +121,15 @@ def receive_model(ws: Workspace, uploaded) -> bool:
     if not ws.files.is_new(MODEL_SLOT, key):
         return False
     try:
-        option = Option(
-            catalog.next_key(ws.saved_models, "checkpoint"), f"{uploaded.name} (uploaded)", str(ws.files.save(uploaded))
-        )
-        model, _ = resources.model_for(option)
+        try:
+            model = latent_core.load_model(ws.files.save(uploaded))
+            record = workspaces.library().save_model(ws.token, model, uploaded.name, source="uploaded")
+        finally:
+            ws.files.discard(uploaded)
     except latent_core.InvalidInputError as exc:
         state.say(ws, "error", explain(exc))
         return True
-    ws.saved_models[option.key] = option
+    option = ws.saved_models[record.key] = catalog.model_option(ws.token, record)
     if model.image_shape != ws.image_shape:
         kept = f"; '{ws.model_label}' stays active" if ws.model is not None else ""
         state.say(ws, "warning", f"{state.mismatch_text(ws, option, model)} It is listed among the models{kept}.")

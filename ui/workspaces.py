@@ -19,6 +19,10 @@ from latent_core.settings import settings
 if TYPE_CHECKING:
     from .state import Workspace
 
+PARAM = "w"  # the URL's query parameter that holds the token
+NOT_FOUND = "That link's workspace was not found; this is a new workspace."
+SHARED = "Anyone with this link sees this workspace."
+
 
 @st.cache_resource(show_spinner=False)
 def open_library(home: str, db_url: str | None) -> Library:
@@ -37,3 +41,9 @@ def library() -> Library:
 def token_of(ws: Workspace) -> str:
     """The token of a session's workspace: the key of everything the library holds for it."""
     return ws.token
+
+
+def link(token: str) -> str:
+    """The URL that opens the workspace `token` names: this page's address (as the browser shows it) with ?w=."""
+    base = st.context.url or ""
+    return f"{base}?{PARAM}={token}"

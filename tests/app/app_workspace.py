@@ -9,24 +9,27 @@ from streamlit.testing.v1 import AppTest
 
 import latent_core
 from tests.paths import APP
-from ui import state
+from ui import state, workspaces
 from ui.catalog import Option
 
 
 def workspace_for(
     dataset: latent_core.ImageDataset, model: latent_core.LatentModel, folder: Path, key: str = "test-model"
 ) -> state.Workspace:
-    """A Workspace holding `dataset` with `model` saved in `folder` and made active."""
-    ws = state.Workspace(dataset_key="digits", dataset=dataset)
+    """A Workspace of a new workspace in the library, holding `dataset` with `model` saved in `folder` and made
+    active."""
+    ws = state.Workspace(dataset_key="digits", dataset=dataset, token=workspaces.library().create_workspace())
     model.save(folder / key)
     ws.saved_models[key] = Option(key, f"{key} (test)", str(folder / key))
     assert state.select_model(ws, key), ws.messages
     return ws
 
 
-def app(timeout: float = 60) -> AppTest:
-    """The whole app, run once on its default page (the Map)."""
-    return AppTest.from_file(str(APP), default_timeout=timeout).run()
+def app(timeout: float = 60, **params: str) -> AppTest:
+    """The whole app, run once on its default page (the Map); `params` are the URL's query parameters (w=token...)."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.query_params.update(params)
+    return at.run()
 
 
 def texts(elements) -> list[str]:

@@ -12,7 +12,7 @@ import latent_core
 from latent_core.traversal import directions
 from tests.app.app_workspace import app, texts
 from tests.app.downloads import capture_downloads
-from ui import exports, projections, state
+from ui import exports, projections, state, workspaces
 
 READERS = {"csv": lambda data: pd.read_csv(io.BytesIO(data)), "parquet": lambda data: pd.read_parquet(io.BytesIO(data))}
 
@@ -49,7 +49,7 @@ def test_embeddings_export_their_vectors(rng, kind):
     names = ["cat", "dog, big", "bird"]
     for labels in (None, np.arange(40) % 3):
         embeddings = latent_core.EmbeddingSet(vectors, labels, names if labels is not None else None, name="vecs")
-        ws = state.Workspace(dataset_key="upload-1", dataset=embeddings)
+        ws = state.Workspace(dataset_key="data-1", dataset=embeddings, token=workspaces.library().create_workspace())
         embedding = np.asarray(projections.project(ws.codes(), "pca", 2).embedding, dtype=np.float32)
         table = read_back(exports.map_table_parts(ws, embedding), kind)
         assert_table_is_the_map(table, ws, embedding, "v")

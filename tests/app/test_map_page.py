@@ -131,7 +131,8 @@ def test_map_page_renders_controls_and_panels_and_shares_the_view_in_the_url():
     assert {b.label for b in at.segmented_control} == {"Projection", "Dimensions"}
     assert at.selectbox(key="map_colour").value == "label"
     assert "Click a dot" in " ".join(texts(at.caption))
-    assert dict(at.query_params) == {"dataset": "digits", "method": "pca", "dims": "2", "model": "digits"}
+    token = at.session_state["workspace"].token
+    assert dict(at.query_params) == {"w": token, "dataset": "digits", "method": "pca", "dims": "2", "model": "digits"}
 
 
 def test_map_panel_shows_a_decoded_click_and_the_interpolation_strip():

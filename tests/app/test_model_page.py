@@ -8,7 +8,7 @@ import numpy as np
 
 import latent_core
 from tests.app.app_workspace import app, texts
-from ui import jobs, resources, state, training
+from ui import jobs, resources, state, training, workspaces
 from ui.catalog import Option
 from ui.jobs import CANCELLED, FAILED, FINISHED, RUNNING
 
@@ -19,13 +19,14 @@ def by_label(widgets, label: str):
     return next(w for w in widgets if w.label == label)
 
 
-def test_finished_training_is_saved_in_the_session_and_becomes_active(ws):
+def test_finished_training_is_kept_in_the_workspace_and_becomes_active(ws):
     training.start(ws, QUICK)
     ws.job.join(120)
     assert ws.job.status == FINISHED
     training.collect(ws)
     assert ws.model_key == "run-1" and ws.model.latent_dim == 3
-    assert (ws.files.model_folder("run-1") / "config.json").is_file()
+    record = workspaces.library().model(ws.token, "run-1")  # kept in the workspace's library, with its training time
+    assert (record.path / "config.json").is_file() and record.seconds > 0 and record.source == "trained"
     assert any(kind == "success" and "active model" in text for kind, text in ws.messages)
     training.collect(ws)  # collecting twice changes nothing
     assert list(ws.saved_models) == ["test-model", "run-1"]

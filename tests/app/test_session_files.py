@@ -1,5 +1,5 @@
-"""The session folder (ui.session_files.SessionFolder): uploads and trained models in one folder under the upload
-root, removed with the session."""
+"""The session folder (ui.session_files.SessionFolder): uploads in transit in one folder under the upload root,
+removed with the session."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_session_folder_round_trip_and_cleanup(tmp_path, monkeypatch):
     zipped = write_zip(tmp_path / "pets.zip", {f"{i}.png": image_bytes(noise((8, 8), i)) for i in range(3)})
     with SessionFolder() as session:
         assert session.path.parent == tmp_path / "uploads"
-        assert (session.uploads.parent, session.models.parent) == (session.path, session.path)
+        assert session.uploads.parent == session.path
         saved = session.save("../pets.zip", io.BytesIO(zipped.read_bytes()))
         assert saved.parent == session.uploads
         assert latent_core.load_dataset(saved).images.shape == (3, 8, 8, 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.app.app_workspace import app
-from ui import catalog, links, state
+from ui import catalog, links, state, workspaces
 
 
 def test_environment_adds_a_local_dataset_and_model_with_url_safe_keys(monkeypatch, mnist_dir, tmp_path):
@@ -32,12 +32,13 @@ def test_links_apply_known_values_and_report_the_rest(ws):
     assert links.view_params(ws) == {"dataset": "digits", "method": "tsne", "dims": "3", "model": "test-model"}
 
 
-def test_each_session_has_its_own_workspace_and_model_folder():
+def test_each_session_has_its_own_workspace_and_folder(tiny_model):
     first, second = app(), app()
     a, b = first.session_state["workspace"], second.session_state["workspace"]
-    assert a is not b and a.files.folder.path != b.files.folder.path
+    assert a is not b and a.token != b.token and a.files.folder.path != b.files.folder.path
     a.selection.append(3)
-    a.saved_models["run-1"] = catalog.Option("run-1", "run 1", str(a.files.model_folder("run-1")))
+    workspaces.library().save_model(a.token, tiny_model, "a's run")
     second.run()
-    assert b.selection == [] and "run-1" not in b.saved_models
+    assert b.selection == [] and "run-1" not in b.saved_models and workspaces.library().models(b.token) == []
     assert all(o.key != "run-1" for o in catalog.model_options(b.saved_models))
+    assert "run-1" in app(w=a.token).session_state["workspace"].saved_models  # a's, reached by a's token only

@@ -7,6 +7,7 @@ import gc
 import io
 import pickle
 import struct
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from PIL import Image
 
 import latent_core
 from tests.app.app_workspace import app, map_payload, texts
-from ui import map_events, projections
+from ui import map_events, projections, workspaces
 from ui.session_files import SessionFiles
 
 OCTETS = "application/octet-stream"
@@ -72,11 +73,14 @@ def checkpoint_zip(model: latent_core.LatentModel, folder: Path) -> bytes:
     return zip_bytes({f"ckpt/{p.name}": p.read_bytes() for p in (folder / "ckpt").iterdir()})
 
 
-def engine_error(ws, load=latent_core.load_dataset) -> str:
-    """What latent_core says about the one file the session saved."""
-    (path,) = ws.files.saved.values()
-    with pytest.raises(latent_core.InvalidInputError) as caught:
-        load(path)
+def engine_error(ws, name: str, data: bytes, load=latent_core.load_dataset) -> str:
+    """What latent_core says about the file the session was given (and deleted: nothing of it stays)."""
+    assert ws.files.saved == {} and list(ws.files.folder.uploads.iterdir()) == []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        with pytest.raises(latent_core.InvalidInputError) as caught:
+            load(path)
     return str(caught.value)
 
 
@@ -93,26 +97,25 @@ def upload(at, key: str, name: str, data: bytes):
     return at.session_state["workspace"]
 
 
-def test_an_uploaded_npz_becomes_the_active_dataset_once_and_stays_a_session_option(uploads_root):
+def test_an_uploaded_npz_becomes_the_active_dataset_once_and_is_kept_in_the_workspace(uploads_root):
     at = page("pages/data.py")
     ws = upload(at, "upload_data", "faces.npz", npz_bytes())
-    assert ws.dataset_key == "upload-1" and ws.dataset.image_shape == (16, 16, 1) and len(ws.dataset) == 40
-    assert at.selectbox(key="dataset_choice").value == "upload-1"
+    assert ws.dataset_key == "data-1" and ws.dataset.image_shape == (16, 16, 1) and len(ws.dataset) == 40
+    assert at.selectbox(key="dataset_choice").value == "data-1"
     assert any("'faces.npz' (40 images) is now the active dataset" in s for s in texts(at.success))
     assert any("Read 'faces.npz' as arrays" in i for i in texts(at.info))
     assert {m.label: m.value for m in at.metric}["Image size"] == "16 × 16"
     assert ws.model is None and any("No model fits" in w for w in texts(at.warning))  # digits' model takes 8x8 images
-    saved = Path(ws.uploaded_data["upload-1"].source)
-    assert (
-        saved.parent == ws.files.folder.uploads
-        and saved.parents[2] == uploads_root
-        and saved.read_bytes() == npz_bytes()
-    )
+    (record,) = workspaces.library().datasets(ws.token)  # kept in the library; the session's copy is gone
+    assert (record.key, record.name, record.size, record.shape) == ("data-1", "faces.npz", 40, (16, 16, 1))
+    stored = workspaces.library().load_dataset(ws.token, "data-1")
+    assert np.array_equal(stored.images, np.load(io.BytesIO(npz_bytes()))["images"][..., None])
+    session_uploads = ws.files.folder.uploads
+    assert session_uploads.parents[1] == uploads_root and list(session_uploads.iterdir()) == []
     at.selectbox(key="dataset_choice").select("digits").run()
     at.run()  # the uploader still holds the file: it is not loaded again
-    assert (
-        ws.dataset_key == "digits" and list(ws.uploaded_data) == ["upload-1"] and len(list(saved.parent.iterdir())) == 1
-    )
+    assert ws.dataset_key == "digits" and list(ws.uploaded_data) == ["data-1"]
+    assert len(workspaces.library().datasets(ws.token)) == 1 and list(session_uploads.iterdir()) == []
     assert ws.model_key == "digits"  # the shipped model fits digits again
     assert "faces.npz (uploaded)" in at.selectbox(key="dataset_choice").options
 
@@ -127,7 +130,7 @@ def test_an_uploaded_npz_becomes_the_active_dataset_once_and_stays_a_session_opt
 def test_a_bad_dataset_file_shows_the_engines_sentence_and_keeps_everything(name, data):
     at = page("pages/data.py")
     ws = upload(at, "upload_data", name, data)
-    assert texts(at.error) == [engine_error(ws)] and name in texts(at.error)[0]
+    assert texts(at.error) == [engine_error(ws, name, data)] and name in texts(at.error)[0]
     assert ws.dataset_key == "digits" and ws.model_key == "digits" and ws.uploaded_data == {}
     assert {m.label: m.value for m in at.metric}["Images"] == "1,797"
     at.run()
@@ -140,7 +143,8 @@ def test_vectors_uploaded_as_images_point_to_the_embeddings_choice():
     at = page("pages/data.py")
     ws = upload(at, "upload_data", "vectors.npy", buffer.getvalue())
     (shown,) = texts(at.error)
-    assert shown.startswith(engine_error(ws)) and "On the Data page, choose 'Embeddings (vectors)'" in shown
+    assert shown.startswith(engine_error(ws, "vectors.npy", buffer.getvalue()))
+    assert "On the Data page, choose 'Embeddings (vectors)'" in shown
     assert ws.dataset_key == "digits"
 
 
@@ -149,7 +153,7 @@ def test_an_idx_images_file_with_its_labels_file():
     at = page("pages/data.py")
     at.file_uploader(key="upload_labels").set_value(("labels-idx1-ubyte", idx_bytes(np.arange(30) % 3), OCTETS))
     ws = upload(at, "upload_data", "images-idx3-ubyte", idx_bytes(rng.integers(0, 256, (30, 8, 8))))
-    assert ws.dataset_key == "upload-1" and ws.dataset.image_shape == (8, 8, 1)
+    assert ws.dataset_key == "data-1" and ws.dataset.image_shape == (8, 8, 1)
     assert np.array_equal(ws.dataset.labels, np.arange(30) % 3)
     assert ws.model_key == "digits"  # 8x8 grey: the shipped model stays active
 
@@ -179,7 +183,7 @@ def test_mixed_image_sizes_load_at_the_most_common_size_or_the_one_chosen():
     report = " ".join(texts(at.info))
     assert "5 of 7 images are 16x16" in report and "notes.txt" in report
     at.selectbox(key="upload_size").select(8).run()
-    assert ws.dataset_key == "upload-2" and ws.dataset.image_shape == (8, 8, 1)
+    assert ws.dataset_key == "data-2" and ws.dataset.image_shape == (8, 8, 1)
     assert ws.model_key == "digits"  # 8x8 grey images fit the shipped digits model
 
 
@@ -212,6 +216,8 @@ def test_an_uploaded_checkpoint_zip_becomes_the_active_model(tiny_model, tmp_pat
     at = page("pages/model.py")
     ws = upload(at, "upload_model", "tiny.zip", checkpoint_zip(tiny_model, tmp_path))
     assert ws.model_key == "checkpoint-1" and ws.model.latent_dim == 4
+    record = workspaces.library().model(ws.token, "checkpoint-1")  # kept in the workspace; the session's copy is gone
+    assert (record.name, record.source) == ("tiny.zip", "uploaded") and ws.files.saved == {}
     assert any("'tiny.zip (uploaded)' is now the active model" in s for s in texts(at.success))
     assert at.selectbox(key="model_choice").value == "checkpoint-1"
 
@@ -237,7 +243,7 @@ def test_a_checkpoint_for_other_images_is_listed_but_the_model_kept(tmp_path):
 def test_a_bad_checkpoint_shows_the_engines_sentence_and_keeps_the_model(name, data):
     at = page("pages/model.py")
     ws = upload(at, "upload_model", name, data)
-    assert texts(at.error) == [engine_error(ws, latent_core.load_model)] and name in texts(at.error)[0]
+    assert texts(at.error) == [engine_error(ws, name, data, latent_core.load_model)] and name in texts(at.error)[0]
     assert str(ws.files.folder.path) not in texts(at.error)[0]  # the server's folders stay private
     assert ws.model_key == "digits" and [k for k in ws.saved_models if k.startswith("checkpoint")] == []
 
