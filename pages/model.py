@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 import latent_core
 from latent_core.models import REGISTRY
-from ui import catalog, forms, images, jobs, resources, state, training, upload_widgets
+from ui import catalog, forms, images, jobs, resources, runs, state, training, upload_widgets
 
 SAMPLES = 10
 KIND_LABELS = {name: kind.label for name, kind in REGISTRY.items()}
@@ -27,6 +26,7 @@ if ws.is_embeddings:
     )
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/photo_library:")
     upload_widgets.model_uploader(ws)
+    runs.section(ws)
     st.stop()
 
 
@@ -61,22 +61,6 @@ def model_picker() -> None:
     )
 
 
-def history_figure(history: list[dict]) -> go.Figure:
-    fig = go.Figure()
-    epochs = [h["epoch"] for h in history]
-    for key, name, colour in (("train_loss", "training", "#4f46e5"), ("val_loss", "validation", "#f28e2b")):
-        if history and key in history[0]:
-            fig.add_scatter(x=epochs, y=[h[key] for h in history], mode="lines", name=name, line={"color": colour})
-    fig.update_layout(
-        height=240,
-        margin={"l": 40, "r": 10, "t": 10, "b": 36},
-        xaxis_title="epoch",
-        yaxis_title="loss (nats / image)",
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-    )
-    return fig
-
-
 def model_summary(model: latent_core.LatentModel) -> None:
     cols = st.columns(4)
     kind = REGISTRY.get(model.kind)
@@ -95,7 +79,7 @@ def model_summary(model: latent_core.LatentModel) -> None:
             + (f", validation loss {last['val_loss']:.2f}" if "val_loss" in last else "")
             + " nats per image."
         )
-        st.plotly_chart(history_figure(model.history), key="history_chart", config={"displayModeBar": False})
+        st.plotly_chart(runs.loss_figure([("", model.history)]), key="history_chart", config={"displayModeBar": False})
 
 
 def train_form() -> None:
@@ -162,6 +146,7 @@ with right:
     train_form()
     training.live_panel(ws)
 
+runs.section(ws)
 if ws.model is not None:
     reconstructions(ws.model)
     unusual(ws.model)
