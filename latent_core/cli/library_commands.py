@@ -107,8 +107,6 @@ def run_show(args) -> int:
 def run_export(args) -> int:
     with open_library() as library:
         record = record_of(library, args.workspace, args.key)
-        if args.out.is_dir():
-            raise InvalidInputError(f"--out '{args.out}' is a folder; give a file name such as {args.key}.zip.")
         if args.key.startswith(DATASET_PREFIX):
             library.export_dataset(args.workspace, record.key, args.out)
         else:

@@ -15,11 +15,14 @@ import json
 import secrets
 import string
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..checkpoint.loading import load_checkpoint
@@ -45,7 +48,7 @@ from .rows import (
     touch_workspace,
     workspace_usage,
 )
-from .schema import datasets, make_engine, maps, metadata, models, utcnow, workspaces
+from .schema import READING, datasets, make_engine, maps, metadata, models, utcnow, workspaces
 from .store import (
     DATASET_SUFFIX,
     ObjectStore,
@@ -60,6 +63,21 @@ TOKEN_LENGTH = 32
 SOURCES = {"trained": "run", "uploaded": "checkpoint"}  # a model's source -> its key prefix
 MAX_VIEW_BYTES = 1024 * 1024
 GRACE_S = 600.0  # files younger than this are never swept: a save in another process may be about to use them
+
+
+def npz_bytes_at_most(arrays: dict) -> int:
+    """An upper bound of the .npz np.savez writes: the arrays' bytes plus a generous header for each."""
+    return sum(a.nbytes + 1024 + 2 * len(name) for name, a in arrays.items()) + 1024
+
+
+def write_out(out, data: bytes) -> Path:
+    """Write an export to the file `out`, making its folder if needed."""
+    out = Path(out)
+    if out.is_dir():
+        raise InvalidInputError(f"'{out}' is a folder; give a file name to export to.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return out
 
 
 def token_sha256(token: str) -> str:
@@ -85,6 +103,14 @@ class Library:
             metadata.create_all(self.engine)
         except DBAPIError:  # another process created the tables at the same moment
             metadata.create_all(self.engine)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A transaction that only reads: on SQLite it takes no write lock (see schema.begin_immediate)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{READING: True})
+            with conn.begin():
+                yield conn
 
     def close(self) -> None:
         """Close the database connections (the library can still be used: they reopen on demand)."""
@@ -119,7 +145,7 @@ class Library:
         """Whether `token` names a workspace here; False for malformed or unknown tokens (never raises for them)."""
         if not self.valid_token(token):
             return False
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             return bool(conn.scalar(select(exists().where(workspaces.c.token_sha256 == token_sha256(token)))))
 
     def _workspace(self, conn, token) -> int:
@@ -141,7 +167,7 @@ class Library:
 
     def view(self, token) -> dict:
         """The workspace's saved view (a JSON object), {} when none was saved."""
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             wid = self._workspace(conn, token)
             return conn.scalar(select(workspaces.c.view).where(workspaces.c.id == wid)) or {}
 
@@ -159,7 +185,7 @@ class Library:
 
     def usage(self, token) -> int:
         """Bytes of the files this workspace refers to (each file counted once)."""
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             return workspace_usage(conn, self._workspace(conn, token))
 
     def _check_quota(self, conn, wid: int, content_hash: str, nbytes: int, name: str) -> None:
@@ -184,11 +210,11 @@ class Library:
         kind, arrays = dataset_arrays(data)
         content_hash, name = dataset_hash(kind, arrays), fit_name(name, data.name)
         report = asdict(report) if is_dataclass(report) else dict(report or {})
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             wid = self._workspace(conn, token)
             if (record := dataset_by_hash(conn, wid, content_hash)) is not None:
                 return record
-            self._check_quota(conn, wid, content_hash, sum(a.nbytes for a in arrays.values()), name)
+            self._check_quota(conn, wid, content_hash, npz_bytes_at_most(arrays), name)
         final = self.store.path(content_hash, DATASET_SUFFIX)
         with self.store.staging() as staging:
             if not self.store.refresh(final):
@@ -212,12 +238,12 @@ class Library:
 
     def datasets(self, token) -> list[DatasetRecord]:
         """The workspace's datasets, oldest first."""
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             return datasets_of(conn, self._workspace(conn, token))
 
     def dataset(self, token, key: str) -> DatasetRecord:
         """One of the workspace's datasets; InvalidInputError if `key` is not in this workspace."""
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             return dataset_by_key(conn, self._workspace(conn, token), key)
 
     def load_dataset(self, token, key: str) -> ImageDataset | EmbeddingSet:
@@ -229,10 +255,7 @@ class Library:
         """The dataset's .npz (readable by lc.load_dataset or lc.load_embeddings): written to `out`, or returned
         as bytes when out is None."""
         data = self.store.path(self.dataset(token, key).content_hash, DATASET_SUFFIX).read_bytes()
-        if out is None:
-            return data
-        Path(out).write_bytes(data)
-        return Path(out)
+        return data if out is None else write_out(out, data)
 
     def delete_dataset(self, token, key: str) -> None:
         """Forget a dataset and the maps drawn from it; its file goes at the next gc when nothing else uses it."""
@@ -262,12 +285,12 @@ class Library:
         if parent is not None and not (isinstance(parent, str) and 0 < len(parent) <= 40):
             raise InvalidInputError(f"A model's parent is the key of another model, not {str(parent)[:60]!r}.")
         name = fit_name(name, model.name)
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             self._workspace(conn, token)
         with self.store.staging() as staging:
             folder = model.save(staging / "checkpoint")
             content_hash, nbytes = folder_hash(folder), tree_bytes(folder)
-            with self.engine.begin() as conn:
+            with self._reading() as conn:
                 wid = self._workspace(conn, token)
                 if (record := model_by_hash(conn, wid, content_hash, self.store)) is not None:
                     return record
@@ -287,12 +310,12 @@ class Library:
 
     def models(self, token) -> list[ModelRecord]:
         """The workspace's models, oldest first."""
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             return models_of(conn, self._workspace(conn, token), self.store)
 
     def model(self, token, key: str) -> ModelRecord:
         """One of the workspace's models; InvalidInputError if `key` is not in this workspace."""
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             return model_by_key(conn, self._workspace(conn, token), key, self.store)
 
     def load_model(self, token, key: str) -> LatentModel:
@@ -306,6 +329,17 @@ class Library:
             wid = self._workspace(conn, token)
             model_by_key(conn, wid, key, self.store)
             conn.execute(update(models).where(models.c.workspace_id == wid, models.c.key == key).values(name=name))
+            return model_by_key(conn, wid, key, self.store)
+
+    def set_metrics(self, token, key: str, metrics: dict) -> ModelRecord:
+        """Record a model's quality figures (a JSON object of numbers and text), replacing those it had."""
+        if not isinstance(metrics, dict):
+            raise InvalidInputError(f"A model's metrics are a JSON object, not {type(metrics).__name__}.")
+        with self.engine.begin() as conn:
+            wid = self._workspace(conn, token)
+            model_by_key(conn, wid, key, self.store)
+            query = update(models).where(models.c.workspace_id == wid, models.c.key == key)
+            conn.execute(query.values(metrics=metrics))
             return model_by_key(conn, wid, key, self.store)
 
     def delete_model(self, token, key: str) -> None:
@@ -324,10 +358,7 @@ class Library:
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(p for p in folder.iterdir() if p.is_file()):
                 archive.write(path, path.name)
-        if out is None:
-            return buffer.getvalue()
-        Path(out).write_bytes(buffer.getvalue())
-        return Path(out)
+        return buffer.getvalue() if out is None else write_out(out, buffer.getvalue())
 
     # maps
 
@@ -335,14 +366,12 @@ class Library:
         """Note a map the app drew (config: a ProjectionConfig); drawing the same map again only renews its date."""
         with self.engine.begin() as conn:
             wid = self._workspace(conn, token)
-            record_map(
-                conn, wid, dataset_key, model_key, config.method, int(config.dims), config.to_dict(), codes_fingerprint
-            )
+            record_map(conn, wid, str(dataset_key), str(model_key), config, str(codes_fingerprint))
             touch_workspace(conn, wid)
 
     def maps(self, token) -> list[MapRecord]:
         """The maps drawn in this workspace, oldest first."""
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             return maps_of(conn, self._workspace(conn, token))
 
     # retention
@@ -367,7 +396,7 @@ class Library:
 
     def counts(self) -> dict:
         """How many workspaces, datasets, models and maps the database holds."""
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             return {
                 name: conn.scalar(select(func.count()).select_from(table))
                 for name, table in (

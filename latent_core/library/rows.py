@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, union_all, update
 
 from ..errors import InvalidInputError
 from .records import DatasetRecord, MapRecord, ModelRecord
-from .schema import COUNTERS, datasets, maps, models, utcnow, workspaces
+from .schema import COUNTERS, datasets, finite, maps, models, utcnow, workspaces
 
 
 def touch_workspace(conn, wid: int) -> None:
@@ -93,7 +93,7 @@ def model_values(config: dict) -> dict:
         "epochs": len(history),
         "dataset_name": data.get("name"),
         "dataset_fingerprint": data.get("fingerprint"),
-        "val_loss": None if val_loss is None else float(val_loss),
+        "val_loss": finite(None if val_loss is None else float(val_loss)),
         "metrics": metrics,
         "history": history,
         "config": {k: v for k, v in config.items() if k != "history"},
@@ -151,10 +151,11 @@ def model_by_hash(conn, wid: int, content_hash: str, store) -> ModelRecord | Non
     return None if row is None else model_record(row, store)
 
 
-def record_map(conn, wid: int, dataset_key: str, model_key: str, method: str, dims: int, settings: dict, codes: str):
-    """Insert a map's row, or renew the date of the same map drawn before."""
-    values = {"dataset_key": dataset_key, "model_key": model_key, "method": method, "dims": dims}
+def record_map(conn, wid: int, dataset_key: str, model_key: str, config, codes: str) -> None:
+    """Insert a map's row (config: a ProjectionConfig), or renew the date of the same map drawn before."""
+    values = {"dataset_key": dataset_key, "model_key": model_key, "method": config.method, "dims": int(config.dims)}
     values["codes_fingerprint"] = codes
+    settings = config.to_dict()
     same = select(maps.c.id, maps.c.settings).where(
         maps.c.workspace_id == wid, *(maps.c[k] == v for k, v in values.items())
     )

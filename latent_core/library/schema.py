@@ -12,6 +12,7 @@ import math
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Float,
@@ -29,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_MS = 30_000
+READING = "latent_library_reading"  # the execution option of transactions that only read
 
 
 def finite(value):
@@ -42,6 +44,13 @@ def finite(value):
     return value
 
 
+def plain(value):
+    """A value json cannot write as it is, as one it can: numpy numbers and arrays as numbers and lists, else text."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
 class JSONText(TypeDecorator):
     """A JSON value kept as text: portable across databases, and strict (NaN is stored as null)."""
 
@@ -49,7 +58,10 @@ class JSONText(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else json.dumps(finite(value), allow_nan=False, separators=(",", ":"))
+        if value is None:
+            return None
+        plain_value = json.loads(json.dumps(value, default=plain))  # numpy values to numbers, then NaN to null
+        return json.dumps(finite(plain_value), allow_nan=False, separators=(",", ":"))
 
     def process_result_value(self, value, dialect):
         return None if value is None else json.loads(value)
@@ -76,8 +88,8 @@ def utcnow() -> datetime:
 
 metadata = MetaData()
 
-KEY = String(40)
-HASH = String(64)
+KEY = String(40)  # data-<n>, run-<n>, checkpoint-<n>
+HASH = String(64)  # a content hash or fingerprint
 
 workspaces = Table(
     "workspaces",
@@ -112,44 +124,44 @@ def owned(name: str, *columns: Column) -> Table:
 datasets = owned(
     "datasets",
     Column("key", KEY, nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("kind", String(20), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
     Column("content_hash", HASH, nullable=False, index=True),
     Column("size", Integer, nullable=False),
     Column("shape", JSONText, nullable=False),
     Column("report", JSONText, nullable=False),
-    Column("bytes", Integer, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
 )
 
 models = owned(
     "models",
     Column("key", KEY, nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("source", String(20), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("source", Text, nullable=False),
     Column("latent_dim", Integer, nullable=False),
     Column("beta", Float, nullable=True),
     Column("epochs", Integer, nullable=False),
-    Column("dataset_name", String(200), nullable=True),
-    Column("dataset_fingerprint", String(64), nullable=True),
+    Column("dataset_name", Text, nullable=True),
+    Column("dataset_fingerprint", Text, nullable=True),
     Column("val_loss", Float, nullable=True),
     Column("metrics", JSONText, nullable=False),
     Column("history", JSONText, nullable=False),
     Column("config", JSONText, nullable=False),
     Column("parent", KEY, nullable=True),
     Column("content_hash", HASH, nullable=False, index=True),
-    Column("bytes", Integer, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
     Column("seconds", Float, nullable=True),
 )
 
 maps = owned(
     "maps",
-    Column("dataset_key", KEY, nullable=False),
-    Column("model_key", KEY, nullable=False),
-    Column("method", String(20), nullable=False),
+    Column("dataset_key", Text, nullable=False),
+    Column("model_key", Text, nullable=False),
+    Column("method", Text, nullable=False),
     Column("dims", Integer, nullable=False),
     Column("settings", JSONText, nullable=False),
-    Column("codes_fingerprint", String(64), nullable=False),
+    Column("codes_fingerprint", Text, nullable=False),
 )
 
 
@@ -167,8 +179,10 @@ def sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def begin_immediate(connection) -> None:
     """SQLite transactions take the write lock when they begin, so two processes that read and then write
-    (numbering keys, checking quotas) wait for each other instead of failing half-way."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    (numbering keys, checking quotas) wait for each other instead of failing half-way; a connection with the
+    READING execution option begins a plain transaction, which in WAL mode neither waits for nor blocks writers."""
+    reading = connection.get_execution_options().get(READING, False)
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:

@@ -100,7 +100,7 @@ def test_over_the_quota_a_save_is_refused_in_words_and_nothing_is_written(librar
     assert object_files(library) == before and list((library.home / "tmp").iterdir()) == []
     assert library.datasets(token) == [kept] and library.models(token) == [] and library.usage(token) == kept.bytes
     assert library.save_dataset(token, factored_dataset(), "pets") == kept  # what it has costs nothing more
-    monkeypatch.setenv("LATENT_EXPLORER_QUOTA_BYTES", str(big.images.nbytes + 1000))
+    monkeypatch.setenv("LATENT_EXPLORER_QUOTA_BYTES", str(2 * big.images.nbytes))
     assert library.save_dataset(library.create_workspace(), big, "big").key == "data-1"  # quotas are per workspace
 
 
@@ -209,3 +209,26 @@ def test_the_default_home_is_the_users_data_folder(monkeypatch, tmp_path):
     assert (lc.Settings().db_url, lc.Settings().quota_bytes, lc.Settings().idle_days) == (None, 2 * 1024**3, 90)
     read = lc.Settings.from_env({"LATENT_EXPLORER_DB": " sqlite:///x.db ", "LATENT_EXPLORER_QUOTA_BYTES": "1000"})
     assert read.db_url == "sqlite:///x.db" and read.quota_bytes == 1000
+
+
+def test_reads_do_not_wait_for_a_writer(library, token):
+    with library.engine.begin() as writer:  # holds SQLite's write lock until the block ends
+        writer.exec_driver_sql("UPDATE workspaces SET view = '{}'")
+        start = time.monotonic()
+        assert library.datasets(token) == [] and library.has_workspace(token) and library.view(token) == {}
+        assert time.monotonic() - start < 5
+
+
+def test_metrics_reports_and_exports_take_what_programs_give(library, token, tiny_model, tmp_path):
+    library.save_model(token, tiny_model, "run")
+    figures = {"trustworthiness": np.float32(0.5), "recall": np.float64("nan"), "per_class": np.arange(3)}
+    assert library.set_metrics(token, "run-1", figures).metrics == {
+        "trustworthiness": 0.5,
+        "recall": None,
+        "per_class": [0, 1, 2],
+    }
+    report = lc.LoadReport("pets.zip", "images", notes=["resized"], skipped=[("a.txt", "is text")])
+    assert library.save_dataset(token, factored_dataset(), "pets", report).report["skipped"] == [["a.txt", "is text"]]
+    assert library.export_model(token, "run-1", tmp_path / "new" / "run.zip").is_file()
+    with pytest.raises(lc.InvalidInputError, match="is a folder"):
+        library.export_dataset(token, "data-1", tmp_path)
