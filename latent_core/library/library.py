@@ -56,28 +56,15 @@ from .store import (
     dataset_from_arrays,
     dataset_hash,
     folder_hash,
+    npz_bytes_at_most,
     tree_bytes,
+    write_out,
 )
 
 TOKEN_LENGTH = 32
 SOURCES = {"trained": "run", "uploaded": "checkpoint"}  # a model's source -> its key prefix
 MAX_VIEW_BYTES = 1024 * 1024
 GRACE_S = 600.0  # files younger than this are never swept: a save in another process may be about to use them
-
-
-def npz_bytes_at_most(arrays: dict) -> int:
-    """An upper bound of the .npz np.savez writes: the arrays' bytes plus a generous header for each."""
-    return sum(a.nbytes + 1024 + 2 * len(name) for name, a in arrays.items()) + 1024
-
-
-def write_out(out, data: bytes) -> Path:
-    """Write an export to the file `out`, making its folder if needed."""
-    out = Path(out)
-    if out.is_dir():
-        raise InvalidInputError(f"'{out}' is a folder; give a file name to export to.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
-    return out
 
 
 def token_sha256(token: str) -> str:
@@ -218,7 +205,7 @@ class Library:
         final = self.store.path(content_hash, DATASET_SUFFIX)
         with self.store.staging() as staging:
             if not self.store.refresh(final):
-                final, new = self.store.publish(self.store.write_dataset(staging, arrays), content_hash, DATASET_SUFFIX)
+                final, _ = self.store.publish(self.store.write_dataset(staging, arrays), content_hash, DATASET_SUFFIX)
             values = {"name": name, "kind": kind, "content_hash": content_hash, "size": len(data), "report": report}
             values |= {"shape": list(data.image_shape if kind == "images" else (data.dim,)), "bytes": tree_bytes(final)}
             return self._insert(token, datasets, "data", values, dataset_by_hash)

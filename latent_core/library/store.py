@@ -70,6 +70,21 @@ def dataset_from_arrays(arrays, name: str) -> ImageDataset | EmbeddingSet:
     return ImageDataset(arrays["images"], labels, label_names, factors, name=name)
 
 
+def npz_bytes_at_most(arrays: dict) -> int:
+    """An upper bound of the .npz np.savez writes: the arrays' bytes plus a generous header for each."""
+    return sum(a.nbytes + 1024 + 2 * len(name) for name, a in arrays.items()) + 1024
+
+
+def write_out(out, data: bytes) -> Path:
+    """Write an export to the file `out`, making its folder if needed."""
+    out = Path(out)
+    if out.is_dir():
+        raise InvalidInputError(f"'{out}' is a folder; give a file name to export to.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return out
+
+
 def folder_hash(folder: Path) -> str:
     """The content hash of a checkpoint folder: each file's name and bytes, in name order."""
     files = sorted(p for p in folder.iterdir() if p.is_file())
