@@ -31,15 +31,16 @@ def apply(ws: Workspace, params: dict[str, str]) -> None:
         if method in METHODS:
             ws.method = method
         else:
-            state.say(
-                ws, "warning", f"Projection method '{method}' in the link is unknown; using {METHOD_LABELS[ws.method]}."
-            )
+            named = state.named("projection method", method, " in the link")
+            state.say(ws, "warning", f"{named} is unknown; using {METHOD_LABELS[ws.method]}.")
     dims = params.get("dims")
     if dims:
         if dims in {str(d) for d in DIMS}:
             ws.dims = int(dims)
         else:
-            state.say(ws, "warning", f"Map dimensions '{dims}' in the link must be 2 or 3; using {ws.dims}.")
+            state.say(
+                ws, "warning", f"{state.named('map dimensions', dims, ' in the link')} must be 2 or 3; using {ws.dims}."
+            )
 
 
 def read_once(ws: Workspace) -> None:

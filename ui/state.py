@@ -10,6 +10,7 @@ EmbeddingSet (uploaded vectors), which is mapped as it is and never has a model.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,7 @@ from .messages import explain
 from .session_files import SessionFiles
 
 SESSION_KEY = "workspace"
+KEY_FORM = re.compile(r"[A-Za-z0-9_.-]{1,80}")  # what a dataset or model key, a method or dims value looks like
 METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}  # keyed by latent_core.projection.METHODS
 
 
@@ -204,6 +206,14 @@ def restore(ws: Workspace, saved: dict) -> None:
         ws.method, ws.dims, ws.colour = view.method, view.dims, view.colour
 
 
+def named(what: str, value, where: str = "") -> str:
+    """ "Dataset 'digits'" when `value` has the form of a key or a setting (letters, digits, . _ -), else "The dataset":
+    other words a link brings are never shown (nor rendered as Markdown). `where`: e.g. " in the link"."""
+    if isinstance(value, str) and KEY_FORM.fullmatch(value):
+        return f"{what.capitalize()} '{value}'{where}"
+    return f"The {what}{where}"
+
+
 def say(ws: Workspace, kind: str, text: str) -> None:
     """Queue a message ('error', 'warning', 'info', 'success') for the next page render."""
     ws.messages.append((kind, text))
@@ -242,7 +252,7 @@ def select_dataset(ws: Workspace, key: str, quiet: bool = False) -> bool:
     `quiet`: the model that follows (when the active one takes other images) is chosen without saying so."""
     option = find_option(ws, key, models=False)
     if option is None:
-        say(ws, "error", f"Dataset '{key}' is not available here; choose one of the listed datasets.")
+        say(ws, "error", f"{named('dataset', key)} is not available here; choose one of the listed datasets.")
         return False
     try:
         dataset = resources.dataset_for(option)
@@ -307,7 +317,7 @@ def select_model(ws: Workspace, key: str, quiet: bool = False) -> bool:
     """Make a model active if it takes the active dataset's images; otherwise say why and keep the old one."""
     option = find_option(ws, key, models=True)
     if option is None:
-        say(ws, "error", f"Model '{key}' is not available in this session; choose one of the listed models.")
+        say(ws, "error", f"{named('model', key)} is not available in this workspace; choose one of the listed models.")
         return False
     try:
         model, fingerprint = resources.model_for(option)
