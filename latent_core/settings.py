@@ -104,7 +104,7 @@ class Settings:
     )
     uploads_dir: Path = env_setting(
         "LATENT_EXPLORER_UPLOADS",
-        "the app's per-session folders (uploaded files and models trained in the app), each removed with its session",
+        "the app's per-session folders for uploads being read (deleted once kept in the library)",
         default_factory=default_uploads_dir,
     )
     data_dir: Path = env_setting(
