@@ -9,7 +9,11 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.14.1 t
  && pip install -r requirements.txt
 
 COPY . .
-RUN pip install --no-deps -e . && useradd --create-home explorer && chown -R explorer /app
+RUN pip install --no-deps -e . && useradd --create-home explorer && chown -R explorer /app \
+ && mkdir /library && chown explorer /library
+# The workspaces, uploads and runs (the library) outlive the container in this volume.
+ENV LATENT_EXPLORER_HOME=/library
+VOLUME /library
 USER explorer
 
 EXPOSE 8501

@@ -135,6 +135,7 @@ def view(ws: Workspace) -> None:
     embedding = np.asarray(projection.embedding, dtype=np.float32)
     indices = ws.mapped()
     view_key = projections.projection_key(ws.codes(), ws.method, ws.dims)
+    views.record_map(ws, projection, view_key)
     scores, scoring, grid = None, None, None
     if ws.model is not None and ws.colour == "anomaly":
         scores, scoring = anomaly_colours(ws)

@@ -72,6 +72,7 @@ class Workspace:
     base: BaseCode | None = None
     saved_models: dict[str, Option] = field(default_factory=dict)  # the workspace's models (and any added in code)
     sprites_wanted: set[str] = field(default_factory=set)  # hover-thumbnail sheets the browser asked for
+    maps_recorded: set[str] = field(default_factory=set)  # maps this session has noted in the library
     uploaded_data: dict[str, Option] = field(default_factory=dict)  # the workspace's datasets
     files: SessionFiles = field(default_factory=SessionFiles)  # the session's folder: uploads in transit
     job: Job | None = None  # this session's training job (ui.training)

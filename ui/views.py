@@ -142,3 +142,13 @@ def apply(ws: Workspace, view: View, base) -> None:
     for key, value in view.traverse.items():
         st.session_state[key] = value
     ws.saved_view = capture(ws)
+
+
+def record_map(ws: Workspace, projection, view_key: str) -> None:
+    """Note a drawn map in the workspace's library once per session (Library.record_map), not on every rerun."""
+    if view_key in ws.maps_recorded:
+        return
+    ws.maps_recorded.add(view_key)
+    workspaces.library().record_map(
+        ws.token, ws.dataset_key, ws.model_key or "", projection.config, projection.fingerprint
+    )

@@ -89,6 +89,8 @@ def test_the_same_token_brings_back_the_uploads_runs_and_view(kept):
     assert np.array_equal(ws.base.code, view["base"][0]) and ws.base.source == view["base"][1]
     assert at.segmented_control(key="map_dims").value == 3 and at.selectbox(key="map_colour").value == "none"
     assert messages(at) == []  # nothing to say: everything came back
+    drawn = {(m.dataset_key, m.model_key, m.method, m.dims) for m in workspaces.library().maps(token)}
+    assert ("data-1", "run-1", "pca", 3) in drawn  # the maps drawn are noted in the library
     at.switch_page("pages/traverse.py").run()
     assert not at.exception, texts(at.exception)
     assert at.radio(key="trav_source").value == "map" and at.slider(key="trav_axes_1").value == 1.5
