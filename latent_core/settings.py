@@ -78,6 +78,11 @@ def default_models_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "models"
 
 
+def default_jobs() -> int:
+    """One worker process per core but one (left to the server), at least 1."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 def default_home() -> Path:
     """The user's data folder: $XDG_DATA_HOME/latent-explorer, else ~/.local/share/latent-explorer."""
     base = os.environ.get("XDG_DATA_HOME", "").strip()
@@ -136,6 +141,13 @@ class Settings:
         "LATENT_EXPLORER_IDLE_DAYS",
         "workspaces unused for more days than this are removed by `latent-core library gc` and at server start",
         90,
+        kind=int,
+    )
+    jobs: int = env_setting(
+        "LATENT_EXPLORER_JOBS",
+        "how many heavy jobs (training, large projections, anomaly scores) run at once in worker processes; "
+        "more wait in line; default the number of cores - 1, at least 1",
+        default_factory=default_jobs,
         kind=int,
     )
     start_dataset: Path | None = env_setting(

@@ -11,6 +11,13 @@ work share one job, across sessions. Ended jobs stay in one bounded store, least
 first out: a finished job to hand its result to whoever asks for the same key, a failed one
 until a page has said why and forgets it. Cancelled jobs, and jobs submitted with `keep=False`
 (training, which belongs to one session), leave the store when they end.
+
+Heavy work runs in worker processes (ui.workers): `in_worker(fn, *args, what=...)` is the work
+that runs `fn` in the server's ProcessPool, whose size is settings().jobs ($LATENT_EXPLORER_JOBS);
+jobs beyond it wait in line, and their progress says where. Each job has owners (the sessions that
+asked for it): when the last one ends (ui.sessions), a job that is not `lasting` is cancelled.
+One session may have at most MAX_WAITING jobs waiting for a worker; a further request fails at
+once, in words.
 """
 
 from __future__ import annotations
@@ -28,13 +35,18 @@ from typing import Any
 import streamlit as st
 
 import latent_core
+from latent_core.settings import settings
 
 from .messages import explain
+from .workers import JobCancelled, ProcessPool, WorkerDied
 
 RUNNING, FINISHED, CANCELLED, FAILED = "running", "finished", "cancelled", "failed"
 POLL_S = 0.5
 MAX_KEPT = 12  # ended jobs kept (finished results and unread failures), over all kinds
-WORKERS = {"training": 4, "projection": 4, "scores": 2}  # how many of each kind run at once; more wait their turn
+# How many jobs of each kind run at once in the server's threads. A job in a worker process holds a thread while it
+# waits and runs, so the process pool's size (settings().jobs) is the real bound for those.
+WORKERS = {"training": 16, "projection": 16, "scores": 16}
+MAX_WAITING = 3  # jobs one session may have waiting for a worker
 SEEN_KEY = "ended_jobs_seen"  # session_state: the jobs whose end this session's page has rerun for
 
 log = logging.getLogger(__name__)
@@ -62,8 +74,13 @@ class Job:
         failure: str = "The job failed",
         message: str = "starting",
         forget: Callable[[Job], None] | None = None,
+        lasting: bool = False,
     ):
         self.kind, self.key, self.about = kind, key, about  # `about`: what the job does, for whoever shows it
+        self.lasting = lasting  # goes on when its sessions end (its result is kept in the library)
+        self.owners: set[str] = set()  # the sessions that asked for it (ui.sessions cancels it when they end)
+        self.position: int | None = None  # its place in the worker queue while it waits (1: next)
+        self._begun = False
         self.serial = next(_serials)
         self.future: Future = Future()  # replaced by the pool's Future when the runner submits the job
         self._failure = failure  # how an unexpected error's message starts
@@ -75,9 +92,10 @@ class Job:
 
     def run(self, work: Callable[[Job], Any]) -> Any:
         """Call `work(self)` (in a worker thread); an unexpected error is logged with its traceback and re-raised."""
+        self._begun = True
         try:
             return work(self)
-        except latent_core.InvalidInputError:
+        except (latent_core.InvalidInputError, WorkerDied, JobCancelled):
             raise
         except Exception:
             if not self.cancelled:
@@ -110,6 +128,16 @@ class Job:
             self._forget(self)
 
     @property
+    def waiting(self) -> bool:
+        """True while the job waits for a thread or a worker process."""
+        return not self.future.done() and (not self._begun or self.position is not None)
+
+    @property
+    def died(self) -> bool:
+        """True when the job failed because its worker process ended."""
+        return self.status == FAILED and isinstance(self.future.exception(), WorkerDied)
+
+    @property
     def cancelled(self) -> bool:
         """True once cancel() was called, even while the work is still finishing its step."""
         return self._stop.is_set()
@@ -139,6 +167,8 @@ class Job:
         exc = self.future.exception()
         if isinstance(exc, latent_core.InvalidInputError):
             return explain(exc)
+        if isinstance(exc, WorkerDied):
+            return str(exc)
         return f"{self._failure}: {type(exc).__name__}: {exc}"
 
     def join(self, timeout: float | None = None) -> bool:
@@ -190,9 +220,17 @@ class DaemonPool(Executor):
 class Runner:
     """Runs jobs by kind in bounded pools and keeps them by key: running ones, and up to `keep` ended ones."""
 
-    def __init__(self, workers: Mapping[str, int] = WORKERS, keep: int = MAX_KEPT):
+    def __init__(
+        self,
+        workers: Mapping[str, int] = WORKERS,
+        keep: int = MAX_KEPT,
+        processes: int | None = None,
+        max_waiting: int = MAX_WAITING,
+    ):
         self._pools = {kind: DaemonPool(n, f"latent-explorer-{kind}") for kind, n in workers.items()}
-        self._keep = keep
+        self._keep, self._max_waiting = keep, max_waiting
+        self._processes = processes  # the worker pool's size; None: settings().jobs
+        self._process_pool: ProcessPool | None = None
         self._jobs: OrderedDict[Hashable, Job] = OrderedDict()  # least recently asked for first
         self._lock = threading.Lock()
 
@@ -206,21 +244,35 @@ class Runner:
         about: Any = None,
         failure: str = "The job failed",
         message: str = "starting",
+        owner: str | None = None,
+        lasting: bool = False,
     ) -> Job:
         """The job for `key`: the one running or kept, or a new one that runs `work(job)` in the `kind` pool.
 
         keep=False: the job leaves the store when it ends (its owner holds it). `failure` starts the
         message of an unexpected error; `message` is the progress text until the work reports.
+        owner: the session asking (default: the current script's session, if any); lasting: the job
+        goes on when its owners' sessions end. A session with MAX_WAITING jobs waiting gets a job
+        that has already failed, saying so.
         """
         pool = self._pools.get(kind)
         if pool is None:
             raise ValueError(f"Unknown job kind {kind!r}; expected one of {sorted(self._pools)}.")
+        owner = owner or current_session()
         with self._lock:
             job = self._jobs.get(key)
             if job is not None:
                 self._jobs.move_to_end(key)
+                if owner is not None:
+                    job.owners.add(owner)
                 return job
-            job = self._jobs[key] = Job(kind, key, about=about, failure=failure, message=message, forget=self.forget)
+            job = Job(kind, key, about=about, failure=failure, message=message, forget=self.forget, lasting=lasting)
+            if owner is not None and self._waiting_for(owner) >= self._max_waiting:
+                job.future.set_exception(latent_core.InvalidInputError(too_many(self._max_waiting)))
+                return job  # not stored: asking again once a job has started tries again
+            if owner is not None:
+                job.owners.add(owner)
+            self._jobs[key] = job
             job.future = pool.submit(job.run, work)
         job.future.add_done_callback(lambda _: self._ended(job, keep))
         return job
@@ -237,6 +289,49 @@ class Runner:
         """The result kept under `key`, or None (not asked for, still running, failed, or no longer kept)."""
         job = self.find(key)
         return None if job is None else job.result()
+
+    def find_running(self, test: Callable[[Job], bool]) -> Job | None:
+        """The first running job for which `test(job)` is true, or None."""
+        with self._lock:
+            return next((job for job in self._jobs.values() if job.running and test(job)), None)
+
+    def _waiting_for(self, owner: str) -> int:
+        return sum(owner in job.owners and job.waiting for job in self._jobs.values())
+
+    def pool(self) -> ProcessPool:
+        """The worker processes (started on first use)."""
+        with self._lock:
+            if self._process_pool is None:
+                self._process_pool = ProcessPool(self._processes or settings().jobs)
+            return self._process_pool
+
+    def in_worker(self, fn: Callable[..., Any], *args: Any, what: str = "job") -> Callable[[Job], Any]:
+        """The work that runs `fn(*args, job)` in a worker process (`fn` must be importable: ui.workers)."""
+        return lambda job: self.pool().call(fn, args, job, what=what)
+
+    def release(self, session: str) -> list[Job]:
+        """A session has ended: it no longer owns any job; running jobs left with no owner and not lasting are
+        cancelled. Returns the jobs cancelled."""
+        with self._lock:
+            orphans = []
+            for job in self._jobs.values():
+                if session in job.owners:
+                    job.owners.discard(session)
+                    if not job.owners and job.running and not job.lasting:
+                        orphans.append(job)
+        for job in orphans:
+            job.cancel()
+        return orphans
+
+    def close(self) -> None:
+        """The server is stopping: cancel every running job and stop the worker processes."""
+        with self._lock:
+            running = [job for job in self._jobs.values() if job.running]
+            pool, self._process_pool = self._process_pool, None
+        for job in running:
+            job.cancel()
+        if pool is not None:
+            pool.close()
 
     def forget(self, job: Job) -> None:
         with self._lock:
@@ -262,6 +357,21 @@ class Runner:
 
 
 runner = Runner()
+
+
+def current_session() -> str | None:
+    """The id of the session whose script runs in this thread, or None outside a script run."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return None if ctx is None else ctx.session_id
+
+
+def too_many(limit: int) -> str:
+    return (
+        f"This session already has {limit} jobs waiting for a worker; "
+        "wait for one to start or cancel one, then ask again."
+    )
 
 
 def poll(render: Callable[..., None], job: Job, *args: Any, every: float = POLL_S, **kwargs: Any) -> None:

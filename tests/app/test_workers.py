@@ -1,0 +1,145 @@
+"""The job queue in worker processes (ui.workers through ui.jobs.Runner): result handoff, the cap and its queue
+order, cancel (queued and running), a worker killed with SIGKILL, per-session limits, sessions ending, close()."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+import latent_core
+from tests.app import worker_work
+from ui.jobs import CANCELLED, FAILED, FINISHED, RUNNING, Runner
+from ui.workers import ordinal, threads_per_worker, waiting_text
+
+WAIT_S = 60  # the first call starts a worker (spawn + import torch)
+
+
+@pytest.fixture(scope="module")
+def runner():
+    runner = Runner(workers={"work": 8}, processes=1, max_waiting=2)
+    yield runner
+    runner.close()
+
+
+def until(condition, timeout: float = WAIT_S) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_worker_hands_back_progress_and_result(runner):
+    job = runner.submit("work", "echo", runner.in_worker(worker_work.echo, [1, 2]))
+    assert job.join(WAIT_S)
+    value, pid = job.result()
+    assert job.status == FINISHED and value == [1, 2]
+    assert pid != os.getpid() and pid in runner.pool().pids()  # it ran in a worker, which stays for the next job
+    assert job.progress.message == "done"
+
+
+def test_jobs_beyond_the_cap_wait_in_line_first_come_first_served(runner):
+    blocker = runner.submit("work", "blocker", runner.in_worker(worker_work.until_stopped))
+    assert until(lambda: blocker.progress.message == "looping")
+    queued = [runner.submit("work", f"q{k}", runner.in_worker(worker_work.stamp)) for k in range(3)]
+    assert until(lambda: [job.progress.message for job in queued] == [waiting_text(k) for k in (1, 2, 3)])
+    assert all(job.waiting and job.status == RUNNING for job in queued) and not blocker.waiting
+    blocker.cancel()
+    assert all(job.join(WAIT_S) for job in queued)
+    starts = [job.result() for job in queued]
+    assert starts == sorted(starts) and starts[1] - starts[0] >= 0.25  # one at a time, in order
+    assert blocker.status == CANCELLED and blocker.result() is None
+
+
+def test_a_queued_job_can_be_cancelled_and_never_runs(runner):
+    blocker = runner.submit("work", "blocker2", runner.in_worker(worker_work.until_stopped))
+    assert until(lambda: blocker.progress.message == "looping")
+    queued = runner.submit("work", "never", runner.in_worker(worker_work.fail))
+    assert until(lambda: queued.position == 1)
+    queued.cancel()
+    assert queued.join(5) and queued.status == CANCELLED and queued.error is None
+    assert blocker.running  # the running job is not disturbed
+    blocker.cancel()
+    assert blocker.join(10) and blocker.status == CANCELLED
+
+
+def test_an_error_in_the_worker_fails_the_job_and_the_worker_serves_on(runner):
+    job = runner.submit("work", "fail", runner.in_worker(worker_work.fail), failure="The job failed")
+    assert job.join(WAIT_S)
+    assert job.status == FAILED and job.error == "The job failed: ValueError: broken on purpose"
+    again = runner.submit("work", "echo-after-error", runner.in_worker(worker_work.echo, 3))
+    assert again.join(WAIT_S) and again.result()[0] == 3
+
+
+def test_a_killed_worker_fails_its_job_in_words_and_is_replaced(runner):
+    job = runner.submit("work", "victim", runner.in_worker(worker_work.until_stopped, what="training"))
+    assert until(lambda: job.progress.message == "looping")
+    pid = runner.pool().pid_of(job)
+    os.kill(pid, signal.SIGKILL)
+    assert job.join(10)
+    assert job.status == FAILED and job.died
+    assert job.error == "The training worker stopped unexpectedly (killed by signal 9)."
+    after = runner.submit("work", "after-kill", runner.in_worker(worker_work.echo, "ok"))
+    assert after.join(WAIT_S) and after.result()[0] == "ok" and after.result()[1] != pid
+
+
+def test_a_session_may_keep_only_so_many_jobs_waiting(runner):
+    blocker = runner.submit("work", "blocker3", runner.in_worker(worker_work.until_stopped), owner="s1")
+    assert until(lambda: blocker.progress.message == "looping")
+    waiting = [runner.submit("work", f"w{k}", runner.in_worker(worker_work.stamp), owner="s1") for k in range(2)]
+    assert until(lambda: all(job.position for job in waiting))
+    refused = runner.submit("work", "w2", runner.in_worker(worker_work.stamp), owner="s1")
+    assert refused.status == FAILED and "already has 2 jobs waiting" in refused.error
+    assert isinstance(refused.future.exception(), latent_core.InvalidInputError)
+    other = runner.submit("work", "other", runner.in_worker(worker_work.stamp), owner="s2")  # another session may
+    assert other.status == RUNNING
+    cancelled = runner.release("s1")  # the session ends: its jobs are cancelled
+    assert set(cancelled) == {blocker, *waiting}
+    assert all(job.join(10) and job.status == CANCELLED for job in [blocker, *waiting])
+    assert other.join(WAIT_S) and other.status == FINISHED
+
+
+def test_a_lasting_job_or_one_another_session_shares_goes_on_when_its_session_ends(runner):
+    lasting = runner.submit("work", "lasting", runner.in_worker(worker_work.until_stopped), owner="a", lasting=True)
+    shared = runner.submit("work", "shared", runner.in_worker(worker_work.stamp), owner="a")
+    assert runner.submit("work", "shared", lambda job: None, owner="b") is shared
+    assert runner.release("a") == []
+    assert lasting.running and shared.running and not lasting.cancelled and not shared.cancelled
+    lasting.cancel()  # one worker: the shared job waits for it
+    assert lasting.join(10)
+    assert shared.join(WAIT_S) and shared.status == FINISHED
+
+
+def test_close_cancels_running_jobs_and_ends_every_worker():
+    runner = Runner(workers={"work": 4}, processes=2)
+    running = runner.submit("work", "r", runner.in_worker(worker_work.until_stopped))
+    assert until(lambda: running.progress.message == "looping")
+    pids = runner.pool().pids()
+    started = time.monotonic()
+    runner.close()
+    assert time.monotonic() - started < 2
+    assert running.join(5) and running.status == CANCELLED
+    for pid in pids:
+        assert until(lambda pid=pid: not alive(pid), 3), f"worker {pid} still runs"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is not running
+        return stat.read().split()[2] != "Z"
+
+
+def test_queue_words_and_thread_shares():
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"
+    ]  # fmt: skip
+    assert waiting_text(2) == "Waiting: 2nd in line"
+    assert threads_per_worker(1, cores=2) == 1 and threads_per_worker(3, cores=16) == 5
+    assert threads_per_worker(8, cores=2) == 1
