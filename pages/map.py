@@ -6,6 +6,7 @@ import streamlit as st
 
 from latent_core.projection import DIMS, METHODS
 from ui import exports, map_data, map_view, state
+from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from ui.state import METHOD_LABELS
 
 ws = state.workspace()
@@ -25,7 +26,8 @@ state.show_messages(ws)
 
 if ws.model is None and not ws.is_embeddings:
     st.warning(
-        f"No active model takes the images of '{ws.dataset_label}' ({state.shape_text(ws.image_shape)}), "
+        f"No active model takes the images of '{plain(ws.dataset_label, LABEL_LIMIT)}' "
+        f"({state.shape_text(ws.image_shape)}), "
         "so there are no codes to map. Train or choose a model on the Model page."
     )
     st.page_link("pages/model.py", label="Go to the Model page", icon=":material/model_training:")
@@ -70,7 +72,7 @@ controls[3].toggle(
     on_change=set_view,
     disabled=ws.dims == 3 or ws.model is None,
     help="Lay the images decoded at a regular grid of map positions over the 2D map."
-    + (" " + state.needs_model(ws, "The decoded grid") if ws.model is None else ""),
+    + (" " + plain(state.needs_model(ws, "The decoded grid"), MESSAGE_LIMIT) if ws.model is None else ""),
 )
 
 left, right = st.columns([3, 2], gap="medium")

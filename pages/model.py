@@ -8,6 +8,7 @@ import streamlit as st
 import latent_core
 from latent_core.models import REGISTRY
 from ui import catalog, forms, images, jobs, resources, runs, state, training, upload_widgets
+from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 
 SAMPLES = 10
 KIND_LABELS = {name: kind.label for name, kind in REGISTRY.items()}
@@ -21,8 +22,8 @@ state.show_messages(ws)
 
 if ws.is_embeddings:
     st.info(
-        state.needs_model(ws, "Training") + " To use a model, choose or upload images on the Data page; "
-        "checkpoints uploaded here are listed for that."
+        plain(state.needs_model(ws, "Training"), MESSAGE_LIMIT) + " To use a model, choose or upload images on the "
+        "Data page; checkpoints uploaded here are listed for that."
     )
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/photo_library:")
     upload_widgets.model_uploader(ws)
@@ -86,7 +87,7 @@ def train_form() -> None:
     busy = ws.job is not None and ws.job.running
     with st.form("train_form", border=True):
         st.markdown(
-            f"**Train a new model** on *{ws.dataset_label}* "
+            f"**Train a new model** on *{plain(ws.dataset_label, LABEL_LIMIT)}* "
             f"({len(ws.dataset):,} images, {state.shape_text(ws.dataset.image_shape)})"
         )
         settings = forms.config_form(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state, traversal
+from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 
 ws = state.workspace()
 st.title("Traverse")
@@ -15,11 +16,14 @@ st.caption(
 state.show_messages(ws)
 
 if ws.is_embeddings:
-    st.info(state.needs_model(ws, "Traversing the latent space"))
+    st.info(plain(state.needs_model(ws, "Traversing the latent space"), MESSAGE_LIMIT))
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/photo_library:")
     st.stop()
 if ws.model is None:
-    st.warning(f"No active model takes the images of '{ws.dataset_label}'. Train or choose one on the Model page.")
+    st.warning(
+        f"No active model takes the images of '{plain(ws.dataset_label, LABEL_LIMIT)}'. "
+        "Train or choose one on the Model page."
+    )
     st.page_link("pages/model.py", label="Go to the Model page", icon=":material/model_training:")
     st.stop()
 

@@ -8,6 +8,8 @@ from PIL import Image
 
 from latent_core.imaging import image_grid, to_pil
 
+from .messages import LABEL_LIMIT, plain
+
 DISPLAY_SIDE = 112
 
 
@@ -17,8 +19,9 @@ def enlarged(image: np.ndarray, side: int = DISPLAY_SIDE) -> Image.Image:
 
 
 def show_row(images, captions: list[str], side: int = DISPLAY_SIDE) -> None:
-    """Images side by side, each enlarged, with a caption under each."""
-    st.image([enlarged(i, side) for i in images], caption=captions, width=side, output_format="PNG")
+    """Images side by side, each enlarged, with a caption under each (shown as typed: captions hold class names)."""
+    shown = [plain(caption, LABEL_LIMIT) for caption in captions]
+    st.image([enlarged(i, side) for i in images], caption=shown, width=side, output_format="PNG")
 
 
 def strip(images: np.ndarray, rows: int = 1) -> np.ndarray:

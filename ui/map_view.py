@@ -20,6 +20,7 @@ from . import images, interpolation, jobs, map_data, map_events, projections, re
 from .jobs import FAILED
 from .map_component import latent_map
 from .map_events import PANEL, VIEW
+from .messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from .state import METHOD_LABELS, Workspace
 
 MAP_KEY = "latent_map"
@@ -161,12 +162,12 @@ def view(ws: Workspace) -> None:
     if ws.is_embeddings:
         st.caption(
             f"{len(indices):,} vectors{sampled} · {METHOD_LABELS[ws.method]} of "
-            f"the {ws.dataset.dim}-D vectors of '{ws.dataset_label}' (no model)."
+            f"the {ws.dataset.dim}-D vectors of '{plain(ws.dataset_label, LABEL_LIMIT)}' (no model)."
         )
     else:
         st.caption(
             f"{len(indices):,} images{sampled} · {METHOD_LABELS[ws.method]} "
-            f"of the {ws.model.latent_dim}-D codes of '{ws.model_label}'."
+            f"of the {ws.model.latent_dim}-D codes of '{plain(ws.model_label, LABEL_LIMIT)}'."
         )
     if scoring is not None:
         jobs.poll(scoring_note, scoring, ws)
@@ -185,7 +186,7 @@ def decoded_section(ws: Workspace) -> None:
             st.markdown("**Decoded image**")
             st.caption("Click a dot or an empty spot on the map to see the image decoded there.")
             return
-        st.markdown(f"**{decoded.title}**")
+        st.markdown(f"**{plain(decoded.title, LABEL_LIMIT)}**")  # the title holds a class name
         if decoded.images:
             images.show_row([image for image, _ in decoded.images], [caption for _, caption in decoded.images])
         if decoded.confidence is None and decoded.note:
@@ -217,7 +218,7 @@ def interpolation_section(ws: Workspace) -> None:
     with st.container(key="interpolation", border=True):
         st.markdown("**Interpolation**")
         if ws.model is None:
-            st.caption(state.needs_model(ws, "Interpolating between points"))
+            st.caption(plain(state.needs_model(ws, "Interpolating between points"), MESSAGE_LIMIT))
             return
         if len(ws.selection) < 2:
             picked = f" ({len(ws.selection)} picked)" if ws.selection else ""

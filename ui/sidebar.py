@@ -6,6 +6,7 @@ import streamlit as st
 
 from . import jobs, state, views, workspaces
 from .map_component import preload_plotly
+from .messages import LABEL_LIMIT, plain
 from .state import Workspace, shape_text
 
 BADGE_POLL_S = 1.0
@@ -50,19 +51,20 @@ def workspace_block(ws: Workspace) -> None:
 def sidebar(ws: Workspace) -> None:
     with st.sidebar:
         st.caption("ACTIVE")
+        dataset_label = plain(ws.dataset_label, LABEL_LIMIT)
         if ws.is_embeddings:
             st.markdown(
-                f":material/photo_library: **{ws.dataset_label}**  \n"
+                f":material/photo_library: **{dataset_label}**  \n"
                 f"{len(ws.dataset):,} vectors · {ws.dataset.dim}-D embeddings"
             )
         else:
             st.markdown(
-                f":material/photo_library: **{ws.dataset_label}**  \n"
+                f":material/photo_library: **{dataset_label}**  \n"
                 f"{len(ws.dataset):,} images · {shape_text(ws.image_shape)}"
             )
         if ws.model is not None:
             st.markdown(
-                f":material/model_training: **{ws.model_label}**  \n"
+                f":material/model_training: **{plain(ws.model_label, LABEL_LIMIT)}**  \n"
                 f"{ws.model.kind.upper()} · {ws.model.latent_dim}-D latent space"
             )
         elif ws.is_embeddings:

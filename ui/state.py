@@ -22,7 +22,7 @@ import latent_core
 from . import catalog, resources, views, workspaces
 from .catalog import LIBRARY, Option
 from .jobs import Job
-from .messages import explain
+from .messages import MESSAGE_LIMIT, explain, plain
 from .session_files import SessionFiles
 
 SESSION_KEY = "workspace"
@@ -221,11 +221,12 @@ def say(ws: Workspace, kind: str, text: str) -> None:
 
 
 def show_messages(ws: Workspace) -> None:
-    """Show and clear queued messages, in one container
-    so that what follows keeps its place (and the map is not rebuilt)."""
+    """Show and clear queued messages, in one container so that what follows keeps its place (and the map is not
+    rebuilt). Each is shown as plain text (ui.messages.plain): a file or zip entry name or a link's value in it never
+    renders as Markdown, and a message is at most MESSAGE_LIMIT characters."""
     with st.container():
         for kind, text in ws.messages:
-            getattr(st, kind)(text)
+            getattr(st, kind)(plain(text, MESSAGE_LIMIT))
     ws.messages.clear()
 
 

@@ -9,6 +9,7 @@ from latent_core.imaging import png_bytes, upscale_for_display
 from latent_core.traversal import DIRECTION_KINDS, directions, traverse
 
 from . import exports, images, views
+from .messages import MESSAGE_LIMIT, plain
 from .state import Workspace
 
 SOURCES = {"map": "Last map click", "index": "A dataset image", "prior": "A random draw from the prior"}
@@ -129,7 +130,8 @@ def grid_section(ws: Workspace, base: np.ndarray, names: list[str], vectors: np.
     st.subheader("Traversal grid")
     values = np.linspace(-REACH, REACH, GRID_VALUES, dtype=np.float32)
     rows = [ws.model.decode(np.asarray(traverse(base, vector, values), dtype=np.float32)) for vector in vectors]
-    st.caption(f"Rows: {', '.join(names)}. Columns: {values[0]:g} to {values[-1]:+g} along each direction.")
+    rows_text = plain(", ".join(names), MESSAGE_LIMIT)  # class names come from files
+    st.caption(f"Rows: {rows_text}. Columns: {values[0]:g} to {values[-1]:+g} along each direction.")
     grid = np.concatenate(rows)
     images.show_strip(grid, rows=len(rows), height=56)
     picture = images.strip(grid, rows=len(rows))

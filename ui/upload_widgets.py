@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from . import uploads
+from .messages import MESSAGE_LIMIT, plain
 from .state import Workspace
 from .uploads import EMBEDDINGS, IMAGES
 
@@ -74,7 +75,7 @@ def dataset_uploader(ws: Workspace) -> None:
         st.rerun()
     report = uploads.upload_report(ws)
     if report is not None:
-        st.info(f"How it was read: {report.summary()}", icon=":material/fact_check:")
+        st.info(plain(f"How it was read: {report.summary()}", MESSAGE_LIMIT), icon=":material/fact_check:")
 
 
 def model_uploader(ws: Workspace) -> None:

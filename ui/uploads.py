@@ -19,7 +19,7 @@ from latent_core.io.fingerprint import fingerprint
 
 from . import catalog, state, workspaces
 from .catalog import Option
-from .messages import explain
+from .messages import explain, visible
 from .state import Workspace
 
 DATA_SLOT, MODEL_SLOT = "dataset", "model"
@@ -92,7 +92,7 @@ def receive_dataset(
     ws.files.became[key] = option.key
     if state.select_dataset(ws, option.key):
         what = "vectors" if ws.is_embeddings else "images"
-        state.say(ws, "success", f"'{uploaded.name}' ({len(ws.dataset):,} {what}) is now the active dataset.")
+        state.say(ws, "success", f"'{visible(uploaded.name)}' ({len(ws.dataset):,} {what}) is now the active dataset.")
     return True
 
 
