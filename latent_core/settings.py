@@ -156,6 +156,10 @@ class Settings:
     start_model: Path | None = env_setting(
         "LATENT_EXPLORER_MODEL", "a checkpoint folder or .zip the app offers and starts on"
     )
+    large_map: Path | None = env_setting(
+        "LATENT_EXPLORER_MAP",
+        "a map Parquet from `latent-core project --codes` the app opens with its model (Data page, 'Large map')",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ..projection import ProjectionConfig
+from .cluster_commands import add_project_flags, refuse_cluster_flags, run_project_parquet
 from .flags import add_config_flags, config_from_args
 from .model_commands import encoded
 
@@ -27,12 +28,19 @@ def add_map(parser, skip: tuple[str, ...] = ()) -> None:
 
 def register(subparsers) -> None:
     project = subparsers.add_parser(
-        "project", help="project a dataset's latent codes to 2-D/3-D map coordinates (.csv or .npz)"
+        "project",
+        help="project a dataset's latent codes to 2-D/3-D map coordinates (.csv or .npz), "
+        "or a codes Parquet on a cluster (--codes, .parquet)",
     )
-    add_source(project)
+    project.add_argument("--model", help="shipped name or checkpoint folder (with --dataset)")
+    project.add_argument("--dataset", help="built-in name (digits, shapes, mnist, ...) or a path (with --model)")
+    add_project_flags(project)
     add_map(project)
     project.add_argument(
-        "--out", required=True, type=Path, help=".csv (x,y[,z],label rows) or .npz (embedding, labels)"
+        "--out",
+        required=True,
+        type=Path,
+        help=".csv (x,y[,z],label rows) or .npz (embedding, labels); .parquet with --codes",
     )
     project.set_defaults(run=run_project)
 
@@ -94,6 +102,11 @@ def projected(codes: np.ndarray, config: ProjectionConfig, args):
 
 
 def run_project(args) -> int:
+    if args.codes is not None:
+        return run_project_parquet(args)
+    refuse_cluster_flags(args, "--codes")
+    if not (args.model and args.dataset):
+        raise InvalidInputError("project needs --model and --dataset, or --codes (a codes Parquet).")
     suffix = check_suffix(args.out, (".csv", ".npz"))
     config = config_from_args(ProjectionConfig, args).validate()
     _, dataset, codes = encoded(args.model, args.dataset)

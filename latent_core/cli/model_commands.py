@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ..training import TrainConfig
+from .cluster_commands import add_encode_flags, refuse_cluster_flags, run_encode_parquet
 from .flags import add_config_flags, config_from_args
 
 
@@ -27,10 +28,17 @@ def register(subparsers) -> None:
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
     info.set_defaults(run=run_info)
 
-    encode = subparsers.add_parser("encode", help="encode a dataset to latent codes (.npy or .csv)")
+    encode = subparsers.add_parser(
+        "encode", help="encode a dataset to latent codes (.npy or .csv), or a large one on a cluster (--data, .parquet)"
+    )
     encode.add_argument("--model", required=True)
-    encode.add_argument("--dataset", required=True)
-    encode.add_argument("--out", required=True, type=Path, help="codes file: .npy, or .csv with a label column")
+    data = encode.add_mutually_exclusive_group(required=True)
+    data.add_argument("--dataset", help="built-in name or path, encoded in this process")
+    data.add_argument("--data", help="a folder, zip, Parquet of image bytes or IDX file, encoded in parts on a cluster")
+    encode.add_argument(
+        "--out", required=True, type=Path, help="codes file: .npy, or .csv with a label column; .parquet with --data"
+    )
+    add_encode_flags(encode)
     encode.set_defaults(run=run_encode)
 
     decode = subparsers.add_parser(
@@ -160,6 +168,9 @@ def encoded(model_name: str, dataset_name: str):
 
 
 def run_encode(args) -> int:
+    if args.data is not None:
+        return run_encode_parquet(args)
+    refuse_cluster_flags(args, "--data")
     suffix = args.out.suffix.lower()
     if suffix not in (".npy", ".csv"):
         raise InvalidInputError(f"Output '{args.out}' must end in .npy or .csv.")
