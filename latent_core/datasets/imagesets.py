@@ -20,6 +20,7 @@ from ..limits import Limits
 from ..settings import settings
 from .images import (
     BACKGROUNDS,
+    SIXTEEN_BIT,
     CorruptImage,
     check_array_size,
     check_options,
@@ -27,7 +28,6 @@ from .images import (
     open_checked,
     oriented_size,
     resize,
-    stack,
 )
 from .report import LoadReport, check_count
 
@@ -44,23 +44,50 @@ def pass_over(entry) -> str | None:
     return mismatch(entry.name, kind)
 
 
-def most_common_size(entries, report: LoadReport, limits: Limits) -> tuple[tuple[int, int], list]:
-    """The commonest upright (H, W) among readable headers, and the entries whose headers were readable."""
-    sizes, readable = Counter(), []
+GREY_MODES = ("1", "L", "LA", "La", "I", "F") + SIXTEEN_BIT  # modes that decode to one channel (see images.to_8bit)
+
+
+def header_channels(image) -> int:
+    """How many channels an image will have once decoded, from its header alone: 1 for grey modes (and palettes of
+    greys), else 3 (RGB, RGBA and CMYK become RGB). An upper bound: colour images whose pixels are all grey end as 1."""
+    if image.mode in GREY_MODES:
+        return 1
+    if image.mode in ("P", "PA"):
+        try:
+            palette = image.getpalette() or []  # reads the palette (and decodes the small image) once
+        except (OSError, SyntaxError, ValueError, EOFError):
+            return 3  # damaged: decoding will skip it
+        triples = zip(palette[0::3], palette[1::3], palette[2::3], strict=False)
+        return 1 if palette and all(r == g == b for r, g, b in triples) else 3
+    return 3
+
+
+def survey(entries, report: LoadReport, limits: Limits) -> tuple[Counter, int, list]:
+    """Headers only: the count of each upright (H, W), the most channels any image will have, and the entries whose
+    headers were readable (the others are skipped)."""
+    sizes, channels, readable = Counter(), 1, []
     for entry in entries:
         try:
-            sizes[oriented_size(open_checked(entry.read(), entry.name, limits))] += 1
+            image = open_checked(entry.read(), entry.name, limits)
+            sizes[oriented_size(image)] += 1
+            channels = max(channels, header_channels(image))
             readable.append(entry)
         except CorruptImage as exc:
             report.skipped.append((entry.name, str(exc)))
+    return sizes, channels, readable
+
+
+def most_common_size(sizes: Counter, report: LoadReport) -> tuple[int, int]:
+    """The commonest (H, W) of a survey, noting that the others are resized to it."""
     if not sizes:
-        return (0, 0), []
+        return (0, 0)
     ((size, count),) = sizes.most_common(1)
     if len(sizes) > 1:
         report.notes.append(
-            f"{count:,} of {len(readable):,} images are {size[0]}x{size[1]}, so the others were resized to that size"
+            f"{count:,} of {sum(sizes.values()):,} images are {size[0]}x{size[1]}, so the others were resized to that "
+            "size"
         )
-    return size, readable
+    return size
 
 
 def folder_labels(entries, report: LoadReport) -> tuple[np.ndarray | None, list[str] | None]:
@@ -79,14 +106,32 @@ def folder_labels(entries, report: LoadReport) -> tuple[np.ndarray | None, list[
     return np.array([codes[p[0]] for p in parts], dtype=np.int64), names
 
 
-def channel_note(images, channels: int) -> str:
-    """'grayscale' or 'RGB', saying how many images were converted to get there."""
-    grey = sum(im.mode == "L" for im in images)
+def channel_note(count: int, grey: int, channels: int) -> str:
+    """'grayscale' or 'RGB', saying how many of the `count` images (`grey` of them grey) were converted to get there."""
     if channels == 1:
-        return "grayscale" + (
-            f" ({len(images) - grey:,} colour images converted to gray)" if grey < len(images) else ""
-        )
+        return "grayscale" + (f" ({count - grey:,} colour images converted to gray)" if grey < count else "")
     return "RGB" + (f" ({grey:,} grayscale images repeated in 3 channels)" if grey else "")
+
+
+def decode_into(entries, size, channels: int, background: str, report: LoadReport, limits: Limits):
+    """Decode each entry straight into its slot of one uint8 (N, H, W, `channels`) array, allocated once (its size
+    was checked before), so that besides the array at most one decoded image is held.
+
+    Returns the filled rows (a view), the entries decoded, and how many of them were grey. Entries that cannot be
+    decoded are skipped and listed in `report`."""
+    array = np.empty((len(entries), *size, channels), dtype=np.uint8)
+    mode = "L" if channels == 1 else "RGB"
+    kept, grey = [], 0
+    for entry in entries:
+        try:
+            image = resize(decode(entry.read(), entry.name, background, limits), size)
+        except CorruptImage as exc:
+            report.skipped.append((entry.name, str(exc)))
+            continue
+        grey += image.mode == "L"
+        array[len(kept)] = np.asarray(image if image.mode == mode else image.convert(mode)).reshape(*size, channels)
+        kept.append(entry)
+    return array[: len(kept)], kept, grey
 
 
 def load_images(
@@ -113,22 +158,15 @@ def load_images(
         else:
             candidates.append(entry)
     limits.check("max_images", len(candidates), f"'{source}' holds {len(candidates):,} image files")
-    if size is None:
-        size, candidates = most_common_size(candidates, report, limits)
-    check_array_size((len(candidates), *size, channels or 1), source, limits)
-    images, kept = [], []
-    for entry in candidates:
-        try:
-            images.append(resize(decode(entry.read(), entry.name, background, limits), size))
-            kept.append(entry)
-        except CorruptImage as exc:
-            report.skipped.append((entry.name, str(exc)))
+    sizes, most_channels, candidates = survey(candidates, report, limits)
+    size = size or most_common_size(sizes, report)
+    check_array_size((len(candidates), *size, channels or most_channels), source, limits)  # before any decoding
+    array, kept, grey = decode_into(candidates, size, channels or most_channels, background, report, limits)
     check_count(len(kept), report, limits)
-    channels = channels or (3 if any(im.mode == "RGB" for im in images) else 1)
-    check_array_size((len(images), *size, channels), source, limits)
-    array = stack(images, channels)
+    if channels is None and array.shape[3] == 3 and grey == len(kept):  # colour headers, grey pixels: one channel
+        array = np.ascontiguousarray(array[..., :1])
     report.notes.insert(
-        0, f"{len(kept):,} images of {size[0]}x{size[1]} pixels, {channel_note(images, array.shape[3])}"
+        0, f"{len(kept):,} images of {size[0]}x{size[1]} pixels, {channel_note(len(kept), grey, array.shape[3])}"
     )
     labels, names = folder_labels(kept, report)
     return ImageDataset(array, labels, names, {}, name or PurePosixPath(source).stem), report
