@@ -7,9 +7,11 @@ import pandas as pd
 import streamlit as st
 
 import latent_core
+from latent_core.datasets.builtin import DATA_FOLDER_WORDS, needs_download
 from ui import catalog, images, state, upload_widgets
 
 PREVIEW = 40
+TO_FETCH = "dataset_to_fetch"  # session state: the built-in chosen for download, until Download or Cancel
 
 ws = state.workspace()
 st.title("Data")
@@ -21,7 +23,33 @@ state.show_messages(ws)
 
 
 def choose_dataset() -> None:
-    state.select_dataset(ws, st.session_state["dataset_choice"])
+    """Make the chosen dataset active; one that must first be downloaded waits for the Download button."""
+    key = st.session_state["dataset_choice"]
+    st.session_state.pop(TO_FETCH, None)
+    if needs_download(key):
+        st.session_state[TO_FETCH] = key
+    else:
+        state.select_dataset(ws, key)
+
+
+def fetch_offer() -> None:
+    """The Download button for a chosen built-in that is not on the server yet: the only way a download starts."""
+    name = st.session_state.get(TO_FETCH)
+    if name is None:
+        return
+    with st.container(key="fetch_box", border=True):
+        st.markdown(
+            f"**{name}** is not on this server yet. Download it from the internet into {DATA_FOLDER_WORDS}: this "
+            "needs a network connection and happens once per server."
+        )
+        left, right = st.columns([1, 4])
+        fetch = left.button("Download", key="fetch_dataset", type="primary", icon=":material/download:")
+        right.button("Cancel", key="fetch_cancel", on_click=st.session_state.pop, args=(TO_FETCH, None))
+    if fetch:
+        del st.session_state[TO_FETCH]
+        with st.spinner(f"Downloading {name}…"):
+            state.select_dataset(ws, name, fetch=True)
+        st.rerun()
 
 
 def dataset_picker() -> None:
@@ -35,7 +63,8 @@ def dataset_picker() -> None:
         format_func=labels.get,
         on_change=choose_dataset,
         help="digits and shapes are built in and work offline; mnist, fashion-mnist, kmnist and cifar10 are downloaded "
-        "on first use, which needs a network connection. Files uploaded below are kept in this workspace.",
+        "once per server when you press Download, which needs a network connection. Files uploaded below are kept in "
+        "this workspace.",
     )
 
 
@@ -87,6 +116,7 @@ def class_counts_section(dataset: latent_core.ImageDataset | latent_core.Embeddi
 
 
 dataset_picker()
+fetch_offer()
 upload_widgets.dataset_uploader(ws)
 summary_section(ws.dataset)
 left, right = st.columns([3, 2], gap="large")

@@ -66,3 +66,12 @@ def escape(text: str) -> str:
 def plain(text, limit: int = VALUE_LIMIT) -> str:
     """Outside text ready for any Streamlit element that renders Markdown: `visible`, then `escape`."""
     return escape(visible(text, limit))
+
+
+def fetch_first(name: str, current: str) -> str:
+    """Why the built-in dataset `name`, which must be downloaded, was not made active when a link or a saved view
+    named it; `current`: the label of the dataset that stays active."""
+    return (
+        f"The '{name}' dataset is not on this server yet and is only downloaded when you ask: choose it on the Data "
+        f"page and press 'Download'. '{current}' stays active."
+    )

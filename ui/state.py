@@ -18,11 +18,12 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 import latent_core
+from latent_core.datasets.builtin import needs_download
 
 from . import catalog, resources, views, workspaces
 from .catalog import LIBRARY, Option
 from .jobs import Job
-from .messages import MESSAGE_LIMIT, explain, plain
+from .messages import MESSAGE_LIMIT, explain, fetch_first, plain
 from .session_files import SessionFiles
 
 SESSION_KEY = "workspace"
@@ -249,12 +250,17 @@ def clear_selections(ws: Workspace) -> None:
     ws.selection, ws.decoded, ws.base = [], None, None
 
 
-def select_dataset(ws: Workspace, key: str, quiet: bool = False) -> bool:
+def select_dataset(ws: Workspace, key: str, quiet: bool = False, fetch: bool = False) -> bool:
     """Make a dataset active; on failure say why and keep everything as it was.
-    `quiet`: the model that follows (when the active one takes other images) is chosen without saying so."""
+    `quiet`: the model that follows (when the active one takes other images) is chosen without saying so.
+    `fetch`: the user asked to download a built-in that is not on the server yet (the Data page's button); without
+    it such a dataset (named by a link or a saved view) is not downloaded, and the message says where to fetch it."""
     option = find_option(ws, key, models=False)
     if option is None:
         say(ws, "error", f"{named('dataset', key)} is not available here; choose one of the listed datasets.")
+        return False
+    if not fetch and option.key == option.source and needs_download(option.source):
+        say(ws, "warning", fetch_first(option.source, ws.dataset_label))
         return False
     try:
         dataset = resources.dataset_for(option)

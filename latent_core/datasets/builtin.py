@@ -22,9 +22,29 @@ UPLOAD_HINT = {
 }
 
 
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+ON_DISK = {  # where torchvision keeps each download below the data folder, and the files it needs there
+    "mnist": ("MNIST/raw", MNIST_FILES),
+    "fashion-mnist": ("FashionMNIST/raw", MNIST_FILES),
+    "kmnist": ("KMNIST/raw", MNIST_FILES),
+    "cifar10": ("cifar-10-batches-py", (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch", "batches.meta")),
+}
+DATA_FOLDER_WORDS = "the server's dataset folder (LATENT_EXPLORER_DATA)"  # never the path itself
+
+
 def data_cache() -> Path:
     """Where downloads go: settings().data_dir ($LATENT_EXPLORER_DATA or ~/.cache/latent-explorer/datasets)."""
     return settings().data_dir
+
+
+def needs_download(name: str, root=None) -> bool:
+    """Whether loading the built-in `name` would download it: a torchvision dataset whose files are not in the
+    data folder yet (checked by file names; nothing is loaded and the network is not asked)."""
+    if name not in ON_DISK:
+        return False
+    folder, files = ON_DISK[name]
+    where = (Path(root) if root else data_cache()) / folder
+    return not all((where / file).is_file() for file in files)
 
 
 def load_digits(**_) -> ImageDataset:
@@ -62,8 +82,9 @@ def torchvision_dataset(name: str, split: str = "train", root=None, download: bo
         data = classes[name](root=str(root), train=split == "train", download=download)
     except Exception as exc:  # torchvision raises RuntimeError, URLError, OSError and more when offline
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = reason.replace(str(root), "…").replace(str(Path.home()), "~")  # no server path reaches a user
         raise InvalidInputError(
-            f"Could not download the '{name}' dataset into {root} ({reason}); "
+            f"Could not download the '{name}' dataset into {DATA_FOLDER_WORDS} ({reason}); "
             f"without a network, upload {UPLOAD_HINT[name]} or pass their folder to load_dataset.",
             hint="upload",
         ) from None

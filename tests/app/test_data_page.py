@@ -44,6 +44,7 @@ def test_unavailable_download_is_an_error_in_words_and_keeps_the_dataset(monkeyp
     monkeypatch.setattr(torchvision.datasets, "CIFAR10", offline)  # the same on every machine, network or not
     at = data_page()
     at.selectbox(key="dataset_choice").select("cifar10").run()
+    at.button(key="fetch_dataset").click().run()  # a download starts only from this button
     ws = at.session_state["workspace"]
     errors = texts(at.error)
     assert ws.dataset_key == "digits" and ws.model is not None
