@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# The address `make run` listens on: this machine only. `HOST=0.0.0.0 make run` shares it on the network (no login).
+HOST ?= 127.0.0.1
 
 .PHONY: run install dev test test-fast models bench clean
 
@@ -22,7 +24,7 @@ install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
 
 run: install
-	$(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT)
+	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 test: dev
 	$(BIN)/ruff check .
