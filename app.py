@@ -6,15 +6,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import links, state, training, views
+from ui import links, sessions, state, training, views
 from ui.sidebar import sidebar
 
 st.set_page_config(page_title="Latent Explorer", page_icon="🧭", layout="wide", initial_sidebar_state="expanded")
 
+sessions.start()  # once per server: ends the jobs and folders of sessions that end, and of the server
 st.logo(str(Path(__file__).parent / "assets" / "logo.svg"), size="large")
 ws = state.workspace()  # the workspace the URL's ?w= names, or a new one
 links.read_once(ws)
 state.sync_library(ws)  # its datasets and models as the library has them now
+training.attach(ws)  # a training of this workspace that runs already (a reload, another tab)
 training.collect(ws)
 
 page = st.navigation(

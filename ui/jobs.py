@@ -25,11 +25,13 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -290,6 +292,11 @@ class Runner:
         job = self.find(key)
         return None if job is None else job.result()
 
+    def jobs(self) -> list[Job]:
+        """Every running or kept job."""
+        with self._lock:
+            return list(self._jobs.values())
+
     def find_running(self, test: Callable[[Job], bool]) -> Job | None:
         """The first running job for which `test(job)` is true, or None."""
         with self._lock:
@@ -365,6 +372,13 @@ def current_session() -> str | None:
 
     ctx = get_script_run_ctx(suppress_warning=True)
     return None if ctx is None else ctx.session_id
+
+
+def jobs_folder() -> Path:
+    """Where this server's jobs exchange checkpoints with their workers, made on use; removed at shutdown."""
+    folder = settings().uploads_dir / f"jobs-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
 
 
 def too_many(limit: int) -> str:

@@ -1,7 +1,9 @@
 """Projections of latent codes to 2D/3D, fitted as background jobs and kept in the runner's store by content.
 
 A fit runs on the job runner (ui.jobs), so that a rerun (a click, a slider) never interrupts it;
-the map polls its progress. Finished fits stay in the runner's bounded store under a content
+the map polls its progress. t-SNE and UMAP, and PCA of more than IN_PROCESS[method] code values,
+run in a worker process; a smaller PCA (a few ms for 20,000 x 16 codes) runs in a server thread.
+Finished fits stay in the runner's bounded store under a content
 fingerprint, and latent_core also caches them on disk, so a restart does not fit them again.
 """
 
@@ -15,11 +17,12 @@ import latent_core
 from latent_core.io.fingerprint import fingerprint
 from latent_core.projection import fit_projection
 
-from . import jobs
+from . import jobs, workers
 from .jobs import FAILED, FINISHED, Job
 
 QUICK_WAIT_S = 1.0  # fits that finish this fast (PCA, cache hits) are drawn without a progress bar
 AXIS_NAMES = {"pca": "PC {}", "tsne": "t-SNE {}", "umap": "UMAP {}"}
+IN_PROCESS = {"pca": 20_000 * 64, "tsne": 0, "umap": 0}  # up to this many code values (N x D) fit in this process
 
 
 def projection_key(codes: np.ndarray, method: str, dims: int) -> str:
@@ -28,13 +31,13 @@ def projection_key(codes: np.ndarray, method: str, dims: int) -> str:
 
 
 def fit(codes: np.ndarray, method: str, dims: int, job: Job):
-    """A projection job's work: fit_projection of (N, D) codes to (N, dims), reporting to `job`.
-
-    Raises latent_core.ProjectionCancelled once the job is cancelled.
-    """
-    return fit_projection(
-        codes, method=method, dims=dims, seed=0, on_progress=job.report, should_stop=job.should_stop, cache=True
-    )
+    """A projection job's work: fit_projection of (N, D) codes to (N, dims), reporting to `job`, in this process for
+    a small PCA, else in a worker process. Raises latent_core.ProjectionCancelled once the job is cancelled."""
+    if codes.size <= IN_PROCESS[method]:
+        return fit_projection(
+            codes, method=method, dims=dims, seed=0, on_progress=job.report, should_stop=job.should_stop, cache=True
+        )
+    return jobs.runner.pool().call(workers.fit_map, (codes, method, dims), job, what="projection")
 
 
 def request(codes: np.ndarray, method: str, dims: int, wait: float | None = QUICK_WAIT_S) -> tuple[object, Job | None]:

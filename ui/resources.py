@@ -7,6 +7,7 @@ token and key, and kept under their content hash). Mutable per-session things li
 
 from __future__ import annotations
 
+import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -19,11 +20,12 @@ from latent_core.checkpoint.discovery import shipped_dir
 from latent_core.checkpoint.format import CONFIG_FILE, WEIGHTS_FILE
 from latent_core.io.fingerprint import fingerprint
 
-from . import jobs, workspaces
+from . import jobs, workers, workspaces
 from .catalog import LIBRARY, Option
 from .jobs import Job
 
 MAX_MAP_POINTS = 20_000
+IN_PROCESS_PIXELS = 1_000_000  # datasets up to this many pixel values are scored in the server process
 QUICK_SCORE_S = 0.3  # scoring that finishes this fast (small datasets, cache hits) is shown at once
 
 
@@ -128,10 +130,17 @@ def codes(
 
 
 def score(model: latent_core.LatentModel, dataset: latent_core.ImageDataset, job: Job) -> np.ndarray:
-    """A scoring job's work: one score per image of the dataset (higher is more unusual), (N,) float32, read-only."""
-    result = np.asarray(score_images(model, dataset), dtype=np.float32)
-    result.setflags(write=False)
-    return result
+    """A scoring job's work: one score per image of the dataset (higher is more unusual), (N,) float32, read-only.
+
+    Up to IN_PROCESS_PIXELS pixel values (the digits: 115,000) are scored in this process; more in a worker
+    process, which loads the model from a safetensors checkpoint written for it (TorchScript models stay here)."""
+    if dataset.images.size <= IN_PROCESS_PIXELS or model.kind == "torchscript":
+        result = np.asarray(score_images(model, dataset), dtype=np.float32)
+        result.setflags(write=False)
+        return result
+    with tempfile.TemporaryDirectory(prefix="score-", dir=jobs.jobs_folder()) as folder:
+        checkpoint = str(model.save(Path(folder) / "model"))
+        return jobs.runner.pool().call(workers.score_images, (checkpoint, dataset), job, what="scoring")
 
 
 def anomaly_scoring(

@@ -1,7 +1,8 @@
 """One session's files: its private folder for uploads in transit, and which upload each uploader handled last.
 
 An uploaded file is written into the session's SessionFolder (made under settings().uploads_dir,
-$LATENT_EXPLORER_UPLOADS, on first use and removed when the Workspace that owns it is collected),
+$LATENT_EXPLORER_UPLOADS, on first use, and removed by ui.sessions when the session ends or the server stops:
+`remove_folders(session)`; being collected removes it too, but nothing waits for that),
 read from there, and deleted once what it holds is kept in the library (ui.uploads). Streamlit reruns
 the page on every interaction while the uploader still holds its file, so each file (by its file_id)
 is written once while it is needed, and each uploader's choice (files plus settings) is acted on once.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +47,25 @@ class SessionFolder:
         self.cleanup()
 
 
+_folders: dict[str | None, list[weakref.finalize]] = {}  # session id -> the removal of each folder made for it
+_lock = threading.Lock()
+
+
+def remove_folders(session: str | None = None, every: bool = False) -> int:
+    """Remove the folders made for `session` (every session's with every=True); returns how many."""
+    with _lock:
+        chosen = [k for k in _folders if every or k == session]
+        removals = [remove for k in chosen for remove in _folders.pop(k)]
+    for remove in removals:
+        remove()  # a no-op for a folder already removed
+    return len(removals)
+
+
+def sessions_with_folders() -> set[str | None]:
+    with _lock:
+        return set(_folders)
+
+
 @dataclass
 class SessionFiles:
     saved: dict[str, Path] = field(default_factory=dict)
@@ -56,7 +77,11 @@ class SessionFiles:
     def folder(self) -> SessionFolder:
         """This session's folder, made on first use."""
         if self._folder is None:
+            from .jobs import current_session  # jobs imports streamlit; this module's folder classes need not
+
             self._folder = SessionFolder()
+            with _lock:
+                _folders.setdefault(current_session(), []).append(self._folder._remove)
         return self._folder
 
     def save(self, uploaded) -> Path:

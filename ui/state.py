@@ -356,12 +356,3 @@ def mismatch_text(ws: Workspace, option: Option, model: latent_core.LatentModel)
         f"Model '{option.label}' takes {shape_text(model.image_shape)} images, but the dataset "
         f"'{ws.dataset_label}' has {shape_text(ws.image_shape)}; choose or train a model for these images."
     )
-
-
-def save_trained(ws: Workspace, model: latent_core.LatentModel, settings: dict, seconds: float | None = None) -> Option:
-    """Keep a trained model in the workspace's library (`seconds`: how long it trained) and list it as 'run <n>'."""
-    data = model.config["dataset"]["name"]  # what it was trained on (the active dataset may have changed since)
-    name = f"{settings['kind'].upper()} β={settings['beta']:g}, {settings['latent_dim']}-D, {data}"
-    record = workspaces.library().save_model(ws.token, model, name, seconds=seconds)
-    option = ws.saved_models[record.key] = catalog.model_option(ws.token, record)
-    return option

@@ -1,67 +1,110 @@
-"""Starting training jobs (on the job runner), showing their progress, and adopting the model a job produced."""
+"""Starting training jobs (in a worker process, on the job runner), showing their progress, and adopting the model.
+
+A training belongs to its workspace: the work saves the finished model into the workspace's
+library itself, so a training goes on when its tab closes, and a session that opens the
+workspace again finds it (`attach`) with its progress and Cancel. One workspace trains one model
+at a time, so a reload never starts a second copy.
+"""
 
 from __future__ import annotations
 
-import math
+import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 
 import latent_core
 
-from . import jobs, state
+from . import catalog, jobs, state, workers, workspaces
 from .jobs import CANCELLED, FAILED, FINISHED, Job
 from .messages import explain
 from .state import Workspace
+from .workers import Curve, clock, progress_text
 
 STARTING = "Starting…"
+__all__ = ["Curve", "Run", "Trained", "attach", "clock", "collect", "progress_text", "start"]
 
 
 @dataclass(frozen=True)
 class Run:
-    """What a training job trains: the dataset's name and the TrainConfig field values (the job's `about`)."""
+    """What a training job trains: the dataset's name, the TrainConfig field values and the workspace's token."""
 
     dataset: str
     settings: dict
+    token: str = ""
 
 
 @dataclass(frozen=True)
-class Curve:
-    """What a training job reports besides fraction and text: the latest TrainingProgress and the loss so far."""
+class Trained:
+    """A finished training's outcome: the library's record of the kept model, or why it could not be kept."""
 
-    progress: latent_core.TrainingProgress | None = None
-    points: tuple[tuple[float, float], ...] = ()  # (epochs done, running training loss)
+    record: latent_core.ModelRecord | None
+    problem: str | None = None
 
 
-def train(dataset: latent_core.ImageDataset, settings: dict, job: Job) -> latent_core.LatentModel:
-    """The training job's work: train_model, reporting progress text and the loss curve to `job`."""
-    points: list[tuple[float, float]] = []
+def model_name(model: latent_core.LatentModel, settings: dict) -> str:
+    data = model.config["dataset"]["name"]  # what it was trained on (the active dataset may have changed since)
+    return f"{settings['kind'].upper()} β={settings['beta']:g}, {settings['latent_dim']}-D, {data}"
 
-    def report(progress: latent_core.TrainingProgress) -> None:
-        points.append((progress.fraction * progress.epochs, float(progress.losses.get("loss", float("nan")))))
-        job.report(progress.fraction, progress_text(progress), Curve(progress, tuple(points)))
 
-    return latent_core.train_model(dataset, **settings, on_progress=report, should_stop=job.should_stop)
+def train(
+    library: latent_core.Library, token: str, dataset: latent_core.ImageDataset, settings: dict, job: Job
+) -> Trained | None:
+    """The training job's work: train in a worker (which reports progress text and the loss curve), then keep the
+    model's safetensors checkpoint in the workspace's library. None once cancelled."""
+    folder = Path(tempfile.mkdtemp(prefix="train-", dir=jobs.jobs_folder()))
+    try:
+        saved = jobs.runner.pool().call(
+            workers.train_checkpoint, (dataset, settings, str(folder / "model")), job, what="training"
+        )
+        if saved is None or job.should_stop():
+            return None
+        model = latent_core.load_model(saved)
+        progress = curve(job).progress
+        try:
+            record = library.save_model(
+                token, model, model_name(model, settings), seconds=progress.elapsed_s if progress else None
+            )
+        except latent_core.InvalidInputError as exc:
+            return Trained(None, explain(exc))
+        return Trained(record)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def running_in(token: str) -> Job | None:
+    """The training running for the workspace `token`, whichever session started it."""
+    return jobs.runner.find_running(lambda job: job.kind == "training" and job.about.token == token)
+
+
+def attach(ws: Workspace) -> None:
+    """Show a training of this workspace that runs already (started before a reload, or in another tab)."""
+    if ws.job is None:
+        ws.job = running_in(ws.token)
 
 
 def start(ws: Workspace, settings: dict) -> None:
-    """Train on the active dataset in the background; at most one job per session.
+    """Train on the active dataset in the background; at most one job per session and per workspace.
 
     settings: TrainConfig field values, e.g. {"kind": "vae", "latent_dim": 8, "epochs": 5}.
     """
+    attach(ws)
     if ws.job is not None and ws.job.running:
         state.say(ws, "warning", "A model is already training; cancel it or wait for it to finish.")
         return
     settings = dict(settings)
     ws.job = jobs.runner.submit(
         "training",
-        ("training", uuid.uuid4().hex),
-        partial(train, ws.dataset, settings),
+        ("training", ws.token, uuid.uuid4().hex),
+        partial(train, workspaces.library(), ws.token, ws.dataset, settings),
         keep=False,
-        about=Run(ws.dataset.name, settings),
+        lasting=True,
+        about=Run(ws.dataset.name, settings, ws.token),
         failure="Training stopped with an unexpected error",
         message=STARTING,
     )
@@ -78,14 +121,13 @@ def collect(ws: Workspace) -> None:
     job = ws.job
     if job is None or not job.collect():
         return
-    status, run = job.status, job.about
-    if status == FINISHED:
-        progress = curve(job).progress
-        try:
-            option = state.save_trained(ws, job.result(), run.settings, progress.elapsed_s if progress else None)
-        except latent_core.InvalidInputError as exc:
-            state.say(ws, "error", f"Training finished, but the model could not be kept: {explain(exc)}")
+    status = job.status
+    if status == FINISHED and job.result() is not None:
+        trained = job.result()
+        if trained.record is None:
+            state.say(ws, "error", f"Training finished, but the model could not be kept: {trained.problem}")
             return
+        option = ws.saved_models[trained.record.key] = catalog.model_option(ws.token, trained.record)
         if state.select_model(ws, option.key, quiet=True):
             state.say(ws, "success", f"Training finished: '{option.label}' is now the active model.")
         else:
@@ -94,28 +136,14 @@ def collect(ws: Workspace) -> None:
                 "warning",
                 f"Training finished and '{option.label}' was saved, but it takes other images than the active dataset.",
             )
-    elif status == CANCELLED:
+    elif status == CANCELLED or status == FINISHED:
         progress = curve(job).progress
         epochs = len(progress.history) if progress else 0
         state.say(ws, "info", f"Training cancelled after {epochs} finished epoch(s); the partial model was discarded.")
+    elif job.died:
+        state.say(ws, "error", f"{job.error.rstrip('.')}; the previous model stays active.")
     elif status == FAILED:
         state.say(ws, "error", job.error or "Training failed.")
-
-
-def clock(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "estimating…"
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
-
-
-def progress_text(p: latent_core.TrainingProgress | None) -> str:
-    if p is None:
-        return STARTING
-    return (
-        f"Epoch {p.epoch}/{p.epochs} · {p.fraction:.0%} · ETA {clock(p.eta_s)} · "
-        f"{p.images_per_s:,.0f} images/s · loss {p.losses.get('loss', float('nan')):.2f}"
-    )
 
 
 def loss_figure(reported: Curve) -> go.Figure:

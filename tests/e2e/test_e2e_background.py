@@ -1,0 +1,72 @@
+"""Background work against a real server: SIGTERM during a training in Chromium stops the server within about
+2 s, with no worker process and no session or jobs folder left."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, SERVER_START_S
+from ui.server import start_server
+
+pytestmark = pytest.mark.e2e
+
+
+def children(pid: int) -> set[int]:
+    """The live processes whose parent is `pid` (zombies excluded)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_sigterm_during_a_training_stops_the_server_quickly_and_leaves_nothing(browser, tmp_path):
+    uploads = tmp_path / "uploads"
+    env = {"LATENT_EXPLORER_UPLOADS": str(uploads), "LATENT_EXPLORER_HOME": str(tmp_path / "home")}
+    with open(ARTIFACTS / "server-sigterm.log", "w") as log:
+        url, process = start_server(log, env=env, timeout=SERVER_START_S)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(f"{url}/model")
+            page.get_by_role("heading", name="Model", exact=True).wait_for()
+            field = page.get_by_role("spinbutton", name="Epochs")
+            field.fill("1000")
+            field.press("Tab")
+            page.get_by_role("button", name="Start training").click()
+            page.get_by_text("Epoch 1/1000").first.wait_for(timeout=120_000)  # running in its worker
+            workers = children(process.pid)
+            assert workers, "no worker process under the server"
+            assert list(uploads.glob("jobs-*")), "the training's exchange folder"
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            process.wait(10)
+            took = time.monotonic() - started
+            context.close()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert took < 3, f"the server took {took:.1f} s to stop"
+    assert not [pid for pid in workers if alive(pid)], "worker processes outlived the server"
+    assert not list(uploads.glob("session-*")) and not list(uploads.glob("jobs-*"))
+    assert process.returncode is not None and process.returncode != -signal.SIGKILL

@@ -1,0 +1,110 @@
+"""Sessions that end and a server that stops: the explicit cleanup of their jobs, workers and folders.
+
+`start()` (called by app.py on every run, acting once per server process) starts the reaper: a
+daemon thread that every REAP_S compares the sessions the Streamlit runtime still holds (connected,
+or disconnected and still within server.disconnectedSessionTTL) with the sessions that own jobs or
+folders. For each session that has ended, its jobs are released (ui.jobs.Runner.release: those not
+lasting and not shared are cancelled) and its folders removed. Every STOP_POLL_S it also looks
+whether the runtime is stopping (SIGTERM, Ctrl+C): then it cancels every job, ends the worker
+processes and removes every session folder and the jobs' exchange folder, so that the server
+exits within about a second. The same shutdown runs at interpreter exit, in case the thread missed it.
+
+The runtime's session list is private Streamlit API (Runtime._session_mgr.list_sessions); it is
+read in `live_sessions` only, and tests/app/test_sessions.py fails if Streamlit changes it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import shutil
+import threading
+import time
+
+from . import jobs, session_files
+
+REAP_S = 5.0
+STOP_POLL_S = 0.1
+
+log = logging.getLogger(__name__)
+_started = threading.Event()
+_start_lock = threading.Lock()
+_stopped = threading.Event()
+
+
+def live_sessions() -> set[str] | None:
+    """The ids of the sessions the runtime holds, connected or waiting to reconnect; None without a runtime."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return None
+    manager = Runtime.instance()._session_mgr  # noqa: SLF001 - the one use of the private session manager
+    return {info.session.id for info in manager.list_sessions()}
+
+
+def runtime_stopping() -> bool:
+    """True once the Streamlit runtime is stopping or stopped."""
+    from streamlit.runtime import Runtime, RuntimeState
+
+    if not Runtime.exists():
+        return False
+    return Runtime.instance().state in (RuntimeState.STOPPING, RuntimeState.STOPPED)
+
+
+def tracked_sessions() -> set[str]:
+    """The sessions that own a job or a folder."""
+    owners = {owner for job in jobs.runner.jobs() for owner in job.owners}
+    return {s for s in owners | session_files.sessions_with_folders() if s is not None}
+
+
+def end_session(session: str) -> None:
+    """A session has ended: cancel its jobs that are not kept or shared, and remove its folders."""
+    cancelled = jobs.runner.release(session)
+    removed = session_files.remove_folders(session)
+    log.info("Session %s ended: %d job(s) cancelled, %d folder(s) removed", session, len(cancelled), removed)
+
+
+def reap() -> list[str]:
+    """End every tracked session the runtime no longer holds; returns their ids."""
+    live = live_sessions()
+    if live is None:
+        return []
+    ended = sorted(tracked_sessions() - live)
+    for session in ended:
+        end_session(session)
+    return ended
+
+
+def shutdown() -> None:
+    """The server stops: cancel every job, end the workers, remove every session folder and the jobs' folder."""
+    if _stopped.is_set():
+        return
+    _stopped.set()
+    jobs.runner.close()
+    session_files.remove_folders(every=True)
+    shutil.rmtree(jobs.jobs_folder(), ignore_errors=True)
+
+
+def _watch() -> None:
+    next_reap = time.monotonic() + REAP_S
+    while not _stopped.is_set():
+        try:
+            if runtime_stopping():
+                shutdown()
+                return
+            if time.monotonic() >= next_reap:
+                next_reap = time.monotonic() + REAP_S
+                reap()
+        except Exception:  # the reaper must outlive a bad round
+            log.exception("Cleaning up ended sessions failed")
+        time.sleep(STOP_POLL_S)
+
+
+def start() -> None:
+    """Start the reaper and the shutdown hook, once per process."""
+    with _start_lock:
+        if _started.is_set():
+            return
+        _started.set()
+    atexit.register(shutdown)
+    threading.Thread(target=_watch, name="latent-explorer-reaper", daemon=True).start()
