@@ -8,7 +8,7 @@ import streamlit as st
 
 import latent_core
 from latent_core.datasets.builtin import DATA_FOLDER_WORDS, needs_download
-from ui import catalog, images, state, upload_widgets
+from ui import catalog, images, large_maps, state, upload_widgets
 
 PREVIEW = 40
 TO_FETCH = "dataset_to_fetch"  # session state: the built-in chosen for download, until Download or Cancel
@@ -115,6 +115,7 @@ def class_counts_section(dataset: latent_core.ImageDataset | latent_core.Embeddi
     )
 
 
+large_maps.data_choice()
 dataset_picker()
 fetch_offer()
 upload_widgets.dataset_uploader(ws)

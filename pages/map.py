@@ -5,11 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from latent_core.projection import DIMS, METHODS
-from ui import exports, map_data, map_view, state
+from ui import exports, large_maps, map_data, map_view, state
 from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from ui.state import METHOD_LABELS
 
 ws = state.workspace()
+if large_maps.is_open():  # LATENT_EXPLORER_MAP, chosen on the Data page
+    large_maps.page()
+    st.stop()
 st.title("Latent map")
 if ws.is_embeddings:
     st.caption(
