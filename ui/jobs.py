@@ -53,6 +53,7 @@ SEEN_KEY = "ended_jobs_seen"  # session_state: the jobs whose end this session's
 
 log = logging.getLogger(__name__)
 _serials = itertools.count(1)
+_closing = threading.Event()  # set when the server stops (Runner.close)
 
 
 @dataclass(frozen=True)
@@ -330,8 +331,10 @@ class Runner:
             job.cancel()
         return orphans
 
-    def close(self) -> None:
-        """The server is stopping: cancel every running job and stop the worker processes."""
+    def close(self, wait_s: float = 1.0) -> None:
+        """The server is stopping: cancel every running job, stop the worker processes, and give the jobs' threads
+        up to `wait_s` seconds to end (so that nothing writes into the jobs' folder after it is removed)."""
+        _closing.set()
         with self._lock:
             running = [job for job in self._jobs.values() if job.running]
             pool, self._process_pool = self._process_pool, None
@@ -339,6 +342,7 @@ class Runner:
             job.cancel()
         if pool is not None:
             pool.close()
+        wait([job.future for job in running], timeout=wait_s)
 
     def forget(self, job: Job) -> None:
         with self._lock:
@@ -377,7 +381,8 @@ def current_session() -> str | None:
 def jobs_folder() -> Path:
     """Where this server's jobs exchange checkpoints with their workers, made on use; removed at shutdown."""
     folder = settings().uploads_dir / f"jobs-{os.getpid()}"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not _closing.is_set():  # once the server stops, nothing makes it again
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
 
 

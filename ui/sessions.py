@@ -25,11 +25,13 @@ from . import jobs, session_files
 
 REAP_S = 5.0
 STOP_POLL_S = 0.1
+SHUTDOWN_WAIT_S = 3.0
 
 log = logging.getLogger(__name__)
 _started = threading.Event()
 _start_lock = threading.Lock()
-_stopped = threading.Event()
+_stopped = threading.Event()  # a shutdown has begun
+_shut = threading.Event()  # ... and ended
 
 
 def live_sessions() -> set[str] | None:
@@ -76,13 +78,21 @@ def reap() -> list[str]:
 
 
 def shutdown() -> None:
-    """The server stops: cancel every job, end the workers, remove every session folder and the jobs' folder."""
+    """The server stops: cancel every job, end the workers, remove every session folder and the jobs' folder.
+
+    Runs once; a second call (the exit hook, while the reaper's call is still under way) waits for the first to
+    finish, because the interpreter stops the reaper's daemon thread once the exit hooks have returned.
+    """
     if _stopped.is_set():
+        _shut.wait(SHUTDOWN_WAIT_S)
         return
     _stopped.set()
-    jobs.runner.close()
-    session_files.remove_folders(every=True)
-    shutil.rmtree(jobs.jobs_folder(), ignore_errors=True)
+    try:
+        jobs.runner.close()
+        session_files.remove_folders(every=True)
+        shutil.rmtree(jobs.jobs_folder(), ignore_errors=True)
+    finally:
+        _shut.set()
 
 
 def _watch() -> None:
