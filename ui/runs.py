@@ -21,7 +21,7 @@ from latent_core.models import REGISTRY
 
 from . import state, workspaces
 from .exports import slug
-from .messages import explain
+from .messages import explain, plain
 from .state import Workspace
 
 COMPARE_MAX = 4
@@ -142,7 +142,7 @@ def delete(ws: Workspace, record: ModelRecord) -> None:
 def delete_controls(ws: Workspace, record: ModelRecord) -> None:
     """Delete with a confirm step; the active run is kept until another model is active."""
     if record.key == ws.model_key:
-        st.caption(f"'{record.name}' is the active model: make another model active to delete it.")
+        st.caption(f"'{plain(record.name)}' is the active model: make another model active to delete it.")
         return
     if st.session_state.get(CONFIRM_KEY) != record.key:
         st.button(
@@ -152,7 +152,9 @@ def delete_controls(ws: Workspace, record: ModelRecord) -> None:
             on_click=lambda: st.session_state.update({CONFIRM_KEY: record.key}),
         )
         return
-    st.warning(f"Delete '{record.name}' from this workspace? Its checkpoint is removed and cannot be brought back.")
+    st.warning(
+        f"Delete '{plain(record.name)}' from this workspace? Its checkpoint is removed and cannot be brought back."
+    )
     cols = st.columns(2)
     cols[0].button("Delete for good", key="run_delete_confirm", type="primary", on_click=delete, args=(ws, record))
     cols[1].button("Keep it", key="run_delete_cancel", on_click=lambda: st.session_state.pop(CONFIRM_KEY, None))

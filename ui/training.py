@@ -22,7 +22,7 @@ import latent_core
 
 from . import catalog, jobs, state, workers, workspaces
 from .jobs import CANCELLED, FAILED, FINISHED, Job
-from .messages import explain
+from .messages import LABEL_LIMIT, explain, plain
 from .state import Workspace
 from .workers import Curve, clock, progress_text
 
@@ -177,7 +177,7 @@ def panel(job: Job) -> None:
     s = run.settings
     with st.container(key="training", border=True):
         st.markdown(
-            f"**Training {s['kind'].upper()}** on *{run.dataset}* "
+            f"**Training {s['kind'].upper()}** on *{plain(run.dataset, LABEL_LIMIT)}* "
             f"({s['latent_dim']}-D, β={s['beta']:g}, {s['epochs']} epochs)"
         )
         if job.running:
