@@ -85,7 +85,7 @@ def model_summary(model: latent_core.LatentModel) -> None:
 
 def train_form() -> None:
     busy = ws.job is not None and ws.job.running
-    with st.form("train_form", border=True):
+    with st.form("train_form", border=True, enter_to_submit=False):  # only the button starts training
         st.markdown(
             f"**Train a new model** on *{plain(ws.dataset_label, LABEL_LIMIT)}* "
             f"({len(ws.dataset):,} images, {state.shape_text(ws.dataset.image_shape)})"
