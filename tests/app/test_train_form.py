@@ -52,3 +52,19 @@ def test_kind_labels_are_keyed_by_the_engines_kinds():
     at.switch_page("pages/model.py").run()
     kind = widget_for(at, "train_kind")
     assert tuple(kind.options) == tuple(latent_core.models.REGISTRY[k].label for k in latent_core.models.KINDS)
+
+
+def forms(node):
+    """Every form block under `node` of an AppTest's element tree."""
+    proto = getattr(node, "proto", None)
+    found = [node] if proto is not None and hasattr(proto, "form") and proto.HasField("form") else []
+    for child in getattr(node, "children", {}).values():
+        found += forms(child)
+    return found
+
+
+def test_enter_in_a_field_does_not_start_training():
+    at = app()
+    at.switch_page("pages/model.py").run()
+    form = next(f for f in forms(at._tree) if f.proto.form.form_id == "train_form")
+    assert form.proto.form.enter_to_submit is False  # only the 'Start training' button submits
