@@ -21,6 +21,7 @@ from latent_core.distributed import MapFile
 from latent_core.settings import settings
 
 from . import images, resources
+from .map_component import CHART_CONFIG
 from .messages import plain
 
 OPEN_KEY = "large_map_open"  # a plain session key (widget keys are dropped on other pages)
@@ -196,7 +197,12 @@ def page() -> None:
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st.plotly_chart(
-            figure(drawn, points), key=CHART_KEY, on_select="rerun", selection_mode="points", width="stretch"
+            figure(drawn, points),
+            key=CHART_KEY,
+            on_select="rerun",
+            selection_mode="points",
+            width="stretch",
+            config=CHART_CONFIG,
         )
         quality = mapped.meta.get("quality", {})
         st.caption(

@@ -18,6 +18,9 @@ from streamlit.components.v1 import declare_component
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "map"  # the component's browser code
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 PLOTLY_FILE = "plotly.min.js"
+# For st.plotly_chart with a mode bar: no "Edit in Chart Studio" button (plotly.js 3 shows it by default), because the
+# app is offline and its data private. assets/map/map.js sets the same for the map.
+CHART_CONFIG = {"displaylogo": False, "showSendToCloud": False, "modeBarButtonsToRemove": ["sendChartToCloud"]}
 
 _latent_map = st.components.v2.component(
     "latent_explorer.latent_map",

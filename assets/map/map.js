@@ -115,9 +115,11 @@ function layoutFor(d) {
   return layout;
 }
 
+// No "Edit in Chart Studio" cloud button (plotly.js 3 shows it by default): the app is offline and its data private.
 const CONFIG = {
-  displaylogo: false, displayModeBar: true, responsive: true, scrollZoom: true,
-  modeBarButtonsToRemove: ["autoScale2d", "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian", "resetCameraLastSave3d"],
+  displaylogo: false, displayModeBar: true, responsive: true, scrollZoom: true, showSendToCloud: false, showEditInChartStudio: false,
+  modeBarButtonsToRemove: ["autoScale2d", "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian", "resetCameraLastSave3d",
+    "sendChartToCloud"],
   toImageButtonOptions: { filename: "latent-map", scale: 2 },
 };
 

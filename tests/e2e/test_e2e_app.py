@@ -174,3 +174,12 @@ def test_thumbnails_come_once_and_stay_across_page_switches(page, server):
         "s.spriteImage !== null && s.spriteImage.complete, 'src' in s.data.sprite]; }"
     )
     assert state == [1, True, False]
+
+
+def test_the_map_toolbar_offers_no_upload_to_the_cloud(page, server):
+    open_map(page, server)
+    titles = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.lm-root .modebar-btn'), (b) => b.getAttribute('data-title'))"
+    )
+    assert "Download plot as a PNG" in titles  # the toolbar is there
+    assert not [t for t in titles if any(word in t.lower() for word in ("share", "cloud", "chart studio"))], titles
