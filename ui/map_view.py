@@ -62,11 +62,15 @@ def cancel_projection(ws: Workspace, job: jobs.Job) -> None:
 
 
 def path_overlay(ws: Workspace, projection, embedding: np.ndarray) -> dict:
-    """Waypoint rings (numbered) and, with two or more, the interpolation path through them."""
+    """Waypoint rings (numbered) and, with two or more, the interpolation path through them; `cleared` counts the
+    cleared selections, so that the map drops its own lasso or box selection (outline and faded points) when it grows.
+    """
+    overlay = {"cleared": ws.selections_cleared}
     if not ws.selection:
-        return {}
-    selected = map_data.points(embedding, ws.selection) | {"text": [str(k + 1) for k in range(len(ws.selection))]}
-    overlay = {"selected": selected}
+        return overlay
+    overlay["selected"] = map_data.points(embedding, ws.selection) | {
+        "text": [str(k + 1) for k in range(len(ws.selection))]
+    }
     if len(ws.selection) >= 2:
         path = interpolation.path_codes(ws.codes()[ws.selection], ws.path_steps, ws.path_mode)
         overlay["path"] = map_data.points(np.asarray(projection.transform(path)), range(len(path)))
@@ -211,6 +215,7 @@ def set_path_options(ws: Workspace) -> None:
 
 def clear_selection(ws: Workspace) -> None:
     ws.selection = []
+    ws.selections_cleared += 1
     st.rerun([VIEW, PANEL])
 
 

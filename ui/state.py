@@ -69,6 +69,7 @@ class Workspace:
     path_mode: str = "linear"
     path_steps: int = 8
     selection: list[int] = field(default_factory=list)
+    selections_cleared: int = 0  # how often "Clear selection" was pressed: the map then drops its lasso or box
     decoded: Decoded | None = None
     base: BaseCode | None = None
     saved_models: dict[str, Option] = field(default_factory=dict)  # the workspace's models (and any added in code)

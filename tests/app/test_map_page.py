@@ -148,6 +148,20 @@ def test_map_panel_shows_a_decoded_click_and_the_interpolation_strip():
     assert "through 2 waypoints" in " ".join(i.proto.imgs[0].caption for i in at.image if i.proto.imgs)
 
 
+def test_clear_selection_also_tells_the_map_to_drop_its_own_selection():
+    at = app()
+    ws = at.session_state["workspace"]
+    projection = projections.project(ws.codes(), ws.method, ws.dims)
+    map_events.handle(ws, {"kind": "select", "indices": [0, 5, 9]}, projection)
+    at.run()
+    before = map_payload(at)["overlay"]
+    assert len(before["selected"]["text"]) == 3
+    at.button(key="clear_selection").click().run()
+    assert not at.exception, texts(at.exception)
+    after = map_payload(at)["overlay"]
+    assert "selected" not in after and after["cleared"] == before["cleared"] + 1  # map.js: a new selectionrevision
+
+
 def test_query_parameters_choose_the_view_and_bad_ones_are_reported():
     from streamlit.testing.v1 import AppTest
 

@@ -183,3 +183,25 @@ def test_the_map_toolbar_offers_no_upload_to_the_cloud(page, server):
     )
     assert "Download plot as a PNG" in titles  # the toolbar is there
     assert not [t for t in titles if any(word in t.lower() for word in ("share", "cloud", "chart studio"))], titles
+
+
+def test_clear_selection_clears_the_maps_outline_and_faded_points(page, server):
+    open_map(page, server)
+    page.locator(".lm-root .modebar-btn[data-val=select]").click()
+    box = page.evaluate(
+        "() => { const gd = document.querySelector('.lm-root').__latentMap.gd; const b = gd.getBoundingClientRect(); "
+        "const s = gd._fullLayout._size; return [b.left + s.l, b.top + s.t, s.w, s.h]; }"
+    )
+    left, top, width, height = box
+    page.mouse.move(left + 0.4 * width, top + 0.4 * height)
+    page.mouse.down()
+    page.mouse.move(left + 0.6 * width, top + 0.6 * height, steps=8)
+    page.mouse.up()
+    held = "() => { const gd = document.querySelector('.lm-root').__latentMap.gd; return [(gd.layout.selections || [])"
+    held += ".length, gd.data.filter((t) => t.selectedpoints != null).length, gd._fullLayout.selectionrevision]; }"
+    page.locator(".st-key-interpolation").get_by_text("through 8 waypoints").wait_for()
+    outlines, faded, revision = page.evaluate(held)
+    assert outlines == 1 and faded > 0
+    page.locator(".st-key-interpolation").get_by_role("button", name="Clear selection").click()
+    page.wait_for_function(f"() => ({held})()[2] !== {revision!r}", timeout=10_000)
+    assert page.evaluate(held)[:2] == [0, 0]
