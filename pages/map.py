@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from latent_core.projection import DIMS, METHODS
-from ui import exports, large_maps, map_data, map_view, state
+from ui import exports, large_maps, map_data, map_events, map_view, state
 from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from ui.state import METHOD_LABELS
 
@@ -38,6 +38,8 @@ if ws.model is None and not ws.is_embeddings:
 
 
 def set_view() -> None:
+    if (ws.method, ws.dims) != (st.session_state["map_method"], st.session_state["map_dims"]):
+        map_events.forget_positions(ws)  # positions on the old map mean nothing on the new one
     ws.method = st.session_state["map_method"]
     ws.dims = st.session_state["map_dims"]
     ws.colour = st.session_state["map_colour"]

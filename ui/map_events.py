@@ -80,6 +80,7 @@ def decode_space(ws: Workspace, projection, x: float, y: float) -> Decoded:
         images=[(ws.model.decode(code)[0], "decoded"), (ws.dataset.images[near], f"nearest image #{near}")],
         code=code[0],
         confidence=confidence,
+        position=(x, y),
         extrapolated=extrapolated,
         note=(
             "Far from the data: this image is extrapolated, so treat it as a guess."
@@ -87,6 +88,16 @@ def decode_space(ws: Workspace, projection, x: float, y: float) -> Decoded:
             else "Close to the data: the inverse mapping is well supported here."
         ),
     )
+
+
+def forget_positions(ws: Workspace) -> None:
+    """After the projection method or dims change: drop an empty-space decode, and the traversal base it gave,
+    whose map position belongs to the old map."""
+    if ws.decoded is None or ws.decoded.position is None:
+        return
+    if ws.base is not None and np.array_equal(ws.base.code, ws.decoded.code):
+        ws.base = None
+    ws.decoded = None
 
 
 def toggle_waypoint(ws: Workspace, index: int) -> None:

@@ -41,6 +41,7 @@ class Decoded:
     confidence: float | None = None
     extrapolated: bool = False
     note: str = ""
+    position: tuple[float, float] | None = None  # the map position of an empty-space decode (valid on that map only)
 
 
 @dataclass

@@ -162,6 +162,21 @@ def test_clear_selection_also_tells_the_map_to_drop_its_own_selection():
     assert "selected" not in after and after["cleared"] == before["cleared"] + 1  # map.js: a new selectionrevision
 
 
+def test_switching_the_projection_forgets_an_empty_space_decode_but_keeps_a_clicked_image():
+    at = app()
+    ws = at.session_state["workspace"]
+    projection = projections.project(ws.codes(), ws.method, ws.dims)
+    map_events.handle(ws, {"kind": "space", "x": 1.8, "y": -1.8}, projection)
+    at.run()
+    assert any(m.value.startswith("**Empty space at (1.80, -1.80)") for m in at.markdown)
+    at.segmented_control(key="map_method").set_value("tsne").run()
+    assert ws.decoded is None and ws.base is None
+    assert not any("Empty space at" in m.value for m in at.markdown)
+    map_events.handle(ws, {"kind": "point", "index": 5}, projection)
+    at.segmented_control(key="map_dims").set_value(3).run()
+    assert ws.decoded.title.startswith("Image #5") and ws.base is not None  # an image is the same on every map
+
+
 def test_query_parameters_choose_the_view_and_bad_ones_are_reported():
     from streamlit.testing.v1 import AppTest
 
