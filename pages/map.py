@@ -27,6 +27,10 @@ else:
     )
 state.show_messages(ws)
 
+if ws.model is None and not ws.is_embeddings and ws.job is not None and ws.job.running:
+    st.info("A model is training on the Model page; its map appears here once it is done.")
+    st.page_link("pages/model.py", label="See the training on the Model page", icon=":material/model_training:")
+    st.stop()
 if ws.model is None and not ws.is_embeddings:
     st.warning(
         f"No active model takes the images of '{plain(ws.dataset_label, LABEL_LIMIT)}' "

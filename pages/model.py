@@ -32,7 +32,8 @@ if ws.is_embeddings:
 
 
 def choose_model() -> None:
-    state.select_model(ws, st.session_state["model_choice"])
+    if st.session_state["model_choice"] is not None:
+        state.select_model(ws, st.session_state["model_choice"])
 
 
 def model_picker() -> None:
@@ -49,13 +50,14 @@ def model_picker() -> None:
     if not keys:
         st.info("No models yet: train one below.")
         return
-    st.session_state["model_choice"] = ws.model_key if ws.model_key in keys else keys[0]
+    st.session_state["model_choice"] = ws.model_key if ws.model_key in keys else None  # None: no active model
     st.selectbox(
         "Active model",
         keys,
         key="model_choice",
         format_func=describe,
         on_change=choose_model,
+        placeholder="(none)",
         help="Shipped models, the models trained or uploaded in this session, "
         "and a checkpoint given by LATENT_EXPLORER_MODEL. "
         f"Only models for {state.shape_text(ws.dataset.image_shape)} images fit the active dataset.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -120,3 +121,19 @@ def test_training_from_the_form_runs_in_the_background_and_activates_the_result(
     assert ws.model_key == "run-1" and ws.model.latent_dim == 2
     assert any("is now the active model" in s for s in texts(at.success))
     assert at.selectbox(key="model_choice").value == "run-1"
+
+
+def test_without_an_active_model_the_picker_shows_none_and_the_map_says_when_one_is_training():
+    at = app()
+    ws = at.session_state["workspace"]
+    ws.model_key = ws.model = ws.model_fp = None
+    at.switch_page("pages/model.py").run()
+    assert not at.exception, texts(at.exception)
+    picker = at.selectbox(key="model_choice")
+    assert picker.value is None and picker.proto.placeholder == "(none)"
+    assert any("No active model" in w for w in texts(at.warning))
+    ws.job = SimpleNamespace(running=True)  # a training in progress, as the Map page sees it
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, texts(at.exception)
+    assert any("A model is training" in i for i in texts(at.info))
+    assert not any("Train or choose a model" in w for w in texts(at.warning))
