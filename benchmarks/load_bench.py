@@ -26,14 +26,13 @@ import asyncio
 import json
 import random
 import re
-import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 import psutil
+from stats import log, summary  # benchmarks/stats.py, beside this script
 
 from ui.server import CHROMIUM, CHROMIUM_ARGS, chromium_path, start_server, stop_server
 
@@ -60,26 +59,6 @@ ISOLATED_POINTS = f"""() => {{ const s = {MAP_STATE};
   return out; }}"""
 DECODED_SRC = "(s) => { const i = document.querySelector(s); return i ? i.src : ''; }"
 DECODED_TITLE = "() => { const d = document.querySelector('.st-key-decoded'); return d ? d.innerText : ''; }"
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-def summary(values: list[float]) -> dict:
-    if not values:
-        return {"p50": None, "p95": None, "max": None, "n": 0}
-    return {
-        "p50": round(statistics.median(values)),
-        "p95": round(percentile(values, 0.95)),
-        "max": round(max(values)),
-        "n": len(values),
-    }
 
 
 class MemorySampler(threading.Thread):
@@ -192,7 +171,7 @@ async def run_config(browser, url: str, sampler: MemorySampler, n: int, m: int, 
     wrong = [w for r in results for w in r["wrong"]]
     row = {
         "config": f"{n}+{m}",
-        "click_ms": summary(latencies),
+        "click_ms": summary(latencies, None),
         "timeouts": sum(r["timeouts"] for r in results),
         "wrong_images": len(wrong),
         "wrong_examples": wrong[:5],

@@ -18,11 +18,12 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import tempfile
 import time
 from functools import partial
 from pathlib import Path
+
+from stats import log, summary  # benchmarks/stats.py, beside this script
 
 from ui.server import CHROMIUM, CHROMIUM_ARGS, REPO, chromium_path, start_server, stop_server
 
@@ -59,24 +60,6 @@ EMPTY_SPOTS = f"""() => {{ const s = {MAP_STATE};
     if (!near) spots.push([b.left + xa._offset + x, b.top + ya._offset + y]); }}
   return spots; }}"""
 DECODED = ".st-key-decoded img"
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-def summary(values: list[float]) -> dict:
-    return {
-        "p50": round(statistics.median(values), 1),
-        "p95": round(percentile(values, 0.95), 1),
-        "max": round(max(values), 1),
-        "n": len(values),
-    }
 
 
 def train_model(directory: Path) -> None:

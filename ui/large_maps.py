@@ -22,13 +22,13 @@ from latent_core.settings import settings
 
 from . import images, resources
 from .map_component import CHART_CONFIG
-from .messages import plain
+from .messages import explain, plain
+from .state import METHOD_LABELS
 
 OPEN_KEY = "large_map_open"  # a plain session key (widget keys are dropped on other pages)
 CLICK_KEY = "large_map_click"
 CHART_KEY = "large_map_chart"
 DENSITY_BINS = 200
-METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 
 
 def map_path() -> Path | None:
@@ -112,10 +112,10 @@ def data_choice() -> None:
         try:
             mapped = opened(str(path), stamp(path))
         except latent_core.InvalidInputError as exc:
-            st.error(str(exc))
+            st.error(explain(exc))
             return
         st.caption(
-            f"{mapped.rows:,} images · {METHOD_NAMES.get(mapped.method, mapped.method)} "
+            f"{mapped.rows:,} images · {METHOD_LABELS.get(mapped.method, mapped.method)} "
             f"fitted on {mapped.meta['sample']:,} of them · model {plain(mapped.meta.get('model_name', ''))}."
         )
 
@@ -169,7 +169,7 @@ def decoded_panel(path: Path, mapped: MapFile, points: dict) -> None:
             shown.append(mapped.source_image(index, source))
             captions.append(source or f"row {index}")
         except latent_core.InvalidInputError as exc:
-            st.caption(str(exc))
+            st.caption(explain(exc))
         images.show_row(shown, captions)
         st.progress(float(confidence[0]), text=f"Confidence of the inverse mapping: {float(confidence[0]):.0%}")
 
@@ -186,7 +186,7 @@ def page() -> None:
         mapped = opened(*key)
         drawn, points = layers(*key), sampled(*key)
     except latent_core.InvalidInputError as exc:
-        st.error(str(exc))
+        st.error(explain(exc))
         return
     st.caption(
         f"{mapped.rows:,} images encoded by '{plain(mapped.meta.get('model_name', ''))}': "
@@ -206,7 +206,7 @@ def page() -> None:
         )
         quality = mapped.meta.get("quality", {})
         st.caption(
-            f"{METHOD_NAMES.get(mapped.method, mapped.method)} fitted on {mapped.meta['sample']:,} codes; on that "
+            f"{METHOD_LABELS.get(mapped.method, mapped.method)} fitted on {mapped.meta['sample']:,} codes; on that "
             f"sample trustworthiness@10 {quality.get('trustworthiness', float('nan')):.3f}, "
             f"inverse relative error {quality.get('inverse_error', float('nan')):.3f}."
         )
@@ -214,4 +214,4 @@ def page() -> None:
         try:
             decoded_panel(path, mapped, points)
         except latent_core.InvalidInputError as exc:
-            st.error(str(exc))
+            st.error(explain(exc))
