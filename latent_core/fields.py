@@ -56,6 +56,12 @@ class Field:
     spec: Spec
 
     @property
+    def help(self) -> str:
+        """The field's help, and the model kinds it applies to when not all: '... (VAE only)'."""
+        kinds = f" ({', '.join(k.upper() for k in self.spec.kinds)} only)" if self.spec.kinds else ""
+        return self.spec.help + kinds
+
+    @property
     def flag(self) -> str:
         """The CLI flag: '--latent-dim' for latent_dim."""
         return "--" + self.name.replace("_", "-")

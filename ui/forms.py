@@ -15,8 +15,7 @@ from latent_core.fields import Field, config_fields
 def widget(f: Field, default, key: str, labels: dict | None, container):
     """One field's widget in `container`, starting at `default`; returns its value."""
     spec = f.spec
-    kinds = f" ({', '.join(k.upper() for k in spec.kinds)} only)" if spec.kinds else ""
-    help_text = spec.help + kinds
+    help_text = f.help
     if spec.choices:
         names = labels or {}
         return container.radio(

@@ -24,10 +24,10 @@ from . import catalog, jobs, state, workers, workspaces
 from .jobs import CANCELLED, FAILED, FINISHED, Job
 from .messages import LABEL_LIMIT, explain, plain
 from .state import Workspace
-from .workers import Curve, clock, progress_text
+from .workers import Curve
 
 STARTING = "Starting…"
-__all__ = ["Curve", "Run", "Trained", "attach", "clock", "collect", "progress_text", "start"]
+__all__ = ["Curve", "Run", "Trained", "attach", "collect", "start"]
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,10 @@ from ..fields import Field, config_fields
 
 def help_text(f: Field) -> str:
     """The field's help, the model kinds it applies to, its default and what it may be."""
-    kinds = f" ({', '.join(k.upper() for k in f.spec.kinds)} only)" if f.spec.kinds else ""
     default = (
         "chosen for the data" if f.default is None else f"{f.default:g}" if isinstance(f.default, float) else f.default
     )
-    return f"{f.spec.help}{kinds} Default: {default}; {f.expected()}."
+    return f"{f.help} Default: {default}; {f.expected()}."
 
 
 def add_config_flags(parser: argparse.ArgumentParser, cls, skip: tuple[str, ...] = ()) -> None:

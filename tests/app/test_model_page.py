@@ -9,7 +9,7 @@ import numpy as np
 
 import latent_core
 from tests.app.app_workspace import app, texts
-from ui import jobs, resources, state, training, workspaces
+from ui import jobs, resources, state, training, workers, workspaces
 from ui.catalog import Option
 from ui.jobs import CANCELLED, FAILED, FINISHED, RUNNING
 
@@ -42,7 +42,7 @@ def test_progress_is_readable_while_training_and_cancel_discards_the_model(ws):
         ws.job.join(0.05)
     assert ws.job.status == RUNNING and 0 <= progress.fraction < 1
     assert progress.message.startswith("Epoch ")
-    assert progress.message == training.progress_text(progress.payload.progress)
+    assert progress.message == workers.progress_text(progress.payload.progress)
     assert training.curve(ws.job).points  # the loss so far, for the panel's chart
     ws.job.cancel()
     ws.job.join(60)
