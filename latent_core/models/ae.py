@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .base import LatentNetwork, reconstruction_nats
+from .base import LatentNetwork
 from .nets import Architecture, Decoder, Encoder
 
 
@@ -32,5 +32,5 @@ class Autoencoder(LatentNetwork):
     def loss_terms(self, x: torch.Tensor, noise: torch.Generator | None) -> dict[str, torch.Tensor]:
         """Reconstruction nats per image, batch mean; 'kl' is 0 so that histories of all kinds have the same columns."""
         z, _ = self.encoder(x)
-        recon = reconstruction_nats(self.decoder(z), x).mean()
+        recon = self.reconstruction_nats(self.decoder(z), x).mean()
         return {"loss": recon, "recon": recon, "kl": torch.zeros((), dtype=x.dtype)}

@@ -32,6 +32,11 @@ class LatentNetwork(nn.Module):
         self.decoder = decoder
         self.encoder = encoder
 
+    def reconstruction_nats(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """-log p(x|z) per image, float (N,), for decoder outputs (N, C, H, W) and x (N, C, H, W) in [0, 1],
+        under this network's pixel likelihood (Bernoulli here; a kind or a config may choose another)."""
+        return reconstruction_nats(logits, x)
+
     def loss_terms(self, x: torch.Tensor, noise: torch.Generator | None) -> dict[str, torch.Tensor]:
         """Batch means of the training loss ('loss') and its parts, for x (N, C, H, W) in [0, 1].
 
@@ -43,4 +48,4 @@ class LatentNetwork(nn.Module):
         """How badly each image of x (N, C, H, W) is explained,
         float (N,) in nats: reconstruction of the posterior mean."""
         mean, _ = self.encoder(x)
-        return reconstruction_nats(self.decoder(mean), x)
+        return self.reconstruction_nats(self.decoder(mean), x)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .base import LatentNetwork, reconstruction_nats
+from .base import LatentNetwork
 from .nets import Architecture, Decoder, Encoder
 
 
@@ -44,7 +44,7 @@ class VAE(LatentNetwork):
         """
         mean, logvar = self.encoder(x)
         z = mean if noise is None else mean + torch.exp(0.5 * logvar) * torch.randn(mean.shape, generator=noise)
-        return reconstruction_nats(self.decoder(z), x), kl_nats(mean, logvar)
+        return self.reconstruction_nats(self.decoder(z), x), kl_nats(mean, logvar)
 
     def loss_terms(self, x: torch.Tensor, noise: torch.Generator | None) -> dict[str, torch.Tensor]:
         recon, kl = (term.mean() for term in self.elbo_terms(x, noise))
