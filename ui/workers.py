@@ -6,7 +6,7 @@ use and kept for later jobs. `pool.call(fn, args, job)` runs `fn(*args, proxy)` 
 busy: the waiting job's progress says its place ("Waiting: 2nd in line"). Progress and the
 result come back over the worker's pipe; a cancel sets the worker's stop Event, which the work
 polls. A worker that dies is replaced, and its job fails with WorkerDied ("… stopped
-unexpectedly (killed by signal 9)"). `close()` stops every worker within about a second.
+unexpectedly (killed by signal 9)"). `close()` stops every worker within STOP_GRACE_S + TERM_WAIT_S.
 
 Why not ProcessPoolExecutor: it cannot stop one running call, does not tell which call a dead
 worker ran nor how it died, and marks the whole pool broken (failing every running job) when one
@@ -22,13 +22,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-STOP_GRACE_S = 0.8  # how long close() waits for workers to stop before terminating them
+STOP_GRACE_S = 0.3  # how long close() waits for workers to leave by themselves before terminating them
+TERM_WAIT_S = 0.3  # how long a terminated worker has before SIGKILL
 REPORT_EVERY_S = 0.1  # a worker sends progress at most this often (the last report always)
 READ_S = 0.1  # how often a waiting call looks at its job's cancel flag
 
@@ -90,7 +93,11 @@ class _Proxy:
 
 
 def worker_main(conn, stop, threads: int) -> None:
-    """A worker's loop: set thread counts once, then run (fn, args) calls from the pipe until it closes."""
+    """A worker's loop: set thread counts once, then run (fn, args) calls from the pipe until it closes.
+
+    When the pipe closes (the server stops or ends the pool) the worker leaves at once with os._exit: it holds
+    nothing to save, and the interpreter's teardown of torch and numba would take most of a second.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group; the server stops its workers
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[name] = str(threads)
@@ -103,16 +110,29 @@ def worker_main(conn, stop, threads: int) -> None:
         try:
             fn, args = conn.recv()
         except (EOFError, OSError):
-            return
+            leave()
         proxy = _Proxy(conn, stop, parent)
         try:
-            result = fn(*args, proxy)
-        except BaseException as exc:  # noqa: BLE001 - the parent's Job carries it
-            proxy.flush()
-            conn.send(("error", portable(exc)))
-        else:
-            proxy.flush()
-            conn.send(("result", result))
+            try:
+                result = fn(*args, proxy)
+            except BaseException as exc:  # noqa: BLE001 - the parent's Job carries it
+                proxy.flush()
+                conn.send(("error", portable(exc)))
+            else:
+                proxy.flush()
+                conn.send(("result", result))
+        except OSError:  # the server closed the pipe while the work ran: nobody waits for its outcome
+            leave()
+
+
+def leave() -> None:
+    """End this worker process now (flushing its output), without the interpreter's slow teardown."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
 
 
 def portable(exc: BaseException) -> tuple:
@@ -139,12 +159,34 @@ def rebuild(sent: tuple) -> BaseException:
 # ---- the parent's side ----------------------------------------------------------------------------------------
 
 
+_main_lock = threading.Lock()
+
+
+def start_without_main(process) -> None:
+    """Start a spawn `process` without this process's __main__ module.
+
+    spawn runs the parent's __main__ again in the child (as __mp_main__) when it names a file, and in the server
+    __main__ is Streamlit's module for app.py: every worker would run the whole app once as it starts (seconds of
+    CPU, a "missing ScriptRunContext" warning per st call, the app's side effects). The workers' code is in
+    importable modules, so they need no __main__: while the process starts, __main__ is an empty module.
+    """
+    with _main_lock:
+        main = sys.modules["__main__"]
+        empty = types.ModuleType("__main__")  # no __file__ and no __spec__: spawn leaves the child's __main__ alone
+        sys.modules["__main__"] = empty
+        try:
+            process.start()
+        finally:
+            if sys.modules.get("__main__") is empty:  # unless a script run has set its own meanwhile
+                sys.modules["__main__"] = main
+
+
 class _Worker:
     def __init__(self, context, threads: int, name: str):
         self.stop = context.Event()
         self.conn, child = context.Pipe()
         self.process = context.Process(target=worker_main, args=(child, self.stop, threads), name=name, daemon=True)
-        self.process.start()
+        start_without_main(self.process)
         child.close()
 
     @property
@@ -153,13 +195,28 @@ class _Worker:
 
     def end(self) -> None:
         """Terminate the process (SIGTERM, then SIGKILL) and wait for it."""
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(0.3)
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(1)
-        self.conn.close()
+        end_all([self])
+
+
+def end_all(workers: list[_Worker], grace_s: float = 0.0) -> None:
+    """Give `workers` up to `grace_s` seconds to exit by themselves, then SIGTERM all that are left at once and,
+    after up to TERM_WAIT_S, SIGKILL them; waits for every one. The waits overlap: at most about grace_s + TERM_WAIT_S
+    in all, however many workers there are."""
+    deadline = time.monotonic() + grace_s
+    for worker in workers:
+        worker.process.join(max(0.0, deadline - time.monotonic()))
+    left = [worker for worker in workers if worker.process.is_alive()]
+    for worker in left:
+        worker.process.terminate()
+    deadline = time.monotonic() + TERM_WAIT_S
+    for worker in left:
+        worker.process.join(max(0.0, deadline - time.monotonic()))
+    for worker in left:
+        if worker.process.is_alive():
+            worker.process.kill()
+    for worker in workers:
+        worker.process.join(1)
+        worker.conn.close()
 
 
 class ProcessPool:
@@ -204,10 +261,11 @@ class ProcessPool:
         finally:
             with self._cond:
                 self._busy.pop(worker, None)
-                if worker.alive and not self._closed:
-                    self._idle.append(worker)
-                else:
-                    worker.end()
+                if not self._closed:  # once closed, close() stops every worker after its grace
+                    if worker.alive:
+                        self._idle.append(worker)
+                    else:
+                        worker.end()
                 self._cond.notify_all()
 
     def _take(self, job) -> _Worker:
@@ -253,6 +311,8 @@ class ProcessPool:
                 ready = worker.conn.poll(READ_S)
                 message = worker.conn.recv() if ready else None
             except (EOFError, OSError):
+                if self._closed:  # close() closed the pipe
+                    raise JobCancelled("The server is stopping.") from None
                 message = None
                 worker.process.join(1)
             if message is None:
@@ -266,8 +326,9 @@ class ProcessPool:
             else:
                 raise rebuild(message[1])
 
-    def close(self) -> None:
-        """Stop every worker: ask the busy ones' work to stop, wait up to STOP_GRACE_S, then terminate them all."""
+    def close(self, grace_s: float = STOP_GRACE_S) -> None:
+        """Stop every worker: set the busy ones' stop flags and close every pipe (a worker leaves as soon as it
+        sees its pipe closed), wait up to `grace_s` for them together, then terminate the rest at once."""
         with self._cond:
             self._closed = True
             workers = [*self._idle, *self._busy]
@@ -276,14 +337,10 @@ class ProcessPool:
         for worker in workers:
             worker.stop.set()
             try:
-                worker.conn.close()  # an idle worker's recv() ends
+                worker.conn.close()  # an idle worker's recv() ends, and a busy one's next send fails: it leaves
             except OSError:
                 pass
-        deadline = time.monotonic() + STOP_GRACE_S
-        for worker in workers:
-            worker.process.join(max(0.0, deadline - time.monotonic()))
-        for worker in workers:
-            worker.end()
+        end_all(workers, grace_s)
 
 
 # ---- the work that runs in a worker (each takes the job proxy last) -------------------------------------------

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
+import types
 
 import pytest
 
 import latent_core
 from tests.app import worker_work
 from ui.jobs import CANCELLED, FAILED, FINISHED, RUNNING, Runner
-from ui.workers import ordinal, threads_per_worker, waiting_text
+from ui.workers import STOP_GRACE_S, TERM_WAIT_S, ordinal, threads_per_worker, waiting_text
 
 WAIT_S = 60  # the first call starts a worker (spawn + import torch)
 
@@ -125,6 +127,39 @@ def test_close_cancels_running_jobs_and_ends_every_worker():
     assert running.join(5) and running.status == CANCELLED
     for pid in pids:
         assert until(lambda pid=pid: not alive(pid), 3), f"worker {pid} still runs"
+
+
+def test_close_terminates_a_worker_that_ignores_its_stop_flag_and_waits_for_all_together():
+    runner = Runner(workers={"work": 4}, processes=2)
+    deaf = [runner.submit("work", f"deaf{k}", runner.in_worker(worker_work.ignores_stop)) for k in range(2)]
+    assert until(lambda: all(job.progress.message == "deaf" for job in deaf))
+    pids = runner.pool().pids()
+    assert len(pids) == 2
+    started = time.monotonic()
+    runner.close()
+    took = time.monotonic() - started
+    # grace and SIGTERM wait are shared by both workers (0.3 + 0.3 s), not paid once per worker
+    assert took < STOP_GRACE_S + TERM_WAIT_S + 1.0, f"close() took {took:.2f} s"
+    assert not [pid for pid in pids if alive(pid)]
+    assert all(job.join(5) and job.status == CANCELLED for job in deaf)
+
+
+def test_a_worker_does_not_run_the_servers_main_script(tmp_path, monkeypatch):
+    """In the server, __main__ is Streamlit's module for app.py; spawn would run it again in every worker."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "app_like.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\nraise SystemExit('the main script ran in a worker')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    runner = Runner(workers={"work": 2}, processes=1)
+    try:
+        job = runner.submit("work", "echo", runner.in_worker(worker_work.echo, "clean"))
+        assert job.join(WAIT_S) and job.status == FINISHED and job.result()[0] == "clean"
+    finally:
+        runner.close()
+    assert not marker.exists()
+    assert sys.modules["__main__"] is main  # put back once the worker started
 
 
 def alive(pid: int) -> bool:

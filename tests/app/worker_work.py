@@ -31,3 +31,10 @@ def until_stopped(job):
 
 def fail(job):
     raise ValueError("broken on purpose")
+
+
+def ignores_stop(job):
+    """Report, then sleep 60 s without ever looking at the stop flag (work that cannot be interrupted)."""
+    job.report(0.1, "deaf")
+    time.sleep(60)
+    return "too late"

@@ -1,5 +1,6 @@
-"""Background work against a real server: SIGTERM during a training in Chromium stops the server within about
-2 s, with no worker process and no session or jobs folder left."""
+"""Background work against a real server: SIGTERM during a training in Chromium stops the server within the issue's
+2 s (plus a margin for a loaded machine; benchmarks/load_bench.py records the figure), with no worker process and no
+session or jobs folder left."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from tests.e2e.conftest import ARTIFACTS, SERVER_START_S
 from ui.server import start_server
 
 pytestmark = pytest.mark.e2e
+
+STOP_GOAL_S = 2.0  # the issue's bound for SIGTERM to exit (about 1.3 s measured on an idle 2-core machine)
+NOISE_S = 1.0  # other work on a shared 2-core machine (browsers, other tests) slows every step
 
 
 def children(pid: int) -> set[int]:
@@ -63,12 +67,13 @@ def test_sigterm_during_a_training_stops_the_server_quickly_and_leaves_nothing(b
             process.send_signal(signal.SIGTERM)
             process.wait(10)
             took = time.monotonic() - started
+            print(f"SIGTERM during a training: the server stopped in {took:.2f} s")
             context.close()
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    assert took < 3, f"the server took {took:.1f} s to stop"
+    assert took < STOP_GOAL_S + NOISE_S, f"the server took {took:.1f} s to stop"
     assert not [pid for pid in workers if alive(pid)], "worker processes outlived the server"
     assert not list(uploads.glob("session-*")) and not list(uploads.glob("jobs-*"))
     assert process.returncode is not None and process.returncode != -signal.SIGKILL

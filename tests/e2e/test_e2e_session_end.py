@@ -1,0 +1,135 @@
+"""A browser context closed during background work, against a real server with a short disconnected-session TTL.
+
+The session trains on the Model page (a training is kept in the workspace's library, so it goes on), keeps a refused
+upload in its session folder, and fits a t-SNE map in a second worker (a map belongs to the session, so it is
+cancelled). After the context closes, within the TTL plus a minute (the issue's bound; the reaper looks every
+ui.sessions.REAP_S), the t-SNE worker is idle with no fit stored in the projection cache (so it was cancelled, not
+finished) and the session folder is gone, while the training still runs.
+Opening the workspace's link shows that training with Cancel, and cancelling it leaves every worker idle.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+import psutil
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, SERVER_START_S
+from tests.e2e.test_e2e_uploads import go_to
+from ui.server import start_server, stop_server
+
+pytestmark = pytest.mark.e2e
+
+TTL_S = 2  # server.disconnectedSessionTTL for this server (Streamlit's default is 120)
+ENDED_WITHIN_S = TTL_S + 60  # the issue: jobs cancelled and files removed within the expiry plus a minute
+EPOCHS = "10000"  # digits run about 20 epochs a second: this training outlasts the test
+BUSY_SHARE = 0.05  # a worker that used this share of a core is busy: an idle one blocks on its pipe and uses ~0
+SAMPLE_S = 2.0
+last_shares: dict[int, float] = {}  # the latest sample, for the failure message
+
+
+def worker_cpu(server_pid: int) -> dict[int, float]:
+    """CPU seconds used so far by each child process of the server (its workers, and multiprocessing's tracker)."""
+    times = {}
+    for child in psutil.Process(server_pid).children():
+        try:
+            cpu = child.cpu_times()
+            times[child.pid] = cpu.user + cpu.system
+        except psutil.Error:
+            continue
+    return times
+
+
+def busy_workers(server_pid: int) -> int:
+    """How many of the server's child processes used a core at least BUSY_SHARE of the time over SAMPLE_S seconds
+    (however loaded the machine, a working process gets far more than that)."""
+    before = worker_cpu(server_pid)
+    time.sleep(SAMPLE_S)
+    after = worker_cpu(server_pid)
+    last_shares.clear()
+    last_shares.update({pid: round((after[pid] - before[pid]) / SAMPLE_S, 2) for pid in after.keys() & before.keys()})
+    return sum(share >= BUSY_SHARE for share in last_shares.values())
+
+
+def tsne_fitted(cache: Path) -> bool:
+    """True once a t-SNE fit has finished: latent_core's projection cache holds it (a cancelled fit stores nothing)."""
+    return any(json.loads(meta.read_text()).get("method") == "tsne" for meta in cache.glob("*.json"))
+
+
+def wait_for(condition, timeout: float, what: str) -> float:
+    """Poll `condition()` until true; returns the seconds it took, fails the test after `timeout`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.5)
+    pytest.fail(f"not within {timeout:.0f} s: {what} (shares of a core the server's children used: {last_shares})")
+
+
+def test_closing_a_context_cancels_its_map_and_removes_its_folder_while_its_kept_training_goes_on(browser, tmp_path):
+    uploads, cache = tmp_path / "uploads", tmp_path / "cache"
+    env = {
+        "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(TTL_S),
+        "LATENT_EXPLORER_JOBS": "2",  # the training and the t-SNE map each in a worker at once
+        "LATENT_EXPLORER_UPLOADS": str(uploads),
+        "LATENT_EXPLORER_HOME": str(tmp_path / "home"),
+        "LATENT_EXPLORER_CACHE": str(cache),  # a fresh projection cache: the t-SNE fit really runs
+    }
+    with open(ARTIFACTS / "server-session-end.log", "w") as log:
+        url, process = start_server(log, env=env, timeout=SERVER_START_S)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(f"{url}/model")
+            page.get_by_role("heading", name="Model", exact=True).wait_for()
+            epochs = page.get_by_role("spinbutton", name="Epochs")
+            epochs.fill(EPOCHS)
+            epochs.press("Tab")
+            page.get_by_role("button", name="Start training").click()
+            page.get_by_text(re.compile(rf"Epoch \d+/{EPOCHS}")).first.wait_for(timeout=120_000)
+            (token,) = parse_qs(urlparse(page.url).query)["w"]
+
+            go_to(page, "Data")  # a refused upload stays in the session's folder until the session ends
+            page.locator(".st-key-upload_data input[type=file]").wait_for(state="attached")
+            noise = np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+            page.locator(".st-key-upload_data input[type=file]").set_input_files(
+                {"name": "images.zip", "mimeType": "application/zip", "buffer": noise}
+            )
+            page.get_by_test_id("stAlertContentError").wait_for(timeout=30_000)
+            assert len(list(uploads.glob("session-*"))) == 1, "the session's folder"
+
+            go_to(page, "Map")
+            page.get_by_role("radio", name="t-SNE").click()
+            page.get_by_text("Projecting 1,797 codes").first.wait_for(timeout=60_000)
+            wait_for(lambda: busy_workers(process.pid) == 2, 60, "the training and the t-SNE fit both running")
+
+            context.close()
+            took = wait_for(
+                lambda: not list(uploads.glob("session-*")) and busy_workers(process.pid) == 1,
+                ENDED_WITHIN_S,
+                "the ended session's t-SNE fit cancelled and its folder removed",
+            )
+            print(f"session ended: map cancelled and folder removed {took:.1f} s after the context closed")
+            assert not tsne_fitted(cache), "the t-SNE worker went idle because its fit was cancelled, not finished"
+            assert busy_workers(process.pid) == 1, "the kept training goes on"
+
+            again = browser.new_context(viewport={"width": 1440, "height": 1000})
+            page = again.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(f"{url}/model?w={token}")
+            page.get_by_text(re.compile(rf"Epoch \d+/{EPOCHS}")).first.wait_for(timeout=60_000)
+            page.locator(".st-key-cancel_training button").click()
+            page.get_by_text(re.compile(r"Training cancelled after \d+ finished epoch")).wait_for(timeout=30_000)
+            wait_for(lambda: busy_workers(process.pid) == 0, 30, "every worker idle once the training is cancelled")
+            assert not list(uploads.glob("jobs-*/train-*")), "the cancelled training's exchange folder"
+            assert not tsne_fitted(cache), "the cancelled fit never finished later either"
+            again.close()
+        finally:
+            stop_server(process)
