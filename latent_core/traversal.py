@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .decoder_directions import ganspace_directions, sefa_directions
 from .errors import InvalidInputError
 from .projection.validation import check_codes, check_vector
 
 MODES = ("linear", "slerp")
-DIRECTION_KINDS = ("axes", "pca", "attribute")
+DIRECTION_KINDS = ("axes", "pca", "attribute", "sefa", "ganspace")
+MODEL_DIRECTION_KINDS = ("sefa", "ganspace")  # read from the model's decoder: need `model`
 ATTRIBUTE_METHODS = ("mean_difference", "classifier")
 MAX_STEPS = 10_000
 
@@ -105,8 +107,29 @@ def attribute_direction(codes: np.ndarray, labels, positive, negative, method: s
     return unit_rows(classifier.coef_)
 
 
+def model_directions(codes: np.ndarray, kind: str, model) -> np.ndarray:
+    """SeFa or GANSpace directions of `model`'s decoder (a LatentModel), float32 (K, d)."""
+    if model is None:
+        raise InvalidInputError(
+            f"{kind!r} directions are read from a model's decoder; pass the model (model=...) as well as the codes."
+        )
+    if codes.shape[1] != model.latent_dim:
+        raise InvalidInputError(
+            f"The codes have {codes.shape[1]} values each but model '{model.name}' has {model.latent_dim} latent "
+            "dimensions."
+        )
+    find = sefa_directions if kind == "sefa" else ganspace_directions
+    return find(model.decoder, model.latent_dim)
+
+
 def directions(
-    codes, kind: str = "axes", labels=None, positive=None, negative=None, method: str = "mean_difference"
+    codes,
+    kind: str = "axes",
+    labels=None,
+    positive=None,
+    negative=None,
+    method: str = "mean_difference",
+    model=None,
 ) -> np.ndarray:
     """Unit-length directions in latent space as rows, float32 (K, d).
 
@@ -115,8 +138,15 @@ def directions(
     None: all others) towards those labelled `positive`: the difference of the two group means
     (method="mean_difference", White 2016) or the normal of a logistic-regression boundary
     between them (method="classifier", InterFaceGAN, Shen et al. 2020).
+    "sefa" and "ganspace" need `model`, a LatentModel whose decoder's first layer is linear in z
+    (GANs, VAEs and AEs here): "sefa" gives the eigenvectors of WᵀW for that layer's weight W,
+    orthonormal, by falling eigenvalue (Shen & Zhou 2021); "ganspace" the principal axes of the
+    decoder's early activations over codes from N(0, I), regressed back to z, by falling variance
+    (Härkönen et al. 2020). The codes only fix d for these two.
     """
     codes = check_codes(codes, "codes", min_points=1)
+    if kind in MODEL_DIRECTION_KINDS:
+        return model_directions(codes, kind, model)
     if kind == "axes":
         return np.eye(codes.shape[1], dtype=np.float32)
     if kind == "pca":

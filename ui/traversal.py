@@ -17,7 +17,10 @@ DIRECTION_LABELS = {
     "axes": "Latent axes",
     "pca": "Principal directions",
     "attribute": "Between two classes",
+    "sefa": "SeFa (decoder's first layer)",
+    "ganspace": "GANSpace (decoder's activations)",
 }  # keyed by DIRECTION_KINDS
+SLIDER_NAMES = {"axes": "z{}", "pca": "PC {}", "sefa": "SeFa {}", "ganspace": "GANSpace {}"}
 MAX_SLIDERS = 10
 REACH = 3.0
 GRID_VALUES = 9
@@ -87,8 +90,8 @@ def direction_picker(ws: Workspace) -> tuple[str, list[str], np.ndarray]:
         labels = ws.dataset.labels[ws.mapped()]
         vectors = directions(codes, kind="attribute", labels=labels, positive=target, negative=source)
         return kind, [f"{names[source]} → {names[target]}"], np.atleast_2d(np.asarray(vectors, dtype=np.float32))
-    vectors = np.atleast_2d(np.asarray(directions(codes, kind=kind), dtype=np.float32))[:MAX_SLIDERS]
-    label = "z{}" if kind == "axes" else "PC {}"
+    vectors = np.atleast_2d(np.asarray(directions(codes, kind=kind, model=ws.model), dtype=np.float32))[:MAX_SLIDERS]
+    label = SLIDER_NAMES[kind]
     if len(vectors) < ws.model.latent_dim:
         st.caption(f"The first {len(vectors)} of {ws.model.latent_dim} directions.")
     return kind, [label.format(k + 1) for k in range(len(vectors))], vectors

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
-from latent_core import InvalidInputError, directions, interpolate, interpolate_path, nearest, traverse
+from latent_core import InvalidInputError, LatentModel, directions, interpolate, interpolate_path, nearest, traverse
+from latent_core.models import Architecture, LatentNetwork
 
 
 @pytest.fixture
@@ -167,3 +170,88 @@ def test_nearest_matches_brute_force():
 def test_nearest_rejects_bad_k(k, words):
     with pytest.raises(InvalidInputError, match=words):
         nearest(np.zeros((500, 2)), np.zeros(2), k=k)
+
+
+def model_around(decoder, latent_dim: int) -> LatentModel:
+    """A LatentModel whose network is just `decoder` (codes (N, latent_dim) -> anything)."""
+    arch = Architecture(8, 8, 1, latent_dim)
+    return LatentModel(LatentNetwork(decoder), {"kind": "vae", "name": "probe", "architecture": arch.to_dict()})
+
+
+def known_first_layer(latent_dim: int = 6, out: int = 20) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """W (out, d) = U diag(s) Vᵀ with distinct singular values s, and its right singular vectors V (d, d)."""
+    rng = np.random.default_rng(3)
+    u, _ = np.linalg.qr(rng.normal(size=(out, latent_dim)))
+    v, _ = np.linalg.qr(rng.normal(size=(latent_dim, latent_dim)))
+    s = np.array([9.0, 6.0, 4.0, 2.5, 1.5, 0.5])[:latent_dim]
+    return (u * s) @ v.T, s, v
+
+
+def linear_start(weight: np.ndarray, activation: nn.Module) -> nn.Sequential:
+    layer = nn.Linear(weight.shape[1], weight.shape[0])
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(weight))
+    return nn.Sequential(layer, activation, nn.Linear(weight.shape[0], 64))
+
+
+def test_sefa_directions_are_orthonormal_and_recover_the_first_layers_singular_vectors():
+    weight, _, v = known_first_layer()
+    found = directions(np.zeros((1, 6)), "sefa", model=model_around(linear_start(weight, nn.ReLU()), 6))
+    assert found.shape == (6, 6) and found.dtype == np.float32
+    np.testing.assert_allclose(found @ found.T, np.eye(6), atol=1e-5)
+    np.testing.assert_allclose(np.abs(found @ v), np.eye(6), atol=1e-5)  # row k is ± the k-th singular vector
+
+
+def test_sefa_reads_a_transposed_conv_on_a_1x1_map():
+    class ConvStart(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.up = nn.ConvTranspose2d(4, 3, 2)
+
+        def forward(self, z):
+            return self.up(z.view(-1, 4, 1, 1))
+
+    decoder = ConvStart()
+    weight = decoder.up.weight.detach().double().reshape(4, -1).T.numpy()  # (out * kh * kw, d)
+    _, _, vt = np.linalg.svd(weight)
+    found = directions(np.zeros((1, 4)), "sefa", model=model_around(decoder, 4))
+    np.testing.assert_allclose(np.abs(found @ vt.T), np.eye(4), atol=1e-4)
+
+
+def test_ganspace_directions_are_unit_and_ordered_by_variance():
+    weight, s, v = known_first_layer()
+    model = model_around(linear_start(weight, nn.LeakyReLU(1.0)), 6)  # a linear early layer: PCA axes are W's
+    found = directions(np.zeros((1, 6)), "ganspace", model=model)
+    assert found.shape == (6, 6) and found.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(found, axis=1), 1.0, atol=1e-5)
+    spread = np.linalg.norm(found.astype(np.float64) @ weight.T, axis=1)  # activation change per unit move
+    assert np.all(np.diff(spread) < 0)
+    np.testing.assert_allclose(spread, s, rtol=0.05)
+    assert np.all(np.abs(found @ v).max(axis=1) > 0.99)
+
+
+def test_ganspace_on_a_generator_with_batch_norm_and_relu():
+    from latent_core.models.gan import GAN, GANConfig
+
+    arch = Architecture(16, 16, 1, 5, base_channels=8)
+    torch.manual_seed(0)
+    model = LatentModel(GAN(GANConfig(arch)), {"kind": "gan", "name": "g", "architecture": arch.to_dict()})
+    found = directions(np.zeros((1, 5)), "ganspace", model=model)
+    assert found.shape == (5, 5)
+    np.testing.assert_allclose(np.linalg.norm(found, axis=1), 1.0, atol=1e-5)
+    assert not model.network.training  # reading the activations left the network in eval mode
+    np.testing.assert_array_equal(found, directions(np.zeros((1, 5)), "ganspace", model=model))
+
+
+@pytest.mark.parametrize(
+    "model, words",
+    [
+        (None, "pass the model"),
+        (model_around(nn.Sequential(nn.Tanh(), nn.Linear(6, 10)), 6), "Tanh layer that is not linear"),
+        (model_around(nn.Sequential(nn.Linear(5, 10)), 5), "6 values each but model 'probe' has 5"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["sefa", "ganspace"])
+def test_decoder_directions_need_a_model_whose_first_layer_is_linear(kind, model, words):
+    with pytest.raises(InvalidInputError, match=words):
+        directions(np.zeros((2, 6)), kind, model=model)
