@@ -34,6 +34,7 @@ SAMPLE_EVERY = 200  # steps between two sample grids in the progress
 SAMPLE_GRID = 16  # images in the grid, all from one fixed z
 QUALITY_EVERY = 250  # steps between two quality checks (and the last epoch)
 QUALITY_SAMPLES = 500
+QUALITY_KEYS = ("fd", "class_coverage", "largest_class_share", "median_confidence")  # as the history records them
 D_WINS_WINDOW = 200  # steps over which the discriminator's loss is watched
 D_WINS_LOSS = 0.05  # its mean over the window below this: the discriminator wins
 MIN_INVERSION_STEPS = 50  # the encoder trains for the GAN's own steps, within [50, INVERSION_STEPS]
@@ -127,13 +128,8 @@ def check_config(dataset: ImageDataset, config: TrainConfig) -> tuple[TrainConfi
     check_image_size(dataset.image_shape, dataset.name)
     if len(dataset) < 2:
         raise InvalidInputError(f"Dataset '{dataset.name}' has {len(dataset)} image; training needs at least 2.")
-    config = config.validate()
-    if hasattr(config, "resolved"):
-        config = config.resolved(dataset.image_shape, len(dataset)).validate()
-    n_dis = getattr(config, "n_dis", 1)
-    if isinstance(n_dis, bool) or not isinstance(n_dis, int) or not 1 <= n_dis <= 10:
-        raise InvalidInputError(f"Training setting n_dis={n_dis!r} is invalid; it must be a whole number from 1 to 10.")
-    return config, n_dis
+    config = config.validate().resolved(dataset.image_shape, len(dataset)).validate()
+    return config, config.n_dis
 
 
 def diverged(epoch: int, step: int, losses: dict, lr: float) -> InvalidInputError:
@@ -218,7 +214,7 @@ def train_gan(
         for step, x in enumerate(batches(images, shuffler.permutation(train_index), config.batch_size), start=1):
             if should_stop is not None and should_stop():
                 model.config["stopped_early"] = True
-                return finish(model, state)
+                return finish(model, state, complete=False)
             fake = torch.sigmoid(generator(torch.randn(len(x), latent_dim, generator=noise)))
             d_loss = discriminator_hinge_loss(discriminator(x), discriminator(fake.detach()))
             d_optimizer.zero_grad(set_to_none=True)
@@ -245,15 +241,14 @@ def train_gan(
             if on_progress is not None and time.perf_counter() - last_report >= PROGRESS_INTERVAL_S:
                 report(epoch, step, sums, counts)
                 last_report = time.perf_counter()
-        record = {"epoch": epoch, "seconds": time.perf_counter() - epoch_start}
-        record |= {f"train_{k}": v / max(counts[k], 1) for k, v in sums.items()}
+        measured = {}
         if quality_on and (done - last_quality >= QUALITY_EVERY or epoch == config.epochs):
             quality = epoch_quality(model, dataset, config.seed)
-            record |= {
-                key: quality[key] for key in ("fd", "class_coverage", "largest_class_share", "median_confidence")
-            }
+            measured = {key: quality[key] for key in QUALITY_KEYS}
             state["quality_warning"] = collapse_warning(quality)
             last_quality = done
+        record = {"epoch": epoch, "seconds": time.perf_counter() - epoch_start}  # quality check included
+        record |= {f"train_{k}": v / max(counts[k], 1) for k, v in sums.items()} | measured
         state["warnings"] = [w for w in (discriminator_wins_warning(d_window), state["quality_warning"]) if w]
         history.append(record)
         if on_progress is not None:
@@ -263,7 +258,7 @@ def train_gan(
     network.eval()
     steps = min(INVERSION_STEPS, max(MIN_INVERSION_STEPS, done))
     invert_after(model, images, (train_index, val_index), config, steps, on_progress, should_stop, state)
-    return finish(model, state)
+    return finish(model, state, complete=True)
 
 
 def epoch_quality(model: LatentModel, dataset: ImageDataset, seed: int) -> dict:
@@ -338,10 +333,12 @@ def invert_after(
     model.config["inversion"] = record
 
 
-def finish(model: LatentModel, state: dict) -> LatentModel:
-    """The model in eval mode with the warnings that still hold; refuses non-finite weights."""
+def finish(model: LatentModel, state: dict, complete: bool) -> LatentModel:
+    """The model in eval mode with the warnings that still hold and 'best_epoch', the epoch whose generator
+    weights it holds (the last; None when cancelled within an epoch); refuses non-finite weights."""
     model.network.eval()
     model.config["warnings"] = list(state["warnings"])
+    model.config["best_epoch"] = model.history[-1]["epoch"] if complete and model.history else None
     if not all(torch.isfinite(p).all() for p in model.network.parameters()):
         raise InvalidInputError("Training produced NaN weights; lower the learning rate.")
     return model
