@@ -15,6 +15,7 @@ from .datasets import (
     load_embeddings_with_report,
 )
 from .errors import InvalidInputError
+from .evaluation import Evaluation, EvaluationCancelled, evaluate
 from .library import DatasetRecord, Library, MapRecord, ModelRecord
 from .limits import Limits
 from .model import LatentModel
@@ -31,6 +32,8 @@ __all__ = [
     "KINDS",
     "METHODS",
     "EmbeddingSet",
+    "Evaluation",
+    "EvaluationCancelled",
     "ImageDataset",
     "InvalidInputError",
     "LatentModel",
@@ -49,6 +52,7 @@ __all__ = [
     "anomaly_scores",
     "builtin_names",
     "directions",
+    "evaluate",
     "file_holds",
     "fit_projection",
     "grid_points",

@@ -33,12 +33,14 @@ class LatentModel:
     """A trained model: `encode` images to codes, `decode` codes to images.
 
     `network.encoder` is None for decoder-only models (a GAN generator); then `can_encode` is False.
-    `config` is the JSON-ready dict saved with the weights; `history` the per-epoch losses.
+    `config` is the JSON-ready dict saved with the weights; `history` the per-epoch losses; `metrics` the
+    figures of `latent_core.evaluate` (Evaluation.to_dict()) kept as metrics.json, or None when not evaluated.
     """
 
-    def __init__(self, network: LatentNetwork, config: dict):
+    def __init__(self, network: LatentNetwork, config: dict, metrics: dict | None = None):
         self.network = network.eval()
         self.config = config
+        self.metrics = metrics
 
     @classmethod
     def build(cls, config: dict) -> LatentModel:
@@ -147,13 +149,14 @@ class LatentModel:
         return self.decode(self.encode(images))
 
     def save(self, directory) -> Path:
-        """Write config.json, model.safetensors and a model card (README.md) into `directory`, created if needed."""
+        """Write config.json, model.safetensors, a model card (README.md) and, when the model has them, its
+        metrics (metrics.json) into `directory`, created if needed."""
         if self.kind == "torchscript":
             raise InvalidInputError(
                 f"Model '{self.name}' was loaded from TorchScript files, which hold code rather than "
                 "weights; keep its original files instead of saving it as a checkpoint."
             )
-        return write_checkpoint(directory, self.network.state_dict(), self.config)
+        return write_checkpoint(directory, self.network.state_dict(), self.config, self.metrics)
 
     def __repr__(self) -> str:
         return f"LatentModel(kind={self.kind!r}, latent_dim={self.latent_dim}, image_shape={self.image_shape})"

@@ -20,7 +20,7 @@ from ..model import LatentModel
 from ..models import KINDS, Architecture
 from ..settings import settings
 from .discovery import checkpoint_files, shipped_dir, shipped_models
-from .format import CONFIG_FILE, WEIGHTS_FILE, parse_config, read_tensors
+from .format import CONFIG_FILE, METRICS_FILE, WEIGHTS_FILE, parse_config, read_metrics, read_tensors
 from .pickles import TORCHSCRIPT_REASON, describe_unsafe
 from .torchscript import SCRIPT_FILES, load_torchscript, refuse_torchscript
 
@@ -69,6 +69,7 @@ def load_weights(files: dict, label: str, limits: Limits) -> LatentModel:
         if not all(torch.isfinite(v).all() for v in given.values()):
             raise InvalidInputError(f"Weights in '{label}' contain NaN or infinite values.")
         module.load_state_dict(given)
+    model.metrics = read_metrics(files[METRICS_FILE]) if METRICS_FILE in files else None
     return model
 
 

@@ -32,7 +32,8 @@ def test_config_records_what_the_brief_asks(tiny_model, tmp_path, digits):
     assert config["architecture"]["latent_dim"] == 4 and config["architecture"]["height"] == 8
     assert config["dataset"]["fingerprint"] == digits.fingerprint and config["dataset"]["name"] == "digits"
     assert len(config["history"]) == 2 and "torch" in config["versions"]
-    assert "validation loss" in (tmp_path / "README.md").read_text()
+    card = (tmp_path / "README.md").read_text()  # each loss named as what it is (issue 11): no "validation loss"
+    assert "Training objective (reconstruction + β·KL)" in card and "validation loss" not in card.lower()
 
 
 @pytest.mark.parametrize("filename", ["model.pt", "weights.pkl", "model.safetensors"])
