@@ -79,13 +79,13 @@ def number(value, spec: str = ".3f") -> str:
 
 def metrics_lines(m: dict) -> list[str]:
     """The Evaluation section: where it was measured, a table of its figures, and its warnings."""
-    split = {"validation": "held-out validation", "training": "training", "all": ""}.get(m.get("split"), "")
+    split = {"validation": " held-out validation", "training": " training"}.get(m.get("split"), "")
     binarized = ", binarised at 0.5" if m.get("binarized") else ""
     likelihood = f" under the {m['likelihood'].replace('_', ' ')} pixel likelihood" if m.get("likelihood") else ""
     lines = [
         "## Evaluation",
         "",
-        f"On {m.get('n_images')} {split} images of '{m.get('dataset_name')}'{binarized}, "
+        f"On {number(m.get('n_images'), ',')}{split} images of '{m.get('dataset_name')}'{binarized}, "
         f"in {number(m.get('seconds'), '.0f')} s (`latent_core.evaluate`); nats per image{likelihood}.",
         "",
         "| figure | value |",
@@ -145,7 +145,7 @@ def readout_rows(readout: dict | None) -> list[tuple[str, str]]:
     if not readout:
         return []
     identified = ", ".join(
-        f"{name} {number(share * 100 if share is not None else None, '.0f')}%"
+        f"{name} {number(share * 100 if share is not None else None, '.1f')}%"
         for name, share in readout["identified"].items()
     )
     rotation = ", ".join(
