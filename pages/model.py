@@ -94,7 +94,7 @@ def train_form() -> None:
         )
         settings = forms.config_form(
             latent_core.TrainConfig,
-            latent_core.TrainConfig.suggested(ws.dataset.image_shape),
+            latent_core.TrainConfig.suggested(ws.dataset.image_shape, len(ws.dataset)),
             "train_",
             labels={"kind": KIND_LABELS},
         )
@@ -119,7 +119,10 @@ def scoring_progress() -> None:
 
 def unusual(model: latent_core.LatentModel) -> None:
     st.subheader("Most unusual images")
-    st.caption("The images the model explains worst (highest anomaly score): mislabelled, odd or rare examples.")
+    st.caption(
+        "The images the model explains worst (highest anomaly score, in nats: a VAE's negative ELBO, an "
+        "autoencoder's reconstruction error): mislabelled, odd or rare examples."
+    )
     job = resources.anomaly_scoring(ws.model_fp, ws.dataset_fp, model, ws.dataset)
     if job.running:
         jobs.poll(scoring_progress, job, every=SCORING_POLL_S)

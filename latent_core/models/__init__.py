@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .ae import AEConfig, Autoencoder
 from .base import LatentNetwork, reconstruction_nats
+from .likelihoods import LIKELIHOODS, choose_likelihood, make_likelihood
 from .nets import Architecture
 from .vae import VAE, VAEConfig, kl_nats
 
@@ -43,8 +44,11 @@ KINDS: tuple[str, ...] = tuple(REGISTRY)
 
 
 def build_network(config: dict) -> LatentNetwork:
-    """Fresh, untrained networks for a saved model config holding 'kind' and 'architecture'."""
-    return REGISTRY[config["kind"]].build(config)
+    """Fresh, untrained networks for a saved model config holding 'kind' and 'architecture', with the pixel
+    likelihood it names ('likelihood'; configs from before that key are Bernoulli)."""
+    network = REGISTRY[config["kind"]].build(config)
+    network.likelihood = make_likelihood(config.get("likelihood", "bernoulli"), config["architecture"]["channels"])
+    return network
 
 
 __all__ = [
@@ -52,12 +56,15 @@ __all__ = [
     "Architecture",
     "Autoencoder",
     "KINDS",
+    "LIKELIHOODS",
     "LatentNetwork",
     "ModelKind",
     "REGISTRY",
     "VAE",
     "VAEConfig",
     "build_network",
+    "choose_likelihood",
     "kl_nats",
+    "make_likelihood",
     "reconstruction_nats",
 ]

@@ -1,8 +1,9 @@
 """The variational autoencoder (β-VAE when beta != 1) and its loss, the negative ELBO.
 
-ELBO(x) = E_q(z|x)[log p(x|z)] - KL(q(z|x) || N(0, I)), with a diagonal Gaussian q and a
-Bernoulli p(x|z) over pixels. Training minimises recon + beta * KL; anomaly scores are the
-negative ELBO itself (beta = 1) with the reconstruction taken at the posterior mean.
+ELBO(x) = E_q(z|x)[log p(x|z)] - KL(q(z|x) || N(0, I)), with a diagonal Gaussian q and the
+network's pixel likelihood p(x|z). Training minimises recon + beta * KL, optionally with the
+KL weighted up from 0 (warm-up) and a free-bits floor per dimension; anomaly scores are a
+seeded Monte Carlo estimate of the negative ELBO itself (beta = 1).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import torch
 from .base import LatentNetwork
 from .nets import Architecture, Decoder, Encoder
 
+SCORE_SAMPLES = 8  # draws of z per image in `scores`
+SCORE_SEED = 0
+
 
 @dataclass(frozen=True)
 class VAEConfig:
@@ -23,9 +27,22 @@ class VAEConfig:
     beta: float = 1.0
 
 
+def kl_per_dim(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mean, exp(logvar)) || N(0, 1)) of each latent dimension, float (N, d), for mean and logvar (N, d)."""
+    return -0.5 * (1 + logvar - mean.pow(2) - logvar.exp())
+
+
 def kl_nats(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mean, exp(logvar)) || N(0, I)) per code, float (N,), for mean and logvar (N, d)."""
-    return -0.5 * (1 + logvar - mean.pow(2) - logvar.exp()).sum(dim=1)
+    return kl_per_dim(mean, logvar).sum(dim=1)
+
+
+def kl_penalty(kl: torch.Tensor, free_bits: float) -> torch.Tensor:
+    """The KL the loss pays for a batch, scalar: the sum over dimensions of each dimension's batch-mean KL
+    (kl: (N, d)), floored at `free_bits` nats per dimension (Kingma et al. 2016). Below the floor a dimension
+    pays the floor, so the loss does not push its KL further down."""
+    per_dim = kl.mean(dim=0)
+    return (per_dim.clamp(min=free_bits) if free_bits > 0 else per_dim).sum()
 
 
 class VAE(LatentNetwork):
@@ -37,20 +54,40 @@ class VAE(LatentNetwork):
         super().__init__(Decoder(config.architecture), Encoder(config.architecture))
         self.config = config
 
-    def elbo_terms(self, x: torch.Tensor, noise: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
-        """(reconstruction, KL) per image, each float (N,): the two parts of the negative ELBO.
+    def elbo_parts(self, x: torch.Tensor, noise: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reconstruction nats per image, float (N,), and the KL of each latent dimension, float (N, d).
 
-        With `noise`, z is sampled from q(z|x) (the reparameterisation trick); without it, z is the posterior mean.
+        With `noise`, z is one draw from q(z|x) (the reparameterisation trick), so recon + KL is a
+        single-sample estimate of the negative ELBO; without it, z is the posterior mean.
         """
         mean, logvar = self.encoder(x)
         z = mean if noise is None else mean + torch.exp(0.5 * logvar) * torch.randn(mean.shape, generator=noise)
-        return self.reconstruction_nats(self.decoder(z), x), kl_nats(mean, logvar)
+        return self.reconstruction_nats(self.decoder(z), x), kl_per_dim(mean, logvar)
 
-    def loss_terms(self, x: torch.Tensor, noise: torch.Generator | None) -> dict[str, torch.Tensor]:
-        recon, kl = (term.mean() for term in self.elbo_terms(x, noise))
-        return {"loss": recon + self.config.beta * kl, "recon": recon, "kl": kl}
+    def elbo_terms(self, x: torch.Tensor, noise: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(reconstruction, KL) per image, each float (N,): the two parts of the negative ELBO (see elbo_parts)."""
+        recon, kl = self.elbo_parts(x, noise)
+        return recon, kl.sum(dim=1)
 
-    def scores(self, x: torch.Tensor) -> torch.Tensor:
-        """The negative ELBO per image, float (N,), at the posterior mean."""
-        recon, kl = self.elbo_terms(x, None)
-        return recon + kl
+    def loss_terms(
+        self, x: torch.Tensor, noise: torch.Generator | None, *, kl_weight: float = 1.0, free_bits: float = 0.0
+    ) -> dict[str, torch.Tensor]:
+        """'loss': recon + kl_weight * beta * KL penalty (see kl_penalty); 'recon' and 'kl' are the true batch
+        means, whatever the warm-up weight and the floor."""
+        recon, kl = self.elbo_parts(x, noise)
+        recon_mean = recon.mean()
+        loss = recon_mean + kl_weight * self.config.beta * kl_penalty(kl, free_bits)
+        return {"loss": loss, "recon": recon_mean, "kl": kl.sum(dim=1).mean()}
+
+    def scores(self, x: torch.Tensor, samples: int = SCORE_SAMPLES) -> torch.Tensor:
+        """The negative ELBO per image, float (N,) in nats: the exact KL plus the reconstruction nats averaged
+        over `samples` draws z = mean + std * e_j of q(z|x).
+
+        The draws e_j ~ N(0, I) are seeded and shared by every image, so a score is deterministic and does
+        not depend on the batch it is computed in; for each image it is an unbiased estimate.
+        """
+        mean, logvar = self.encoder(x)
+        draws = torch.randn((samples, mean.shape[1]), generator=torch.Generator().manual_seed(SCORE_SEED))
+        std = torch.exp(0.5 * logvar)
+        recon = sum(self.reconstruction_nats(self.decoder(mean + std * e), x) for e in draws) / samples
+        return recon + kl_nats(mean, logvar)

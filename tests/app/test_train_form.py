@@ -26,7 +26,7 @@ def test_every_field_has_a_widget_whose_value_reaches_training(monkeypatch):
     at = app()
     at.switch_page("pages/model.py").run()
     assert not at.exception, texts(at.exception)
-    suggested = TrainConfig.suggested((8, 8, 1))  # digits are 8x8
+    suggested = TrainConfig.suggested((8, 8, 1), 1797)  # digits: 1,797 images of 8x8
     chosen = {}
     for f in config_fields(TrainConfig):
         widget = widget_for(at, "train_" + f.name)
