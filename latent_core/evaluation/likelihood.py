@@ -29,6 +29,7 @@ import torch
 
 from ..model import images_to_tensor
 from ..models import LatentNetwork
+from ..models.vae import kl_per_dim
 
 ACTIVE_KL_NATS = 0.01
 BATCH = 256
@@ -61,11 +62,6 @@ class LikelihoodFigures:
 
 def standard_error(values: np.ndarray) -> float:
     return float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float("nan")
-
-
-def kl_per_dim_nats(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(N(mean, exp(logvar)) || N(0, 1)) of each dimension, (N, d), for mean and logvar (N, d)."""
-    return 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar)
 
 
 def log_weights(
@@ -158,7 +154,7 @@ def measure_likelihood(
         data.add(x)
         recon.add(reconstruction)
         if density:
-            per_dim = kl_per_dim_nats(mean, logvar)
+            per_dim = kl_per_dim(mean, logvar)
             kl_dims = kl_dims + per_dim.double().sum(0)
             z = mean + torch.exp(0.5 * logvar) * torch.randn(mean.shape, generator=noise)
             elbo_recon.append(network.reconstruction_nats(network.decoder(z), x).double())
@@ -182,7 +178,7 @@ def measure_likelihood(
         none |= dict.fromkeys(("iwae_nll_nats", "iwae_se", "iwae_ess", "kl_per_dim", "active_units"), None)
         return LikelihoodFigures(**figures, **none)
     recon_nats, kl_nats, bounds = (torch.cat(v).numpy() for v in (elbo_recon, elbo_kl, nll))
-    kl_per_dim = (kl_dims / n).tolist()
+    kl_means = (kl_dims / n).tolist()
     return LikelihoodFigures(
         **figures,
         elbo_nats=float(-(recon_nats + kl_nats).mean()),
@@ -192,6 +188,6 @@ def measure_likelihood(
         iwae_nll_nats=float(bounds.mean()),
         iwae_se=standard_error(bounds),
         iwae_ess=float(torch.cat(ess).mean()),
-        kl_per_dim=kl_per_dim,
-        active_units=sum(value > ACTIVE_KL_NATS for value in kl_per_dim),
+        kl_per_dim=kl_means,
+        active_units=sum(value > ACTIVE_KL_NATS for value in kl_means),
     )
