@@ -22,7 +22,9 @@ from .jobs import FAILED, FINISHED, Job
 
 QUICK_WAIT_S = 1.0  # fits that finish this fast (PCA, cache hits) are drawn without a progress bar
 AXIS_NAMES = {"pca": "PC {}", "tsne": "t-SNE {}", "umap": "UMAP {}"}
-IN_PROCESS = {"pca": 20_000 * 64, "tsne": 0, "umap": 0}  # up to this many code values (N x D) fit in this process
+# Up to this many code values (N x D) fit in this process: a PCA of 10,000 x 64 takes about 8-25 ms of CPU
+# (benchmarks/click_cpu_bench.py; 20,000 x 64 took 15-50 ms, as BLAS threads spin on a busy machine).
+IN_PROCESS = {"pca": 10_000 * 64, "tsne": 0, "umap": 0}
 
 
 def projection_key(codes: np.ndarray, method: str, dims: int) -> str:

@@ -25,7 +25,9 @@ from .catalog import LIBRARY, Option
 from .jobs import Job
 
 MAX_MAP_POINTS = 20_000
-IN_PROCESS_PIXELS = 1_000_000  # datasets up to this many pixel values are scored in the server process
+# Datasets up to this many pixel values are scored in the server process: at most about 40 ms of CPU for the models
+# benchmarks/click_cpu_bench.py measures (1.4 us a pixel value for digits, 3.6 for a 28x28 VAE); more in a worker.
+IN_PROCESS_PIXELS = 10_000
 QUICK_SCORE_S = 0.3  # scoring that finishes this fast (small datasets, cache hits) is shown at once
 
 
@@ -132,8 +134,9 @@ def codes(
 def score(model: latent_core.LatentModel, dataset: latent_core.ImageDataset, job: Job) -> np.ndarray:
     """A scoring job's work: one score per image of the dataset (higher is more unusual), (N,) float32, read-only.
 
-    Up to IN_PROCESS_PIXELS pixel values (the digits: 115,000) are scored in this process; more in a worker
-    process, which loads the model from a safetensors checkpoint written for it (TorchScript models stay here)."""
+    Up to IN_PROCESS_PIXELS pixel values (about 150 8x8 images) are scored in this process; more (the digits:
+    115,000) in a worker process, which loads the model from a safetensors checkpoint written for it (TorchScript
+    models stay here)."""
     if dataset.images.size <= IN_PROCESS_PIXELS or model.kind == "torchscript":
         result = np.asarray(score_images(model, dataset), dtype=np.float32)
         result.setflags(write=False)

@@ -53,12 +53,16 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
     raise RuntimeError(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s")
 
 
-def start_server(log, env: dict | None = None, timeout: float = 180) -> tuple[str, subprocess.Popen]:
+def start_server(
+    log, env: dict | None = None, timeout: float = 180, launcher: list[str] | None = None
+) -> tuple[str, subprocess.Popen]:
     """`streamlit run app.py` on a free port (bound as .streamlit/config.toml says), output to the open file `log`;
-    `env` is added to this process's environment. Returns (base url, process) once it is healthy."""
+    `env` is added to this process's environment; `launcher` is the command that takes Streamlit's command-line
+    arguments (default `python -m streamlit`; a benchmark may wrap it). Returns (base url, process) once healthy."""
     port = free_port()
+    launcher = launcher or [sys.executable, "-m", "streamlit"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+        [*launcher, "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
         cwd=REPO,
         env=os.environ | (env or {}),
         stdout=log,

@@ -278,8 +278,11 @@ def test_anomaly_colours_are_scored_in_the_background_and_shared_with_the_model_
         assert release.wait(30), "the test never released the scoring"
         return np.arange(len(dataset), dtype=np.float32)
 
+    for job in jobs.runner.jobs():  # no scores running (in a worker) from an earlier test
+        job.cancel()
     jobs.runner.clear()  # no scores kept from an earlier test
     monkeypatch.setattr(resources, "score_images", slow_scores)
+    monkeypatch.setattr(resources, "IN_PROCESS_PIXELS", 10**9)  # the fake scoring runs in this process, not a worker
     at = app()
     ws = at.session_state["workspace"]
     ws.colour = "anomaly"

@@ -93,8 +93,11 @@ def test_unusual_images_are_scored_in_the_background_without_holding_up_the_page
         assert release.wait(30), "the test never released the scoring"
         return np.arange(len(dataset), dtype=np.float32)  # image i scores i: the last images are the most unusual
 
+    for job in jobs.runner.jobs():  # no scores running (in a worker) from an earlier test
+        job.cancel()
     jobs.runner.clear()  # no scores kept from an earlier test
     monkeypatch.setattr(resources, "score_images", slow_scores)
+    monkeypatch.setattr(resources, "IN_PROCESS_PIXELS", 10**9)  # the fake scoring runs in this process, not a worker
     at = app()
     at.switch_page("pages/model.py").run()
     assert not at.exception, texts(at.exception)
