@@ -16,6 +16,8 @@ from .datasets import (
 )
 from .errors import InvalidInputError
 from .evaluation import Evaluation, EvaluationCancelled, evaluate
+from .evaluation.sample_quality import sample_quality
+from .inversion import invert
 from .library import DatasetRecord, Library, MapRecord, ModelRecord
 from .limits import Limits
 from .model import LatentModel
@@ -57,6 +59,7 @@ __all__ = [
     "fit_projection",
     "grid_points",
     "interpolate",
+    "invert",
     "interpolate_path",
     "load_dataset",
     "load_dataset_with_report",
@@ -65,6 +68,7 @@ __all__ = [
     "load_model",
     "manifold_grid",
     "nearest",
+    "sample_quality",
     "save_upload",
     "shipped_models",
     "traverse",

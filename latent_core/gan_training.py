@@ -186,6 +186,9 @@ def train_gan(
         generator.train()
         return grid
 
+    def current_warnings() -> list[str]:
+        return [w for w in (discriminator_wins_warning(d_window), state["quality_warning"]) if w]
+
     def report(epoch: int, step: int, sums: dict, counts: dict) -> None:
         elapsed = time.perf_counter() - started
         remaining = config.epochs * steps_per_epoch - done
@@ -237,7 +240,7 @@ def train_gan(
                 counts[key] += 1
             if done == 1 or done % SAMPLE_EVERY == 0:
                 state["samples"], state["samples_step"] = sample_grid(), done
-                state["warnings"] = [w for w in (discriminator_wins_warning(d_window), state["quality_warning"]) if w]
+                state["warnings"] = current_warnings()
             if on_progress is not None and time.perf_counter() - last_report >= PROGRESS_INTERVAL_S:
                 report(epoch, step, sums, counts)
                 last_report = time.perf_counter()
@@ -249,7 +252,7 @@ def train_gan(
             last_quality = done
         record = {"epoch": epoch, "seconds": time.perf_counter() - epoch_start}  # quality check included
         record |= {f"train_{k}": v / max(counts[k], 1) for k, v in sums.items()} | measured
-        state["warnings"] = [w for w in (discriminator_wins_warning(d_window), state["quality_warning"]) if w]
+        state["warnings"] = current_warnings()
         history.append(record)
         if on_progress is not None:
             report(epoch, steps_per_epoch, sums, counts)
