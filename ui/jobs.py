@@ -47,7 +47,7 @@ POLL_S = 0.5
 MAX_KEPT = 12  # ended jobs kept (finished results and unread failures), over all kinds
 # How many jobs of each kind run at once in the server's threads. A job in a worker process holds a thread while it
 # waits and runs, so the process pool's size (settings().jobs) is the real bound for those.
-WORKERS = {"training": 16, "projection": 16, "scores": 16}
+WORKERS = {"training": 16, "projection": 16, "scores": 16, "evaluation": 16}
 MAX_WAITING = 3  # jobs one session may have waiting for a worker
 SEEN_KEY = "ended_jobs_seen"  # session_state: the jobs whose end this session's page has rerun for
 

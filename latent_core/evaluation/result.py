@@ -88,15 +88,15 @@ class Evaluation:
         if self.collapsed:
             found.append(
                 f"Reconstructions barely differ between images: their spread is {self.recon_spread_ratio:.0%} of "
-                f"the data's (below {COLLAPSE_SPREAD:.0%}), so the model decodes nearly every image alike. "
-                "Train for more steps, or lower β."
+                f"the data's (below {COLLAPSE_SPREAD:.0%}), so the model decodes nearly every image alike, close to "
+                "the mean image. Train for more steps, lower β, use KL warm-up or free bits, or a larger latent size."
             )
         inactive = self.inactive_dims
         if inactive and len(inactive) > len(self.kl_per_dim) / 2:
             found.append(
                 f"{len(inactive)} of {len(self.kl_per_dim)} latent dimensions carry no information "
                 f"(KL at most {ACTIVE_KL_NATS} nats), so moving along them changes nothing. "
-                "A smaller latent size, a lower β or longer training helps."
+                "Use a smaller latent size or free bits; a lower β or longer training also helps."
             )
         return found
 
