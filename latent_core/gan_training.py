@@ -5,8 +5,8 @@ discriminator steps per generator step (1 by default), Adam with betas (0, 0.9).
 for a seed: the weights, the split, the shuffling and every z come from generators seeded by it.
 
 Learning rate: TrainConfig's default (1e-3) is the VAE's; a GAN trained with that value uses the
-recipe's 2e-4 instead (GAN_LEARNING_RATE); any other value is used as given. The rate used is
-recorded in the model's config ('gan': {'learning_rate': ...}).
+recipe's 2e-4 instead (GAN_LEARNING_RATE); any other value is used as given. The model's config
+records the rate used ('training': {'learning_rate': ...}), so training again from it gives the same run.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 import torch
@@ -102,14 +102,14 @@ def initial_gan(
             "name": f"gan-{dataset.name}",
             "kind": "gan",
             "architecture": arch.to_dict(),
-            "gan": {"n_dis": n_dis, "loss": "hinge", "learning_rate": lr, "betas": list(BETAS)},
+            "gan": {"n_dis": n_dis, "loss": "hinge", "betas": list(BETAS)},
             "dataset": {
                 "name": dataset.name,
                 "fingerprint": dataset.fingerprint,
                 "size": len(dataset),
                 "label_names": dataset.label_names,
             },
-            "training": asdict(config),
+            "training": asdict(replace(config, learning_rate=lr)),
             "history": [],
             "warnings": [],
         },
