@@ -1,4 +1,4 @@
-"""The model family: one module per kind (vae.py, ae.py), each with its config dataclass, nn.Module and loss.
+"""The model family: one module per kind (vae.py, ae.py, gan.py), each with its config dataclass, nn.Module and loss.
 
 REGISTRY maps a kind's name (as stored in config.json) to how it is built; KINDS are the
 names a user can train. A new kind adds a module and one entry here.
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .ae import AEConfig, Autoencoder
 from .base import LatentNetwork, reconstruction_nats
+from .gan import GAN, GANConfig
 from .likelihoods import LIKELIHOODS, choose_likelihood, make_likelihood
 from .nets import Architecture
 from .vae import VAE, VAEConfig, kl_nats
@@ -34,11 +35,22 @@ def build_ae(config: dict) -> Autoencoder:
     return Autoencoder(AEConfig(Architecture(**config["architecture"])))
 
 
+def build_gan(config: dict) -> GAN:
+    return GAN(GANConfig.from_dict(config))
+
+
 REGISTRY: dict[str, ModelKind] = {
     "vae": ModelKind(
         "vae", "VAE", "A VAE learns a smooth, sampleable latent space; beta weights its KL term.", build_vae
     ),
     "ae": ModelKind("ae", "AE", "An autoencoder only reconstructs: no KL term, no prior to sample from.", build_ae),
+    "gan": ModelKind(
+        "gan",
+        "GAN",
+        "A GAN's generator learns to make images from N(0, I) against a discriminator; an encoder trained "
+        "afterwards places real images in its latent space.",
+        build_gan,
+    ),
 }
 KINDS: tuple[str, ...] = tuple(REGISTRY)
 
@@ -55,6 +67,8 @@ __all__ = [
     "AEConfig",
     "Architecture",
     "Autoencoder",
+    "GAN",
+    "GANConfig",
     "KINDS",
     "LIKELIHOODS",
     "LatentNetwork",
