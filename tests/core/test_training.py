@@ -110,7 +110,7 @@ def test_float_images_are_refused_by_the_container():
 @pytest.mark.parametrize(
     "setting, value",
     [
-        ("kind", "gan"),
+        ("kind", "diffusion"),
         ("latent_dim", 0),
         ("epochs", 0),
         ("beta", -1.0),
@@ -119,7 +119,7 @@ def test_float_images_are_refused_by_the_container():
     ],
 )
 def test_bad_settings_name_themselves(digits, setting, value):
-    with pytest.raises(InvalidInputError, match=setting if setting != "kind" else "gan"):
+    with pytest.raises(InvalidInputError, match=setting if setting != "kind" else "diffusion"):
         latent_core.train_model(digits, **{setting: value})
 
 
