@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 
 import latent_core
+from latent_core.checkpoint.card import kept_record
+from latent_core.fields import config_fields
 from latent_core.models import REGISTRY
-from ui import catalog, forms, images, jobs, resources, runs, state, training, upload_widgets
+from ui import catalog, evaluation, forms, images, jobs, resources, runs, state, training, upload_widgets
 from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 
 SAMPLES = 10
@@ -65,42 +69,63 @@ def model_picker() -> None:
 
 
 def model_summary(model: latent_core.LatentModel) -> None:
-    cols = st.columns(4)
     kind = REGISTRY.get(model.kind)
-    cols[0].metric(
+    has_beta = training.applies(model.kind, "beta") if kind else False
+    cells = iter(st.columns(4 if has_beta else 3))
+    next(cells).metric(
         "Kind",
         kind.label if kind else model.kind.upper(),
         help=kind.summary if kind else "Loaded from TorchScript files.",
     )
-    cols[1].metric("Latent dimensions", model.latent_dim)
-    cols[2].metric("β", f"{model.config.get('beta', 1.0):g}")
-    cols[3].metric("Epochs trained", len(model.history))
+    next(cells).metric("Latent dimensions", model.latent_dim)
+    if has_beta:
+        next(cells).metric("β", f"{model.config.get('beta', 1.0):g}", help="Weight of the KL term in its training.")
+    next(cells).metric("Epochs trained", len(model.history))
     if model.history:
-        last = model.history[-1]
-        st.caption(
-            f"Final training loss {last.get('train_loss', float('nan')):.2f}"
-            + (f", validation loss {last['val_loss']:.2f}" if "val_loss" in last else "")
-            + " nats per image."
+        record = kept_record(model.config)
+        words = training.objective_words(model.kind)
+        text = f"Weights of epoch {record.get('epoch', len(model.history))}"
+        text += " (its best validation objective)" if model.config.get("best_epoch") is not None else ""
+        if "train_loss" in record:
+            text += f": training objective {record['train_loss']:.2f}"
+            text += f", validation objective {record['val_loss']:.2f}" if "val_loss" in record else ""
+            text += f" nats per image ({words})"
+        st.caption(text + ".")
+        st.plotly_chart(
+            runs.loss_figure([("", model.history)], objective=words),
+            key="history_chart",
+            config={"displayModeBar": False},
         )
-        st.plotly_chart(runs.loss_figure([("", model.history)]), key="history_chart", config={"displayModeBar": False})
+
+
+def kind_picker() -> str:
+    """The model kind, chosen outside the form so that the form shows the settings that apply to it."""
+    field = next(f for f in config_fields(latent_core.TrainConfig) if f.name == "kind")
+    return forms.widget(field, field.default, "train_kind", KIND_LABELS, st)
 
 
 def train_form() -> None:
     busy = ws.job is not None and ws.job.running
-    with st.form("train_form", border=True, enter_to_submit=False):  # only the button starts training
-        st.markdown(
-            f"**Train a new model** on *{plain(ws.dataset_label, LABEL_LIMIT)}* "
-            f"({len(ws.dataset):,} images, {state.shape_text(ws.dataset.image_shape)})"
+    shape, n = ws.dataset.image_shape, len(ws.dataset)
+    with st.container(key="train_box", border=True):
+        dataset = plain(ws.dataset_label, LABEL_LIMIT)
+        st.markdown(f"**Train a new model** on *{dataset}* ({n:,} images, {state.shape_text(shape)})")
+        kind = kind_picker()
+        defaults = replace(latent_core.TrainConfig.suggested(shape), kind=kind).resolved(shape, n)
+        st.caption(
+            f"Suggested length: {defaults.describe_steps(n)}. A step is one optimisation step on a batch of "
+            f"{defaults.batch_size} images; an epoch is {defaults.steps_per_epoch(n):,} steps here. Left empty, "
+            "Epochs is chosen for about as many steps at any batch size."
         )
-        settings = forms.config_form(
-            latent_core.TrainConfig,
-            latent_core.TrainConfig.suggested(ws.dataset.image_shape, len(ws.dataset)),
-            "train_",
-            labels={"kind": KIND_LABELS},
-        )
-        submitted = st.form_submit_button("Start training", type="primary", disabled=busy, icon=":material/play_arrow:")
+        with st.form("train_form", border=False, enter_to_submit=False):  # only the button starts training
+            settings = forms.config_form(
+                latent_core.TrainConfig, defaults, "train_", labels={"kind": KIND_LABELS}, kind=kind, exclude=("kind",)
+            )
+            submitted = st.form_submit_button(
+                "Start training", type="primary", disabled=busy, icon=":material/play_arrow:"
+            )
     if submitted:
-        training.start(ws, settings)
+        training.start(ws, {"kind": kind, **settings})
         st.rerun()
 
 
@@ -152,6 +177,8 @@ with right:
     train_form()
     training.live_panel(ws)
 
+if ws.model is not None:
+    evaluation.section(ws)
 runs.section(ws)
 if ws.model is not None:
     reconstructions(ws.model)

@@ -30,7 +30,7 @@ if ws.model is None:
 left, right = st.columns([2, 3], gap="large")
 with left:
     base = traversal.base_picker(ws)
-    kind, names, vectors = traversal.direction_picker(ws)
+    chosen = traversal.direction_picker(ws)
 with right:
-    traversal.sliders(ws, base, kind, names, vectors)
-traversal.grid_section(ws, base, names, vectors)
+    traversal.sliders(ws, base, chosen)
+traversal.grid_section(ws, base, chosen)

@@ -2,6 +2,7 @@
 
 Each field gets the widget its Spec asks for: a radio for choices, a slider for presets, a
 number box within the field's range otherwise; advanced fields go into a folded expander.
+Fields that apply to some model kinds only (Spec.kinds) are left out for the other kinds.
 Widget keys are '<prefix><field name>', so tests and pages can find them.
 """
 
@@ -58,15 +59,34 @@ def widget(f: Field, default, key: str, labels: dict | None, container):
     )
 
 
-def config_form(cls, defaults, prefix: str, labels: dict[str, dict] | None = None, columns: int = 2) -> dict:
-    """Widgets for every field of config class `cls`, starting at the values of the instance `defaults`.
+def shown(cls, kind: str | None = None, exclude: tuple[str, ...] = ()) -> list[Field]:
+    """The fields of `cls` a form shows: those not in `exclude` that apply to model kind `kind` (None: all)."""
+    return [
+        f
+        for f in config_fields(cls)
+        if f.name not in exclude and (kind is None or not f.spec.kinds or kind in f.spec.kinds)
+    ]
+
+
+def config_form(
+    cls,
+    defaults,
+    prefix: str,
+    labels: dict[str, dict] | None = None,
+    columns: int = 2,
+    kind: str | None = None,
+    exclude: tuple[str, ...] = (),
+) -> dict:
+    """Widgets for the fields of config class `cls` (see `shown`: those that apply to model kind `kind`, less
+    `exclude`), starting at the values of the instance `defaults`.
 
     Plain fields fill `columns` columns in declaration order; advanced ones go into an
     'Advanced settings' expander. labels: field name -> {value: text} for choice fields.
-    Returns field name -> value, ready for cls(**values).validate().
+    Returns field name -> value for the fields shown; the others keep their defaults in cls(**values).
     """
-    plain = [f for f in config_fields(cls) if not f.spec.advanced]
-    advanced = [f for f in config_fields(cls) if f.spec.advanced]
+    fields = shown(cls, kind, exclude)
+    plain = [f for f in fields if not f.spec.advanced]
+    advanced = [f for f in fields if f.spec.advanced]
     cells = st.columns(columns)
     values = {}
     for i, f in enumerate(plain):

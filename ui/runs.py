@@ -26,7 +26,9 @@ from .state import Workspace
 
 COMPARE_MAX = 4
 COLOURS = ("#4f46e5", "#f28e2b", "#059669", "#dc2626")  # one per compared run; one per curve for a single model
-CURVES = (("train_loss", "training", "solid"), ("val_loss", "validation", "dash"))
+CURVES = (("train_loss", "training objective", "solid"), ("val_loss", "validation objective", "dash"))
+# Histories recorded before validation drew z from q(z|x) lack the KL weight: their validation is at the posterior mean
+SAMPLED_VALIDATION_KEY = "kl_weight"
 CONFIRM_KEY = "runs_confirm_delete"
 ERROR_KEY = "runs_rename_error"
 
@@ -46,6 +48,27 @@ def figures(metrics: dict, prefix: str = "") -> dict[str, float]:
     return found
 
 
+def quality(metrics: dict) -> dict[str, float]:
+    """A run's quality figures for the table: the headline figures of an evaluation (Evaluation.to_dict()), each
+    named for what it is, or every number of other metrics (see `figures`)."""
+    if "recon_mse" not in metrics or "dataset_fingerprint" not in metrics:
+        return figures(metrics)
+    elbo, kl = metrics.get("elbo_nats"), metrics.get("kl_per_dim")
+    mse, baseline = metrics.get("recon_mse"), metrics.get("mean_image_mse")
+    found = {
+        "−ELBO (nats)": None if elbo is None else -elbo,
+        f"NLL, IWAE k={metrics.get('k')} (nats)": metrics.get("iwae_nll_nats"),
+        "Active dimensions": metrics.get("active_units"),
+        "Reconstruction MSE": mse,
+        "MSE ÷ mean image's": mse / baseline if mse is not None and baseline else None,
+        "MIG": metrics.get("mig"),
+        "DCI disentanglement": metrics.get("dci_disentanglement"),
+    }
+    if kl is None:
+        found.pop("Active dimensions")
+    return {name: float(value) for name, value in found.items() if value is not None}
+
+
 def facts(record: ModelRecord) -> dict:
     """One run's row: what it is, what it was trained on, how good and how long, in the table's words."""
     return {
@@ -56,7 +79,7 @@ def facts(record: ModelRecord) -> dict:
         "Epochs": record.epochs,
         "Data": record.dataset_name or "",
         "Validation loss": record.val_loss,
-        **figures(record.metrics),
+        **quality(record.metrics),
         "When": pd.Timestamp(record.created),
         "Took (s)": record.seconds,
     }
@@ -87,17 +110,24 @@ def compare_table(records: Sequence[ModelRecord]) -> pd.DataFrame:
     return pd.DataFrame({run: [text(row.get(name)) for name in rows] for run, row in columns.items()}, index=rows)
 
 
-def loss_figure(curves: Sequence[tuple[str, list[dict]]], height: int = 240) -> go.Figure:
-    """Loss per epoch: for each (run name, history), a training and a validation trace when the history has them.
+def loss_figure(
+    curves: Sequence[tuple[str, list[dict]]], height: int = 240, objective: str = "reconstruction + β·KL"
+) -> go.Figure:
+    """The training objective per epoch: for each (run name, history), its mean over the training images and its
+    value on the validation images, when the history has them.
 
     history: one dict per epoch with 'epoch' and 'train_loss' (and 'val_loss'). With one unnamed run the traces
-    are named 'training' and 'validation'; otherwise '<run> · training', in the run's colour, validation dashed.
+    are named 'training objective' and 'validation objective'; otherwise '<run> · training objective', in the
+    run's colour, validation dashed. A history from before validation drew z from q(z|x) names its validation
+    trace '… at the posterior mean'. `objective`: what the objective sums, for the axis.
     """
     fig = go.Figure()
     single = len(curves) == 1 and not curves[0][0]
     for k, (name, history) in enumerate(curves):
         epochs = [h["epoch"] for h in history]
         for c, (key, words, dash) in enumerate(CURVES):
+            if key == "val_loss" and history and SAMPLED_VALIDATION_KEY not in history[0]:
+                words += " at the posterior mean"
             if history and key in history[0]:
                 fig.add_scatter(
                     x=epochs,
@@ -110,7 +140,7 @@ def loss_figure(curves: Sequence[tuple[str, list[dict]]], height: int = 240) -> 
         height=height,
         margin={"l": 40, "r": 10, "t": 10, "b": 36},
         xaxis_title="epoch",
-        yaxis_title="loss (nats / image)",
+        yaxis_title=f"{objective} (nats / image)",
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
     )
     return fig

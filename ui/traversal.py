@@ -1,14 +1,24 @@
-"""The Traverse page's parts: where the base code comes from, which directions, the sliders and the grid."""
+"""The Traverse page's parts: where the base code comes from, which directions, the sliders and the grid.
+
+Latent axes come most informative first: by the KL of each dimension from the model's evaluation (ui.evaluation)
+when it is known, else by the variance of the dataset's posterior means along it. A VAE's dimension with a KL
+of at most 0.01 nats (or, without an evaluation, posterior means varying by at most 0.01: the activity
+statistic of Burda et al. 2015) carries no information: the decoder ignores it, so its slider changes nothing
+and is marked so, folded away with the other inactive ones.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
+from latent_core.evaluation.likelihood import ACTIVE_KL_NATS
 from latent_core.imaging import png_bytes, upscale_for_display
 from latent_core.traversal import DIRECTION_KINDS, directions, traverse
 
-from . import exports, images, views
+from . import evaluation, exports, images, views
 from .messages import MESSAGE_LIMIT, plain
 from .state import Workspace
 
@@ -24,6 +34,63 @@ SLIDER_NAMES = {"axes": "z{}", "pca": "PC {}", "sefa": "SeFa {}", "ganspace": "G
 MAX_SLIDERS = 10
 REACH = 3.0
 GRID_VALUES = 9
+ACTIVE_VARIANCE = 0.01  # Burda et al. 2015: a dimension is active when its posterior mean varies by more over the data
+INACTIVE = "(inactive: changes nothing)"
+
+
+@dataclass(frozen=True)
+class Directions:
+    """What the sliders move along: one slider per direction, each with its label, widget key and unit vector
+    (vectors (k, d)), and whether moving along it changes nothing (an inactive latent dimension)."""
+
+    kind: str
+    names: list[str]
+    vectors: np.ndarray
+    keys: list[str]
+    inactive: list[bool]
+
+    @property
+    def active(self) -> list[int]:
+        return [i for i, off in enumerate(self.inactive) if not off]
+
+
+@dataclass(frozen=True)
+class Activity:
+    """How much each latent dimension carries, (d,): `measure` (KL in nats, or variance of the posterior means),
+    `inactive` (bool (d,), None when the model has no prior to tell it by) and where the measure comes from."""
+
+    measure: np.ndarray
+    inactive: np.ndarray | None
+    source: str
+
+
+def activity(ws: Workspace) -> Activity:
+    """The KL per dimension of the model's evaluation on this dataset when known, else the variance of the mapped
+    images' posterior means; only a VAE's dimensions are marked inactive (an AE's or GAN's code has no prior that
+    the decoder learns to ignore)."""
+    figures = evaluation.current(ws)
+    if figures is not None and figures.kl_per_dim is not None:
+        kl = np.asarray(figures.kl_per_dim, dtype=np.float64)
+        return Activity(kl, ~(kl > ACTIVE_KL_NATS), "the KL of each dimension (from the model's evaluation)")
+    variance = np.asarray(ws.codes(), dtype=np.float64).var(axis=0)
+    inactive = ~(variance > ACTIVE_VARIANCE) if ws.model.kind == "vae" else None
+    return Activity(variance, inactive, "how much the dataset's codes vary along each dimension")
+
+
+def axes(ws: Workspace) -> Directions:
+    """One slider per latent dimension, most informative first (see `activity`), inactive ones marked; keyed by the
+    dimension, so a slider keeps its value when the order changes."""
+    found = activity(ws)
+    order = np.argsort(-found.measure, kind="stable")[:MAX_SLIDERS]
+    inactive = [bool(found.inactive[i]) if found.inactive is not None else False for i in order]
+    names = [
+        SLIDER_NAMES["axes"].format(i + 1) + (f" {INACTIVE}" if off else "")
+        for i, off in zip(order, inactive, strict=True)
+    ]
+    shown = f" The {len(order)} of {ws.model.latent_dim} that carry most." if len(order) < ws.model.latent_dim else ""
+    st.caption(f"Dimensions ordered by {found.source}, most first.{shown}")
+    vectors = np.eye(ws.model.latent_dim, dtype=np.float32)[order]
+    return Directions("axes", names, vectors, [f"trav_axes_{i}" for i in order], inactive)
 
 
 def base_picker(ws: Workspace) -> np.ndarray:
@@ -62,17 +129,20 @@ def base_picker(ws: Workspace) -> np.ndarray:
     return ws.model.encode(ws.dataset.images[index : index + 1])[0]
 
 
-def direction_picker(ws: Workspace) -> tuple[str, list[str], np.ndarray]:
-    """(kind, slider names, unit vectors (k, d)) chosen by the user."""
+def direction_picker(ws: Workspace) -> Directions:
+    """The directions chosen by the user: their kind, slider names, unit vectors (k, d) and which are inactive."""
     kinds = {k: DIRECTION_LABELS[k] for k in DIRECTION_KINDS if k != "attribute" or ws.dataset.labels is not None}
     kind = st.radio(
         "Directions",
         list(kinds),
         key="trav_kind",
         format_func=kinds.get,
-        help="Latent axes: one slider per code dimension. Principal directions: the directions in which the "
-        "dataset's codes vary most. Between two classes: from the mean code of one class to another's.",
+        help="Latent axes: one slider per code dimension, most informative first. Principal directions: the "
+        "directions in which the dataset's codes vary most. Between two classes: from the mean code of one class to "
+        "another's.",
     )
+    if kind == "axes":
+        return axes(ws)
     codes = ws.codes()
     if kind == "attribute":
         names = {
@@ -86,15 +156,20 @@ def direction_picker(ws: Workspace) -> tuple[str, list[str], np.ndarray]:
         )
         if source == target:
             st.warning("Choose two different classes.")
-            return kind, [], np.zeros((0, ws.model.latent_dim), dtype=np.float32)
+            return along(kind, [], np.zeros((0, ws.model.latent_dim), dtype=np.float32))
         labels = ws.dataset.labels[ws.mapped()]
         vectors = directions(codes, kind="attribute", labels=labels, positive=target, negative=source)
-        return kind, [f"{names[source]} → {names[target]}"], np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+        return along(kind, [f"{names[source]} → {names[target]}"], np.atleast_2d(np.asarray(vectors, dtype=np.float32)))
     vectors = np.atleast_2d(np.asarray(directions(codes, kind=kind, model=ws.model), dtype=np.float32))[:MAX_SLIDERS]
     label = SLIDER_NAMES[kind]
     if len(vectors) < ws.model.latent_dim:
         st.caption(f"The first {len(vectors)} of {ws.model.latent_dim} directions.")
-    return kind, [label.format(k + 1) for k in range(len(vectors))], vectors
+    return along(kind, [label.format(k + 1) for k in range(len(vectors))], vectors)
+
+
+def along(kind: str, names: list[str], vectors: np.ndarray) -> Directions:
+    """Directions that are not latent axes: keyed by position, none marked inactive."""
+    return Directions(kind, names, vectors, [f"trav_{kind}_{k}" for k in range(len(names))], [False] * len(names))
 
 
 def reset(keys: list[str]) -> None:
@@ -103,20 +178,35 @@ def reset(keys: list[str]) -> None:
 
 
 @st.fragment
-def sliders(ws: Workspace, base: np.ndarray, kind: str, names: list[str], vectors: np.ndarray) -> None:
-    """The sliders and the decoded image; moving a slider reruns only this fragment."""
-    keys = [f"trav_{kind}_{k}" for k in range(len(names))]
+def sliders(ws: Workspace, base: np.ndarray, chosen: Directions) -> None:
+    """The sliders and the decoded image; moving a slider reruns only this fragment. Inactive dimensions' sliders
+    are folded into an expander after the active ones."""
+    keys = chosen.keys
     with st.container(key="traversal", border=True):
         picture, controls = st.columns([2, 3], gap="medium")
         with controls:
             st.caption(f"Move along each direction, from −{REACH:g} to +{REACH:g} standard deviations of the prior.")
-            halves = st.columns(2) if len(keys) > 4 else [st.container()]
-            for k, (key, name) in enumerate(zip(keys, names, strict=True)):
-                halves[k % len(halves)].slider(name, -REACH, REACH, 0.0, 0.1, key=key)
+            active = chosen.active
+            halves = st.columns(2) if len(active) > 4 else [st.container()]
+            for n, k in enumerate(active):
+                halves[n % len(halves)].slider(chosen.names[k], -REACH, REACH, 0.0, 0.1, key=keys[k])
+            inactive = [k for k in range(len(keys)) if chosen.inactive[k]]
+            if inactive:
+                one = len(inactive) == 1
+                label = (
+                    f"{len(inactive)} inactive dimension{'' if one else 's'}: moving along {'it' if one else 'them'}"
+                )
+                with st.expander(f"{label} changes nothing"):
+                    st.caption(
+                        "These dimensions carry no information about the images: the model ignores them, so moving "
+                        "along them leaves the image as it is."
+                    )
+                    for k in inactive:
+                        st.slider(chosen.names[k], -REACH, REACH, 0.0, 0.1, key=keys[k])
             if keys:
                 st.button("Reset sliders", on_click=reset, args=(keys,), icon=":material/restart_alt:")
         offsets = np.array([st.session_state.get(key, 0.0) for key in keys], dtype=np.float32)
-        code = base + (offsets @ vectors if len(keys) else 0.0)
+        code = base + (offsets @ chosen.vectors if len(keys) else 0.0)
         with picture, st.container(key="decoded"):
             start, moved = ws.model.decode(np.stack([base, code]))
             images.show_row([moved], ["decoded at the slider position"], side=192)
@@ -126,15 +216,20 @@ def sliders(ws: Workspace, base: np.ndarray, kind: str, names: list[str], vector
     views.save(ws)  # the slider values: a fragment's run does not reach the end of app.py
 
 
-def grid_section(ws: Workspace, base: np.ndarray, names: list[str], vectors: np.ndarray) -> None:
-    """Directions × values, decoded: the traversal grid of the β-VAE papers, with a PNG download."""
-    if not len(names):
+def grid_section(ws: Workspace, base: np.ndarray, chosen: Directions) -> None:
+    """Directions × values, decoded: the traversal grid of the β-VAE papers, with a PNG download. Inactive
+    dimensions are left out (their rows would repeat the start image)."""
+    rows_shown = chosen.active
+    if not rows_shown:
         return
     st.subheader("Traversal grid")
     values = np.linspace(-REACH, REACH, GRID_VALUES, dtype=np.float32)
+    vectors = chosen.vectors[rows_shown]
     rows = [ws.model.decode(np.asarray(traverse(base, vector, values), dtype=np.float32)) for vector in vectors]
-    rows_text = plain(", ".join(names), MESSAGE_LIMIT)  # class names come from files
-    st.caption(f"Rows: {rows_text}. Columns: {values[0]:g} to {values[-1]:+g} along each direction.")
+    rows_text = plain(", ".join(chosen.names[k] for k in rows_shown), MESSAGE_LIMIT)  # class names come from files
+    left_out = len(chosen.names) - len(rows_shown)
+    note = f" {left_out} inactive dimension{'s are' if left_out != 1 else ' is'} left out." if left_out else ""
+    st.caption(f"Rows: {rows_text}. Columns: {values[0]:g} to {values[-1]:+g} along each direction.{note}")
     grid = np.concatenate(rows)
     images.show_strip(grid, rows=len(rows), height=56)
     picture = images.strip(grid, rows=len(rows))

@@ -373,19 +373,36 @@ class Curve:
     points: tuple[tuple[float, float], ...] = ()  # (epochs done, running training loss)
 
 
-def train_checkpoint(dataset, settings: dict, folder: str, job) -> str | None:
-    """Train on an ImageDataset (uint8 (N, H, W, C)) with TrainConfig field values; save the model as a safetensors
-    checkpoint in `folder` and return its path (None once cancelled). Reports progress text and a Curve."""
+def train_checkpoint(dataset, settings: dict, folder: str, job) -> str:
+    """Train on an ImageDataset (uint8 (N, H, W, C)) with TrainConfig field values, then evaluate the model on the
+    dataset's held-out images (ui.evaluation_work; its figures go into metrics.json); save it as a safetensors
+    checkpoint in `folder` and return its path. Reports progress text and a Curve.
+
+    Once cancelled it is not evaluated, and the model saved is the best so far (config 'stopped_early' and
+    'best_epoch'), for the caller to keep or drop. A model that cannot be evaluated is saved without figures."""
     import latent_core
 
+    from .evaluation_work import evaluate_model
+
     points: list[tuple[float, float]] = []
+    latest = None
 
     def report(progress) -> None:
+        nonlocal latest
         points.append((progress.fraction * progress.epochs, float(progress.losses.get("loss", float("nan")))))
+        latest = progress
         job.report(progress.fraction, progress_text(progress), Curve(progress, tuple(points)))
 
     model = latent_core.train_model(dataset, **settings, on_progress=report, should_stop=job.should_stop)
-    return None if job.should_stop() else str(model.save(folder))
+    if not job.should_stop():
+        evaluated = Curve(latest, tuple(points))  # the panel keeps the loss curve while the figures are measured
+        try:
+            model.metrics = evaluate_model(
+                model, dataset, lambda fraction, text: job.report(fraction, text, evaluated), job.should_stop
+            )
+        except (latent_core.InvalidInputError, latent_core.EvaluationCancelled):
+            model.metrics = None
+    return str(model.save(folder))
 
 
 def fit_map(codes, method: str, dims: int, job):

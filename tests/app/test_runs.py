@@ -68,10 +68,15 @@ def test_runs_table_has_one_row_per_run_with_its_figures(tmp_path, tiny_model, s
 
 def test_loss_figure_has_one_trace_per_run_and_kind(tiny_model, second_model):
     single = runs.loss_figure([("", tiny_model.history)])
-    assert [t.name for t in single.data] == ["training", "validation"]
+    assert [t.name for t in single.data] == ["training objective", "validation objective"]
     assert [len(t.x) for t in single.data] == [2, 2]
     both = runs.loss_figure([("a", tiny_model.history), ("b", second_model.history)])
-    assert [t.name for t in both.data] == ["a · training", "a · validation", "b · training", "b · validation"]
+    assert [t.name for t in both.data] == [
+        "a · training objective",
+        "a · validation objective",
+        "b · training objective",
+        "b · validation objective",
+    ]
     assert [len(t.y) for t in both.data] == [2, 2, 3, 3]
     assert list(both.data[3].y) == [h["val_loss"] for h in second_model.history]
     assert both.data[0].line.color == both.data[1].line.color != both.data[2].line.color
@@ -86,10 +91,10 @@ def test_saved_runs_are_listed_and_compared(tiny_model, second_model):
     assert not at.exception, texts(at.exception)
     traces = chart(at, "runs_compare_chart")["data"]
     assert [t["name"] for t in traces] == [
-        "first (run-1) · training",
-        "first (run-1) · validation",
-        "second (run-2) · training",
-        "second (run-2) · validation",
+        "first (run-1) · training objective",
+        "first (run-1) · validation objective",
+        "second (run-2) · training objective",
+        "second (run-2) · validation objective",
     ]
     assert [len(t["x"]) for t in traces] == [2, 2, 3, 3]
     side = next(d.value for d in at.dataframe if "first (run-1)" in d.value.columns)
