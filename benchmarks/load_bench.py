@@ -11,12 +11,19 @@ configuration N+M (`--configs 1+0,4+0,4+2`):
 A click's latency is taken in the page, from the pointerdown event to the decoded image loaded (as in ui_bench).
 After each click the session checks that the decoded panel's title names the clicked image ('Image #i'); a title
 naming another image (after a grace of 3 s for the title to follow the picture) counts as a wrong image.
-Server and worker RSS (the server process and its child processes, via psutil) are sampled every 0.5 s.
+Every 0.5 s (psutil) the server's RSS, its worker processes' RSS together, how many workers there are and how many
+are busy (a quarter of a core or more: the cap, LATENT_EXPLORER_JOBS, default cores - 1, holds when at most that many
+are) are sampled. At the end a training is started once more and the server gets SIGTERM: the seconds until it exits
+and any worker process or session/jobs folder it left behind are reported.
 
-Reports per configuration: click_ms p50/p95/max/n, timeouts, wrong images, trainings running, and the peak server
-and workers RSS; and the ratio of the last configuration's p95 to the first's (4+2 over 1+0 by default).
+The browsers run on the same cores as the server. `--nice-clients N` lowers their priority (the output says so) so
+that they compete less with the server they measure; the workers run at ui.workers.WORKER_NICE anyway.
 
-Run: .venv/bin/python benchmarks/load_bench.py [--configs 1+0,4+0,4+2] [--clicks 20] [--seconds 120]
+Reports per configuration: click_ms p50/p95/max/n, timeouts, wrong images, trainings running, the peak server
+and workers RSS and worker counts; the ratio of the last configuration's p95 to the first's (4+2 over 1+0 by
+default); the SIGTERM stop; and the machine's load average at the end (other work on it slows every figure).
+
+Run: .venv/bin/python benchmarks/load_bench.py [--configs 1+0,4+0,4+2] [--clicks 20] [--seconds 120] [--nice-clients 10]
 """
 
 from __future__ import annotations
@@ -24,8 +31,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
+import signal
+import subprocess
 import tempfile
 import threading
 import time
@@ -37,6 +47,8 @@ from stats import log, summary  # benchmarks/stats.py, beside this script
 from ui.server import CHROMIUM, CHROMIUM_ARGS, chromium_path, start_server, stop_server
 
 SERVER_START_S = 180
+SAMPLE_S = 0.5  # the sampler's interval
+BUSY_SHARE = 0.25  # a worker that used this share of a core over an interval counts as busy
 VIEWPORT = {"width": 1440, "height": 1000}
 DECODED = ".st-key-decoded img"
 TITLE = re.compile(r"Image #(\d+)")
@@ -61,30 +73,60 @@ DECODED_SRC = "(s) => { const i = document.querySelector(s); return i ? i.src : 
 DECODED_TITLE = "() => { const d = document.querySelector('.st-key-decoded'); return d ? d.innerText : ''; }"
 
 
+def is_worker(process: psutil.Process) -> bool:
+    """A spawned job worker (ui.workers), not multiprocessing's resource tracker."""
+    try:
+        return "spawn_main" in " ".join(process.cmdline())
+    except psutil.Error:
+        return False
+
+
 class MemorySampler(threading.Thread):
-    """Peak RSS (MiB) of the server process and of all its child processes together, sampled every 0.5 s."""
+    """Every 0.5 s: peak RSS (MiB) of the server process and of its workers together, the most worker processes and
+    the most busy ones (a worker that used a quarter of a core over the interval) at once."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.process, self.stop_event = psutil.Process(pid), threading.Event()
         self.server_mib = self.workers_mib = 0.0
-        self.most_workers = 0
+        self.most_workers = self.most_busy = 0
+        self._cpu: dict[int, float] = {}
 
     def run(self) -> None:
-        while not self.stop_event.wait(0.5):
+        while not self.stop_event.wait(SAMPLE_S):
             try:
                 server = self.process.memory_info().rss
-                children = self.process.children(recursive=True)
-                workers = sum(child.memory_info().rss for child in children if child.is_running())
+                workers = [child for child in self.process.children() if is_worker(child)]
+                rss, cpu = 0, {}
+                for worker in workers:
+                    rss += worker.memory_info().rss
+                    times = worker.cpu_times()
+                    cpu[worker.pid] = times.user + times.system
             except psutil.Error:
                 continue
+            busy = sum(cpu[pid] - self._cpu.get(pid, cpu[pid]) >= BUSY_SHARE * SAMPLE_S for pid in cpu)
+            self._cpu = cpu
             self.server_mib = max(self.server_mib, server / 2**20)
-            self.workers_mib = max(self.workers_mib, workers / 2**20)
-            self.most_workers = max(self.most_workers, len(children))
+            self.workers_mib = max(self.workers_mib, rss / 2**20)
+            self.most_workers = max(self.most_workers, len(workers))
+            self.most_busy = max(self.most_busy, busy)
 
     def reset(self) -> None:
         self.server_mib = self.workers_mib = 0.0
-        self.most_workers = 0
+        self.most_workers = self.most_busy = 0
+
+
+def renice_clients(nice: int) -> int:
+    """Lower the priority of this benchmark's Chromium processes (their later children inherit it); how many."""
+    count = 0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in child.name().lower():
+                child.nice(nice)
+                count += 1
+        except psutil.Error:
+            continue
+    return count
 
 
 async def open_map(browser, url: str):
@@ -181,9 +223,32 @@ async def run_config(browser, url: str, sampler: MemorySampler, n: int, m: int, 
         "server_rss_mib": round(sampler.server_mib),
         "workers_rss_mib": round(sampler.workers_mib),
         "most_worker_processes": sampler.most_workers,
+        "most_busy_workers": sampler.most_busy,
     }
     log(json.dumps(row))
     return row
+
+
+async def stop_during_training(browser, url: str, process, uploads: Path) -> dict:
+    """SIGTERM while a training runs: seconds until the server exits, and what it left (workers, folders)."""
+    context, page, started = await start_training(browser, url)
+    if started:
+        await page.get_by_text(re.compile(rf"Epoch \d+/{EPOCHS}")).first.wait_for(timeout=120_000)
+    workers = [child for child in psutil.Process(process.pid).children() if is_worker(child)]
+    began = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.to_thread(process.wait, 30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    took = time.monotonic() - began
+    await context.close()
+    return {
+        "training_running": started,
+        "stop_s": round(took, 2),
+        "workers_left": sum(worker.is_running() and worker.status() != psutil.STATUS_ZOMBIE for worker in workers),
+        "folders_left": len(list(uploads.glob("session-*")) + list(uploads.glob("jobs-*"))),
+    }
 
 
 async def bench(args) -> dict:
@@ -206,23 +271,31 @@ async def bench(args) -> dict:
                 browser = await playwright.chromium.launch(
                     executable_path=chromium_path() or CHROMIUM, args=CHROMIUM_ARGS
                 )
+                reniced = renice_clients(args.nice_clients) if args.nice_clients else 0
                 try:
                     context, _ = await open_map(browser, url)  # warm up: imports, the codes, the PCA map
                     await context.close()
                     for k, (n, m) in enumerate(configs):
                         rows.append(await run_config(browser, url, sampler, n, m, args, seed=100 * k))
+                    stopped = await stop_during_training(browser, url, process, work / "uploads")
+                    log(f"SIGTERM during a training: {json.dumps(stopped)}")
                 finally:
                     await browser.close()
         finally:
             sampler.stop_event.set()
-            stop_server(process)
+            if process.poll() is None:
+                stop_server(process)
     first, last = rows[0]["click_ms"]["p95"], rows[-1]["click_ms"]["p95"]
     return {
         "benchmark": "load",
         "dataset": "digits (built-in, shipped model)",
         "clicks_per_session": args.clicks,
         "pause_s": args.pause,
+        "clients_nice": args.nice_clients,
+        "client_processes_reniced": reniced,
+        "load_average_1_5_15": [round(v, 2) for v in os.getloadavg()],
         "configs": rows,
+        "sigterm_during_training": stopped,
         "p95_ratio": {
             f"{rows[-1]['config']} / {rows[0]['config']}": round(last / first, 2) if first and last else None
         },
@@ -236,6 +309,13 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=20, help="clicks per clicking session")
     parser.add_argument("--pause", type=float, default=0.5, help="mean seconds between one session's clicks")
     parser.add_argument("--seconds", type=float, default=120, help="at most this long clicking per configuration")
+    parser.add_argument(
+        "--nice-clients",
+        type=int,
+        default=0,
+        help="run the benchmark's own Chromium at this lower priority (nice), so that on a small machine the clients "
+        "compete less with the server they measure (0: not reniced)",
+    )
     args = parser.parse_args()
     print(json.dumps(asyncio.run(bench(args))))
 

@@ -14,11 +14,12 @@ worker dies. Why spawn and not fork: the server is threaded and holds torch; a f
 locks held by other threads and torch's thread pools in an undefined state.
 
 This module never imports streamlit (the workers import it), and imports torch and latent_core
-only inside the work, after the worker has set its thread counts.
+only in the worker, after it has set its thread counts.
 """
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 import os
 import signal
@@ -34,6 +35,9 @@ STOP_GRACE_S = 0.3  # how long close() waits for workers to leave by themselves 
 TERM_WAIT_S = 0.3  # how long a terminated worker has before SIGKILL
 REPORT_EVERY_S = 0.1  # a worker sends progress at most this often (the last report always)
 READ_S = 0.1  # how often a waiting call looks at its job's cancel flag
+# Workers run at a lower CPU priority (nice) than the server: when the cores are busy, a click's script run gets the
+# CPU before a training's next batch. An idle machine gives the workers every spare cycle all the same.
+WORKER_NICE = 10
 
 
 class WorkerDied(RuntimeError):
@@ -93,7 +97,8 @@ class _Proxy:
 
 
 def worker_main(conn, stop, threads: int) -> None:
-    """A worker's loop: set thread counts once, then run (fn, args) calls from the pipe until it closes.
+    """A worker's loop: set thread counts, import the engine and lower its priority (WORKER_NICE) once, then run
+    (fn, args) calls from the pipe until it closes.
 
     When the pipe closes (the server stops or ends the pool) the worker leaves at once with os._exit: it holds
     nothing to save, and the interpreter's teardown of torch and numba would take most of a second.
@@ -105,6 +110,9 @@ def worker_main(conn, stop, threads: int) -> None:
 
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(threads)
+    import latent_core  # noqa: F401 - imported at full priority, so that a busy machine does not starve the start
+
+    os.nice(WORKER_NICE)
     parent = os.getppid()
     while True:
         try:
@@ -231,7 +239,7 @@ class ProcessPool:
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
         self._busy: dict[_Worker, Any] = {}  # worker -> the job it runs
-        self._queue: list[Any] = []  # jobs waiting for a worker, first first
+        self._queue: list[Any] = []  # jobs waiting for a worker, first submitted (lowest Job.serial) first
         self._closed = False
 
     def pids(self) -> list[int]:
@@ -270,7 +278,7 @@ class ProcessPool:
 
     def _take(self, job) -> _Worker:
         with self._cond:
-            self._queue.append(job)
+            bisect.insort(self._queue, job, key=lambda queued: queued.serial)  # in the order they were submitted
             shown = None
             try:
                 while True:

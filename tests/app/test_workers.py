@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 import types
 
@@ -13,8 +14,8 @@ import pytest
 
 import latent_core
 from tests.app import worker_work
-from ui.jobs import CANCELLED, FAILED, FINISHED, RUNNING, Runner
-from ui.workers import STOP_GRACE_S, TERM_WAIT_S, ordinal, threads_per_worker, waiting_text
+from ui.jobs import CANCELLED, FAILED, FINISHED, RUNNING, Job, Runner
+from ui.workers import STOP_GRACE_S, TERM_WAIT_S, WORKER_NICE, ordinal, threads_per_worker, waiting_text
 
 WAIT_S = 60  # the first call starts a worker (spawn + import torch)
 
@@ -41,6 +42,7 @@ def test_a_worker_hands_back_progress_and_result(runner):
     value, pid = job.result()
     assert job.status == FINISHED and value == [1, 2]
     assert pid != os.getpid() and pid in runner.pool().pids()  # it ran in a worker, which stays for the next job
+    assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICE)
     assert job.progress.message == "done"
 
 
@@ -55,6 +57,23 @@ def test_jobs_beyond_the_cap_wait_in_line_first_come_first_served(runner):
     starts = [job.result() for job in queued]
     assert starts == sorted(starts) and starts[1] - starts[0] >= 0.25  # one at a time, in order
     assert blocker.status == CANCELLED and blocker.result() is None
+
+
+def test_the_line_keeps_the_order_jobs_were_submitted_in_whichever_thread_asks_first(runner):
+    blocker = runner.submit("work", "blocker-order", runner.in_worker(worker_work.until_stopped))
+    assert until(lambda: blocker.progress.message == "looping")
+    first, second = Job("work", "first"), Job("work", "second")  # numbered (Job.serial) in this order
+    pool = runner.pool()
+    calls = [threading.Thread(target=pool.call, args=(worker_work.stamp, (), job)) for job in (second, first)]
+    calls[0].start()  # the later job's thread reaches the line first, as a busy machine may schedule them
+    assert until(lambda: second.position == 1)
+    calls[1].start()
+    assert until(lambda: (first.position, second.position) == (1, 2))
+    assert second.progress.message == waiting_text(2)
+    blocker.cancel()
+    for call in calls:
+        call.join(WAIT_S)
+    assert blocker.join(10) and not any(call.is_alive() for call in calls)
 
 
 def test_a_queued_job_can_be_cancelled_and_never_runs(runner):
