@@ -31,8 +31,8 @@ def read_config(entry, label: str) -> dict:
     """A safetensors checkpoint's config, with a known kind and an architecture in the supported range."""
     config = parse_config(entry, label)
     try:
-        arch = Architecture(**config["architecture"])
-    except (KeyError, TypeError) as exc:
+        arch = Architecture.from_dict(config["architecture"])
+    except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInputError(f"Checkpoint config '{label}' lacks a valid 'architecture' entry ({exc}).") from None
     if config.get("kind") not in KINDS:
         raise InvalidInputError(

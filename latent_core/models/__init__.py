@@ -28,11 +28,11 @@ class ModelKind:
 
 
 def build_vae(config: dict) -> VAE:
-    return VAE(VAEConfig(Architecture(**config["architecture"]), float(config.get("beta", 1.0))))
+    return VAE(VAEConfig(Architecture.from_dict(config["architecture"]), float(config.get("beta", 1.0))))
 
 
 def build_ae(config: dict) -> Autoencoder:
-    return Autoencoder(AEConfig(Architecture(**config["architecture"])))
+    return Autoencoder(AEConfig(Architecture.from_dict(config["architecture"])))
 
 
 def build_gan(config: dict) -> GAN:

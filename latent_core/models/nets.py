@@ -3,6 +3,10 @@
 Each stage halves the image with a stride-2 conv while the smaller side is at least 8 px,
 so 28x28 -> 14 -> 7 and 32 -> 16 -> 8 -> 4. The decoder mirrors the stages with
 transposed convs whose output padding restores odd sizes exactly.
+
+Two block styles (Architecture.blocks): "plain" stages are one conv each (the networks of
+checkpoints saved before residual blocks existed, whose configs have no "blocks" key);
+"residual" stages add a ResidualBlock after each downsampling conv and before each upsampling one.
 """
 
 from __future__ import annotations
@@ -12,10 +16,20 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from .blocks import CoordChannels, ResidualBlock, activation
+
+BLOCKS = ("plain", "residual")
+# What a config saved before a field existed meant by it: those networks had plain stages and no coordinates.
+BEFORE_FIELD = {"blocks": "plain", "coords": False}
+
 
 @dataclass(frozen=True)
 class Architecture:
-    """Everything needed to rebuild the networks; stored in config.json."""
+    """Everything needed to rebuild the networks; stored in config.json.
+
+    blocks: "residual" (a ResidualBlock per stage) or "plain" (one conv per stage).
+    coords: append x/y coordinate maps to the encoder's input and the decoder's first feature map.
+    """
 
     height: int
     width: int
@@ -24,6 +38,19 @@ class Architecture:
     base_channels: int = 32
     max_channels: int = 256
     hidden: int = 256
+    blocks: str = "residual"
+    coords: bool = False
+
+    def __post_init__(self):
+        if self.blocks not in BLOCKS:
+            raise ValueError(f"blocks must be one of {', '.join(BLOCKS)}, not {self.blocks!r}")
+        if not isinstance(self.coords, bool):
+            raise ValueError(f"coords must be true or false, not {self.coords!r}")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Architecture:
+        """The architecture of a config.json entry; keys it lacks mean what they meant before they existed."""
+        return cls(**{**{k: v for k, v in BEFORE_FIELD.items() if k not in d}, **d})
 
     def stage_sizes(self) -> list[tuple[int, int]]:
         """Feature-map size before each stage plus the final one, e.g. [(28, 28), (14, 14), (7, 7)]."""
@@ -46,13 +73,15 @@ class Encoder(nn.Module):
 
     def __init__(self, arch: Architecture):
         super().__init__()
-        layers, in_ch = [], arch.channels
+        layers, in_ch = ([CoordChannels()], arch.channels + 2) if arch.coords else ([], arch.channels)
         for out_ch in arch.stage_channels():
-            layers += [nn.Conv2d(in_ch, out_ch, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            layers += [nn.Conv2d(in_ch, out_ch, 4, stride=2, padding=1), activation()]
+            if arch.blocks == "residual":
+                layers.append(ResidualBlock(out_ch))
             in_ch = out_ch
         h, w = arch.stage_sizes()[-1]
         self.features = nn.Sequential(*layers, nn.Flatten())
-        self.hidden = nn.Sequential(nn.Linear(in_ch * h * w, arch.hidden), nn.LeakyReLU(0.2))
+        self.hidden = nn.Sequential(nn.Linear(in_ch * h * w, arch.hidden), activation())
         self.head = nn.Linear(arch.hidden, 2 * arch.latent_dim)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -69,18 +98,22 @@ class Decoder(nn.Module):
         self.start_shape = (channels[-1], *sizes[-1])
         self.project = nn.Sequential(
             nn.Linear(arch.latent_dim, arch.hidden),
-            nn.LeakyReLU(0.2),
+            activation(),
             nn.Linear(arch.hidden, channels[-1] * sizes[-1][0] * sizes[-1][1]),
-            nn.LeakyReLU(0.2),
+            activation(),
         )
         layers = []
+        if arch.coords:
+            layers += [CoordChannels(), nn.Conv2d(channels[-1] + 2, channels[-1], 3, padding=1), activation()]
         outs = list(reversed(channels[:-1])) + [arch.channels]
         for i, (in_ch, out_ch) in enumerate(zip(reversed(channels), outs, strict=True)):
             small, big = sizes[-1 - i], sizes[-2 - i]
             padding = (big[0] - 2 * small[0], big[1] - 2 * small[1])
+            if arch.blocks == "residual":
+                layers.append(ResidualBlock(in_ch))
             layers.append(nn.ConvTranspose2d(in_ch, out_ch, 4, stride=2, padding=1, output_padding=padding))
             if i < len(channels) - 1:
-                layers.append(nn.LeakyReLU(0.2))
+                layers.append(activation())
         self.upsample = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
