@@ -53,7 +53,6 @@ SEEN_KEY = "ended_jobs_seen"  # session_state: the jobs whose end this session's
 
 log = logging.getLogger(__name__)
 _serials = itertools.count(1)
-_closing = threading.Event()  # set when the server stops (Runner.close)
 
 
 @dataclass(frozen=True)
@@ -236,6 +235,7 @@ class Runner:
         self._process_pool: ProcessPool | None = None
         self._jobs: OrderedDict[Hashable, Job] = OrderedDict()  # least recently asked for first
         self._lock = threading.Lock()
+        self.closed = False  # set by close()
 
     def submit(
         self,
@@ -334,7 +334,7 @@ class Runner:
     def close(self, wait_s: float = 1.0) -> None:
         """The server is stopping: cancel every running job, stop the worker processes, and give the jobs' threads
         up to `wait_s` seconds to end (so that nothing writes into the jobs' folder after it is removed)."""
-        _closing.set()
+        self.closed = True
         with self._lock:
             running = [job for job in self._jobs.values() if job.running]
             pool, self._process_pool = self._process_pool, None
@@ -381,7 +381,7 @@ def current_session() -> str | None:
 def jobs_folder() -> Path:
     """Where this server's jobs exchange checkpoints with their workers, made on use; removed at shutdown."""
     folder = settings().uploads_dir / f"jobs-{os.getpid()}"
-    if not _closing.is_set():  # once the server stops, nothing makes it again
+    if not runner.closed:  # once the server's runner is closed (the server stops), nothing makes it again
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
 

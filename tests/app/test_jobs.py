@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 import pytest
 
 import latent_core
+from ui import jobs
 from ui.jobs import CANCELLED, FAILED, FINISHED, RUNNING, Progress, Runner
 
 WAIT_S = 10
@@ -252,3 +254,10 @@ def test_poll_redraws_while_the_job_runs_and_reruns_the_page_once_when_it_ends()
     assert [c.value for c in at.caption] == ["finished: waiting"] and at.session_state["runs"] == 3  # one rerun
     at.run()
     assert at.session_state["runs"] == 4  # and only once
+
+
+def test_closing_another_runner_leaves_the_servers_jobs_folder_to_be_made():
+    """Only the server's own runner (ui.jobs.runner) closing stops the jobs' exchange folder from being made again."""
+    Runner(workers={"work": 1}).close()
+    folder = jobs.jobs_folder()
+    assert folder.is_dir() and folder.name == f"jobs-{os.getpid()}"

@@ -16,7 +16,7 @@ from ui.server import start_server
 
 pytestmark = pytest.mark.e2e
 
-STOP_GOAL_S = 2.0  # the bound for SIGTERM to exit (about 1.3 s measured on an idle 2-core machine)
+STOP_GOAL_S = 2.0  # the bound for SIGTERM to exit (0.5-0.9 s measured on the busy 2-core machine)
 NOISE_S = 1.0  # other work on a shared 2-core machine (browsers, other tests) slows every step
 
 
