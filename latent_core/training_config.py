@@ -15,7 +15,7 @@ from .fields import setting, validate
 from .models import KINDS, LIKELIHOODS
 
 TARGET_STEPS = 3_000  # steps a default run aims at (see README 'Training' for the measurements)
-PIXEL_BUDGET = 100_000_000  # images x pixels a default run may process: about 3 minutes at 1 thread here
+PIXEL_BUDGET = 60_000_000  # images x pixels a default run may process: about 3 minutes of the residual nets here
 LR_WARMUP_STEPS = 100  # default learning-rate warm-up, at most a tenth of the run
 KL_WARMUP_SHARE = 0.25  # default KL warm-up: this share of the run
 SCHEDULES = ("cosine", "constant")
