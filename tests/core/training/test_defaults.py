@@ -49,7 +49,7 @@ def test_threads_are_set_for_the_training_and_restored(digits, monkeypatch):
     seen = []
     before = torch.get_num_threads()
     latent_core.train_model(
-        digits.subset(np.arange(100)),
+        digits.subset(np.arange(20)),
         epochs=1,
         latent_dim=2,
         hidden=16,
@@ -76,14 +76,21 @@ def test_default_threads_follow_the_environment_then_the_free_cores(monkeypatch)
 
 
 def test_a_short_training_beats_the_mean_image():
-    faces = make_faces(n=120, size=16, identities=12, seed=1)
+    faces = make_faces(n=96, size=12, identities=8, seed=1)  # 240 steps of a small network: a few seconds
     model = latent_core.train_model(
-        faces, latent_dim=8, epochs=40, batch_size=16, hidden=64, base_channels=8, validation_fraction=0.0
+        faces,
+        latent_dim=8,
+        epochs=40,
+        batch_size=16,
+        learning_rate=3e-3,
+        hidden=32,
+        base_channels=8,
+        validation_fraction=0.0,
     )
     x = faces.images.astype(np.float32) / 255
     reconstructed = model.reconstruct(faces.images).astype(np.float32) / 255
     mean_image_mse = ((x - x.mean(axis=0)) ** 2).mean()
-    assert ((reconstructed - x) ** 2).mean() < 0.5 * mean_image_mse
+    assert ((reconstructed - x) ** 2).mean() < 0.6 * mean_image_mse  # 0.37 when written
 
 
 def test_the_cli_says_how_many_steps_and_threads_a_run_takes(tmp_path, capsys):
