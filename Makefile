@@ -48,6 +48,11 @@ models: install
 	$(EVALUATE) --model models/digits --dataset digits -k 1000
 	$(TRAIN) --dataset shapes --out models/shapes --name shapes --latent-dim 10 --base-channels 16 --epochs 12 --batch-size 64
 	$(EVALUATE) --model models/shapes --dataset shapes -k 20
+	rm -rf models/gan-digits models/gan-shapes  # GANs: explicit epochs, a GAN needs more steps than the default run
+	$(TRAIN) --kind gan --dataset digits --out models/gan-digits --name gan-digits --latent-dim 16 --epochs 100 --batch-size 64
+	$(EVALUATE) --model models/gan-digits --dataset digits -k 1
+	$(TRAIN) --kind gan --dataset shapes --out models/gan-shapes --name gan-shapes --latent-dim 16 --epochs 16 --batch-size 64
+	$(EVALUATE) --model models/gan-shapes --dataset shapes -k 1
 	@if [ -d "$(MNIST_DIR)" ]; then \
 		set -e; rm -rf models/mnist; \
 		$(BIN)/python models/split_mnist.py "$(MNIST_DIR)" $(MNIST_SPLIT); \

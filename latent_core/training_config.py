@@ -101,6 +101,7 @@ class TrainConfig:
         low=8,
         high=4096,
         advanced=True,
+        kinds=("vae", "ae"),
     )
     base_channels: int = setting(
         32,
@@ -118,6 +119,7 @@ class TrainConfig:
         "90% of the pixels are near black or white, else Gaussian.",
         choices=(AUTO, *LIKELIHOODS),
         advanced=True,
+        kinds=("vae", "ae"),
     )
     schedule: str = setting(
         "cosine",
@@ -125,6 +127,7 @@ class TrainConfig:
         "After the warm-up, cosine lowers the learning rate smoothly to 0 by the last step; constant keeps it.",
         choices=SCHEDULES,
         advanced=True,
+        kinds=("vae", "ae"),
     )
     warmup_steps: int | None = setting(
         None,
@@ -135,6 +138,7 @@ class TrainConfig:
         high=1_000_000,
         optional=True,
         advanced=True,
+        kinds=("vae", "ae"),
     )
     kl_warmup_steps: int | None = setting(
         None,
@@ -165,6 +169,7 @@ class TrainConfig:
         low=0,
         high=10_000,
         advanced=True,
+        kinds=("vae", "ae"),
     )
 
     def validate(self) -> TrainConfig:

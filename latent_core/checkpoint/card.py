@@ -7,6 +7,8 @@ comes from metrics.json (latent_core.evaluate), read here as a plain dict.
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 # Histories written since validation draws z from q(z|x) (seeded) record the KL warm-up's weight per epoch; older
 # ones measured validation at the posterior mean.
 SAMPLED_VALIDATION_KEY = "kl_weight"
@@ -14,7 +16,10 @@ SAMPLED_VALIDATION_KEY = "kl_weight"
 
 def model_card(config: dict, metrics: dict | None = None) -> str:
     """A short Markdown card from a checkpoint's config: the data, the settings, the losses of the epoch whose
-    weights it holds and, when given, the figures of an evaluation (Evaluation.to_dict())."""
+    weights it holds and, when given, the figures of an evaluation (Evaluation.to_dict()). A GAN's card is
+    `gan_card`'s."""
+    if config.get("kind") == "gan":
+        return gan_card(config, metrics)
     arch, data, train = config["architecture"], config.get("dataset", {}), config.get("training", {})
     history = config.get("history") or []
     lines = [
@@ -36,6 +41,62 @@ def model_card(config: dict, metrics: dict | None = None) -> str:
     if metrics:
         lines += ["", *metrics_lines(metrics)]
     lines += ["", "Made with Latent Explorer's own training code (`latent_core.train_model`)."]
+    return "\n".join(lines) + "\n"
+
+
+def gan_card(config: dict, metrics: dict | None = None) -> str:
+    """A GAN's card: the data, only the settings a GAN uses, its losses and sample-quality figures at the last
+    epoch, the inversion encoder's held-out error and, when given, the evaluation's reconstruction figures."""
+    from ..gan_training import QUALITY_SAMPLES  # here: training imports the checkpoint format, which imports this
+    from ..training_config import TrainConfig
+
+    arch, data, train = config["architecture"], config.get("dataset", {}), config.get("training", {})
+    history = config.get("history") or []
+    names = {f.name for f in fields(TrainConfig)}
+    used = {k: v for k, v in train.items() if k in names and k != "kind" and TrainConfig(kind="gan").applies(k)}
+    inversion = config.get("inversion") or {}
+    lines = [
+        f"# {config.get('name', 'gan')}",
+        "",
+        (
+            f"A GAN (generative adversarial network: a generator from N(0, I) and an inversion encoder) with a "
+            f"{arch['latent_dim']}-dimensional latent space for {arch['height']}x{arch['width']} images with "
+            f"{arch['channels']} channel(s)."
+        ),
+        "",
+        f"- Data: '{data.get('name', '?')}', {data.get('size', '?')} images, "
+        f"fingerprint {data.get('fingerprint', '?')}",
+        "- Settings: " + ", ".join(f"{k}={v}" for k, v in used.items()),
+        f"- Epochs trained: {len(history)}" + (" (stopped early)" if config.get("stopped_early") else ""),
+    ]
+    record = kept_record(config)
+    if "train_d_loss" in record:
+        lines.append(
+            f"- Hinge losses at epoch {record.get('epoch', len(history))}: discriminator "
+            f"{record['train_d_loss']:.3f}, generator {number(record.get('train_g_loss'))} (training means)"
+        )
+    quality = next((r for r in reversed(history) if r.get("fd") is not None), None)
+    rows = []
+    if quality is not None:
+        rows += [
+            ("Fréchet distance (the dataset classifier's features)", number(quality["fd"], ".2f")),
+            ("class coverage", f"{quality['class_coverage']:.0%}"),
+            ("largest class's share", f"{quality['largest_class_share']:.1%}"),
+            ("median classifier confidence", number(quality["median_confidence"], ".3f")),
+        ]
+    if inversion.get("val_mse_encoder") is not None:
+        rows.append(
+            ("inversion error, held-out images (pixel MSE, encoder only)", f"{inversion['val_mse_encoder']:.4f}")
+        )
+    if rows:
+        where = f" on {QUALITY_SAMPLES} samples at epoch {quality['epoch']}" if quality is not None else ""
+        lines += ["", "## Figures", "", f"Sample quality{where} (`latent_core.sample_quality`).", ""]
+        lines += ["| figure | value |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
+    warnings = config.get("warnings") or []
+    lines += ["", *(f"- Warning: {text}" for text in warnings)] if warnings else []
+    if metrics:
+        lines += ["", *metrics_lines(metrics)]
+    lines += ["", "Made with Latent Explorer's own training code (`latent_core.train_model`, kind 'gan')."]
     return "\n".join(lines) + "\n"
 
 
