@@ -25,6 +25,7 @@ page = st.navigation(
         st.Page("pages/model.py", title="Model", icon=":material/model_training:", url_path="model"),
         st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", url_path="map", default=True),
         st.Page("pages/traverse.py", title="Traverse", icon=":material/tune:", url_path="traverse"),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
     ]
 )
 links.write(ws)

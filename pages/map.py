@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from latent_core.projection import DIMS, METHODS
-from ui import exports, large_maps, map_data, map_events, map_view, state
+from ui import exports, gan_views, large_maps, map_data, map_events, map_view, state
 from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from ui.state import METHOD_LABELS
 
@@ -40,6 +40,8 @@ if ws.model is None and not ws.is_embeddings:
     st.page_link("pages/model.py", label="Go to the Model page", icon=":material/model_training:")
     st.stop()
 
+ws = gan_views.map_workspace(ws)  # for a GAN: its dataset placed by inversion, or a cloud of its sampled codes
+
 
 def set_view() -> None:
     if (ws.method, ws.dims) != (st.session_state["map_method"], st.session_state["map_dims"]):
@@ -50,7 +52,7 @@ def set_view() -> None:
     ws.show_grid = st.session_state["map_grid"]
 
 
-modes = map_data.colour_modes(ws.dataset, anomaly=ws.model is not None)
+modes = map_data.colour_modes(ws.dataset, anomaly=ws.model is not None and not gan_views.is_cloud(ws))
 if ws.colour not in modes:
     ws.colour = next(iter(modes))
 st.session_state.update(map_method=ws.method, map_dims=ws.dims, map_colour=ws.colour, map_grid=ws.show_grid)

@@ -11,7 +11,7 @@ import latent_core
 from latent_core.checkpoint.card import kept_record
 from latent_core.fields import config_fields
 from latent_core.models import REGISTRY
-from ui import catalog, evaluation, forms, images, jobs, resources, runs, state, training, upload_widgets
+from ui import catalog, evaluation, forms, gan_views, images, jobs, resources, runs, state, training, upload_widgets
 from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 
 SAMPLES = 10
@@ -81,7 +81,9 @@ def model_summary(model: latent_core.LatentModel) -> None:
     if has_beta:
         next(cells).metric("β", f"{model.config.get('beta', 1.0):g}", help="Weight of the KL term in its training.")
     next(cells).metric("Epochs trained", len(model.history))
-    if model.history:
+    if gan_views.is_gan(model):
+        gan_views.model_summary(model)
+    elif model.history:
         record = kept_record(model.config)
         words = training.objective_words(model.kind)
         text = f"Weights of epoch {record.get('epoch', len(model.history))}"

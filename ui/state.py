@@ -22,6 +22,7 @@ from latent_core.datasets.builtin import needs_download
 
 from . import catalog, resources, views, workspaces
 from .catalog import LIBRARY, Option
+from .gan_work import SampledCloud
 from .jobs import Job
 from .messages import MESSAGE_LIMIT, explain, fetch_first, plain
 from .session_files import SessionFiles
@@ -81,6 +82,7 @@ class Workspace:
     job: Job | None = None  # this session's training job (ui.training)
     messages: list[tuple[str, str]] = field(default_factory=list)
     saved_view: dict | None = None  # the view last kept in the library (ui.views.save)
+    keeps_view: bool = True  # False for the map of a GAN's sampled codes (ui.gan_views), whose view is not kept
 
     @property
     def dataset_fp(self) -> str:
@@ -110,6 +112,8 @@ class Workspace:
         or the embeddings themselves (cached by content)."""
         if self.is_embeddings:
             return resources.vectors(self.dataset_fp, self.dataset)
+        if isinstance(self.dataset, SampledCloud):  # a GAN's sampled codes (ui.gan_views): the codes themselves
+            return self.dataset.codes
         return resources.codes(self.model_fp, self.dataset_fp, self.model, self.dataset)
 
     def mapped(self) -> np.ndarray:
@@ -343,6 +347,8 @@ def select_model(ws: Workspace, key: str, quiet: bool = False) -> bool:
         return False
     if fingerprint != ws.model_fp:
         ws.decoded, ws.base = None, None  # both hold codes of the previous model
+        if model.kind == "gan":
+            ws.path_mode = "slerp"  # a GAN's codes come from N(0, I): slerp keeps them at a typical length
     ws.model_key, ws.model, ws.model_fp = key, model, fingerprint
     return True
 

@@ -23,7 +23,7 @@ import streamlit as st
 import latent_core
 from latent_core.models import REGISTRY
 
-from . import catalog, jobs, state, workers, workspaces
+from . import catalog, gan_views, jobs, state, workers, workspaces
 from .jobs import CANCELLED, FAILED, FINISHED, Job
 from .messages import LABEL_LIMIT, explain, plain
 from .state import Workspace
@@ -332,7 +332,10 @@ def panel(job: Job) -> None:
         else:
             st.progress(min(1.0, progress.fraction), text=ended_text(job))
         kind = run.settings.get("kind", "vae")
-        st.plotly_chart(loss_figure(curve(job), kind), key="training_curve", config={"displayModeBar": False})
+        if kind == "gan":
+            gan_views.training_view(curve(job))
+        else:
+            st.plotly_chart(loss_figure(curve(job), kind), key="training_curve", config={"displayModeBar": False})
 
 
 def live_panel(ws: Workspace) -> None:

@@ -71,6 +71,8 @@ def capture(ws: Workspace) -> dict:
 
 def save(ws: Workspace) -> None:
     """Keep the workspace's view in the library, when it changed since it was last kept (a cheap comparison)."""
+    if not ws.keeps_view:
+        return
     view = capture(ws)
     if view != ws.saved_view:
         workspaces.library().save_view(ws.token, view)
@@ -146,7 +148,7 @@ def apply(ws: Workspace, view: View, base) -> None:
 
 def record_map(ws: Workspace, projection, view_key: str) -> None:
     """Note a drawn map in the workspace's library once per session (Library.record_map), not on every rerun."""
-    if view_key in ws.maps_recorded:
+    if view_key in ws.maps_recorded or not ws.keeps_view:
         return
     ws.maps_recorded.add(view_key)
     workspaces.library().record_map(

@@ -369,21 +369,33 @@ def clock(seconds: float) -> str:
 
 
 def progress_text(p) -> str:
-    """A TrainingProgress in words: epoch, fraction, ETA, speed and loss; "Starting…" before the first report."""
+    """A TrainingProgress in words: epoch, fraction, ETA, speed and loss; "Starting…" before the first report.
+    A GAN's (GANProgress) names both losses, and its inversion phase says that the encoder is training."""
     if p is None:
         return "Starting…"
+    if getattr(p, "phase", None) == "inversion":
+        return (
+            f"Training the inversion encoder · step {p.step}/{p.steps_per_epoch} · ETA {clock(p.eta_s)} · "
+            f"pixel MSE {p.losses.get('recon_mse', float('nan')):.4f}"
+        )
+    if "d_loss" in p.losses:
+        losses = f"D loss {p.losses['d_loss']:.2f} · G loss {p.losses.get('g_loss', float('nan')):.2f}"
+    else:
+        losses = f"loss {p.losses.get('loss', float('nan')):.2f}"
     return (
         f"Epoch {p.epoch}/{p.epochs} · {p.fraction:.0%} · ETA {clock(p.eta_s)} · "
-        f"{p.images_per_s:,.0f} images/s · loss {p.losses.get('loss', float('nan')):.2f}"
+        f"{p.images_per_s:,.0f} images/s · {losses}"
     )
 
 
 @dataclass(frozen=True)
 class Curve:
-    """What a training job reports besides fraction and text: the latest TrainingProgress and the loss so far."""
+    """What a training job reports besides fraction and text: the latest TrainingProgress (a GAN's GANProgress
+    carries its sample grid) and the loss so far."""
 
     progress: Any = None  # latent_core.TrainingProgress
     points: tuple[tuple[float, float], ...] = ()  # (epochs done, running training loss)
+    gan_points: tuple[tuple[float, float, float], ...] = ()  # a GAN's (epochs done, running D loss, running G loss)
 
 
 def train_checkpoint(dataset, settings: dict, folder: str, job) -> str:
@@ -398,17 +410,23 @@ def train_checkpoint(dataset, settings: dict, folder: str, job) -> str:
     from .evaluation_work import evaluate_model
 
     points: list[tuple[float, float]] = []
+    gan_points: list[tuple[float, float, float]] = []
     latest = None
 
     def report(progress) -> None:
         nonlocal latest
-        points.append((progress.fraction * progress.epochs, float(progress.losses.get("loss", float("nan")))))
+        x, losses = progress.fraction * progress.epochs, progress.losses
+        if "d_loss" in losses:
+            gan_points.append((x, float(losses["d_loss"]), float(losses.get("g_loss", float("nan")))))
+        elif getattr(progress, "phase", None) != "inversion":
+            points.append((x, float(losses.get("loss", float("nan")))))
         latest = progress
-        job.report(progress.fraction, progress_text(progress), Curve(progress, tuple(points)))
+        job.report(progress.fraction, progress_text(progress), Curve(progress, tuple(points), tuple(gan_points)))
 
     model = latent_core.train_model(dataset, **settings, on_progress=report, should_stop=job.should_stop)
     if not job.should_stop():
-        evaluated = Curve(latest, tuple(points))  # the panel keeps the loss curve while the figures are measured
+        # the panel keeps the loss curves while the figures are measured
+        evaluated = Curve(latest, tuple(points), tuple(gan_points))
         try:
             model.metrics = evaluate_model(
                 model, dataset, lambda fraction, text: job.report(fraction, text, evaluated), job.should_stop

@@ -1,0 +1,52 @@
+"""A GAN in a real headless Chromium: train a 52-step GAN from the form and see its sample grid, then on its map
+click a point to decode it, and on the Traverse page move a SeFa slider and see the image change."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.e2e_helpers import DECODED_IMG, ISOLATED_POINT, click_point, image_src, open_map, wait_new_image
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_tiny_gan_trains_shows_samples_maps_decodes_and_follows_a_sefa_direction(page, server, artifacts):
+    page.goto(f"{server}/model")
+    page.get_by_text("GAN", exact=True).click()  # the kind, chosen above the form
+    page.get_by_role("spinbutton", name="Discriminator steps").wait_for()  # the form now shows a GAN's settings
+    assert page.get_by_role("spinbutton", name="β").count() == 0
+    epochs = page.get_by_role("spinbutton", name="Epochs")
+    epochs.fill("2")  # 2 x 26 = 52 steps on the digits
+    epochs.press("Tab")
+    page.get_by_role("button", name="Start training").click()
+    panel = page.locator(".st-key-training")
+    panel.get_by_text(re.compile(r"D loss .* G loss|inversion encoder|Finished")).first.wait_for(timeout=120_000)
+    page.locator(".st-key-gan_samples img").wait_for(timeout=120_000)  # the sample grid from a fixed z
+    page.get_by_text("is now the active model").wait_for(timeout=180_000)
+    page.screenshot(path=artifacts / "gan-model.png", full_page=True)
+
+    open_map(page, server, "map")
+    index, image_id = page.evaluate(ISOLATED_POINT)
+    click_point(page, index)
+    wait_new_image(page, "")
+    page.locator(".st-key-decoded").get_by_text(re.compile(rf"^Image #{image_id}")).wait_for(timeout=10_000)
+    page.screenshot(path=artifacts / "gan-map.png", full_page=True)
+
+    page.locator("[data-testid=stSidebarNav]").get_by_text("Traverse", exact=True).click()
+    page.get_by_role("heading", name="Traverse").wait_for()
+    page.get_by_text("SeFa (decoder's first layer)").click()
+    traversal = page.locator(".st-key-traversal")
+    traversal.get_by_role("slider").first.wait_for()
+    traversal.locator(DECODED_IMG).first.wait_for()
+    before = image_src(page)
+    thumb = traversal.get_by_role("slider").first
+    box = thumb.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 90, box["y"] + box["height"] / 2, steps=6)
+    page.mouse.up()
+    wait_new_image(page, before)
+    assert image_src(page) != before
+    page.screenshot(path=artifacts / "gan-traverse.png", full_page=True)
