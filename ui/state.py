@@ -171,8 +171,10 @@ def new_workspace(token: str) -> Workspace:
     else:
         ws = Workspace(key, dataset, token)
     default_model = catalog.default_model_key()
-    if default_model:
-        select_model(ws, default_model, quiet=True)
+    if not (default_model and select_model(ws, default_model, quiet=True)) and not ws.is_embeddings:
+        match = compatible_model(ws)  # e.g. the shipped mnist model when the server starts on MNIST files
+        if match:
+            select_model(ws, match.key, quiet=True)
     return ws
 
 

@@ -42,3 +42,10 @@ def test_each_session_has_its_own_workspace_and_folder(tiny_model):
     assert b.selection == [] and "run-1" not in b.saved_models and workspaces.library().models(b.token) == []
     assert all(o.key != "run-1" for o in catalog.model_options(b.saved_models))
     assert "run-1" in app(w=a.token).session_state["workspace"].saved_models  # a's, reached by a's token only
+
+
+def test_a_server_started_on_mnist_files_opens_with_the_shipped_mnist_model(monkeypatch, mnist_dir):
+    monkeypatch.setenv("LATENT_EXPLORER_DATASET", str(mnist_dir))
+    ws = state.new_workspace("t" * 43)
+    assert ws.image_shape == (28, 28, 1)
+    assert ws.model_key == "mnist" and ws.model.image_shape == (28, 28, 1)
