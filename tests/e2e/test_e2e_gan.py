@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.e2e_helpers import DECODED_IMG, ISOLATED_POINT, click_point, image_src, open_map, wait_new_image
+from tests.e2e.e2e_helpers import DECODED_IMG, ISOLATED_POINT, MAP_READY, click_point, image_src, wait_new_image
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,9 @@ def test_a_tiny_gan_trains_shows_samples_maps_decodes_and_follows_a_sefa_directi
     page.get_by_text("is now the active model").wait_for(timeout=180_000)
     page.screenshot(path=artifacts / "gan-model.png", full_page=True)
 
-    open_map(page, server, "map")
+    page.locator("[data-testid=stSidebarNav]").get_by_text("Map", exact=True).click()  # this session's workspace
+    page.wait_for_selector(MAP_READY, timeout=90_000)
+    page.get_by_text("Dataset images (by inversion)").wait_for()  # a GAN's map: its dataset, placed by inversion
     index, image_id = page.evaluate(ISOLATED_POINT)
     click_point(page, index)
     wait_new_image(page, "")
@@ -38,10 +40,11 @@ def test_a_tiny_gan_trains_shows_samples_maps_decodes_and_follows_a_sefa_directi
     page.get_by_role("heading", name="Traverse").wait_for()
     page.get_by_text("SeFa (decoder's first layer)").click()
     traversal = page.locator(".st-key-traversal")
-    traversal.get_by_role("slider").first.wait_for()
+    traversal.get_by_text("SeFa 1", exact=True).wait_for()  # the sliders follow SeFa's directions
     traversal.locator(DECODED_IMG).first.wait_for()
     before = image_src(page)
     thumb = traversal.get_by_role("slider").first
+    thumb.scroll_into_view_if_needed()
     box = thumb.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
