@@ -45,9 +45,9 @@ def sampled_cloud(checkpoint: str, dataset: ImageDataset, n: int, seed: int, job
 
     model = latent_core.load_model(checkpoint)
     codes = draw_codes(model.latent_dim, n, seed)
-    codes.setflags(write=False)
     job.report(0.1, f"Decoding {n:,} sampled codes")
     images = model.decode(codes)
+    codes.setflags(write=False)  # the map's codes, shared by every rerun
     labels = names = None
     if has_classes(dataset):
         job.report(0.3, f"Training a classifier on '{dataset.name}' to label the samples")

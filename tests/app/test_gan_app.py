@@ -196,3 +196,29 @@ def test_the_compare_page_shows_both_models_figures_samples_and_paths(tmp_path, 
     assert "ELBO" in tables[0] and "inversion MSE" in tables[1]
     captions = captions_of_images(at)
     assert captions.count("VAE") == 2 and captions.count("GAN") == 2  # prior samples and the interpolation
+
+
+class Reports:
+    """A job proxy for work called directly: keeps the reports."""
+
+    def __init__(self):
+        self.seen = []
+
+    def report(self, fraction, message="", payload=None):
+        self.seen.append((fraction, message))
+
+    def should_stop(self):
+        return False
+
+
+def test_the_cloud_work_decodes_seeded_codes_and_labels_them_with_the_dataset_classifier(tmp_path, digits, tiny_gan):
+    from ui import gan_work
+
+    folder = tiny_gan.save(tmp_path / "gan")
+    job = Reports()
+    cloud = gan_work.sampled_cloud(str(folder), digits, 60, 0, job)
+    np.testing.assert_array_equal(cloud.codes, gan_work.draw_codes(tiny_gan.latent_dim, 60, 0))
+    np.testing.assert_array_equal(cloud.images, tiny_gan.decode(cloud.codes.copy()))
+    probs, _ = fit_classifier(digits).predict(cloud.images)
+    np.testing.assert_array_equal(cloud.labels, probs.argmax(axis=1))
+    assert cloud.label_names[3] == "3 (classified)" and job.seen[-1][0] == 1.0
