@@ -1,5 +1,6 @@
 """A GAN in a real headless Chromium: train a 52-step GAN from the form and see its sample grid, then on its map
-click a point to decode it, and on the Traverse page move a SeFa slider and see the image change."""
+click a point to decode it (the dataset placed by inversion, then the cloud of sampled codes), and on the Traverse
+page move a SeFa slider and see the image change."""
 
 from __future__ import annotations
 
@@ -34,6 +35,17 @@ def test_a_tiny_gan_trains_shows_samples_maps_decodes_and_follows_a_sefa_directi
     click_point(page, index)
     wait_new_image(page, "")
     page.locator(".st-key-decoded").get_by_text(re.compile(rf"^Image #{image_id}")).wait_for(timeout=10_000)
+    page.get_by_text("2,000 sampled codes").click()  # the cloud of codes from the prior, made in a worker
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.lm-root[data-ready=true]'); "
+        "return r !== null && r.__latentMap.p.x.length === 2000; }",
+        timeout=120_000,
+    )
+    before = image_src(page)
+    index, image_id = page.evaluate(ISOLATED_POINT)
+    click_point(page, index)
+    wait_new_image(page, before)
+    page.locator(".st-key-decoded").get_by_text(re.compile(rf"^Image #{image_id} · label \d \(classified\)")).wait_for()
     page.screenshot(path=artifacts / "gan-map.png", full_page=True)
 
     page.locator("[data-testid=stSidebarNav]").get_by_text("Traverse", exact=True).click()
