@@ -28,6 +28,7 @@ def test_large_images_get_fewer_steps_within_the_pixel_budget():
         processed = config.steps(n) * config.batch_size * np.prod(shape)
         assert 0.8 * training_config.PIXEL_BUDGET < processed < 1.2 * training_config.PIXEL_BUDGET
     assert faces.batch_size == 32 and faces.epochs > 30  # 12 steps per epoch: many epochs, few images
+    assert faces.learning_rate == 5e-4 and mnist.learning_rate == 1e-3
 
 
 def test_explicit_settings_are_kept_and_empty_ones_chosen():
