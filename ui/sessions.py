@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import shutil
-import sys
 import threading
 import time
 
-from . import jobs, session_files
+from . import jobs, session_files, workers
 
 REAP_S = 5.0
 STOP_POLL_S = 0.1
@@ -113,12 +111,7 @@ def at_exit() -> None:
     shutdown()
     if runtime_stopping():
         logging.shutdown()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(0)
+        workers.leave()
 
 
 def _watch() -> None:

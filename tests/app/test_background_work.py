@@ -12,19 +12,11 @@ import time
 import numpy as np
 import pytest
 
+from tests.waiting import until
 from ui import jobs, session_files, sessions, state, training
 from ui.jobs import CANCELLED, FAILED, RUNNING
 
 LONG = {"kind": "vae", "latent_dim": 3, "beta": 1.0, "epochs": 500, "batch_size": 128, "learning_rate": 1e-3, "seed": 0}
-
-
-def until(condition, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_killed_training_worker_is_reported_in_words_and_the_previous_model_stays_active(ws):

@@ -4,7 +4,6 @@ an autoencoder's figures, data with known factors, and the evaluation measured i
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from latent_core import Evaluation
 from tests.app.app_workspace import app, texts
 from tests.app.downloads import capture_downloads
 from tests.app.silenced import silenced
+from tests.waiting import until
 from ui import evaluation, evaluation_figures, jobs, runs, state, workspaces
 
 
@@ -23,15 +23,6 @@ def no_jobs_left():
     yield
     for job in jobs.runner.jobs():
         job.cancel()
-
-
-def until(condition, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def crafted(dataset: latent_core.ImageDataset, **changes) -> dict:
@@ -113,7 +104,7 @@ def test_the_figures_of_a_stored_evaluation_are_shown_with_how_each_is_computed(
     assert not texts(at.warning)
     assert jobs.runner.find(evaluation.job_key(ws.model_fp, ws.dataset_fp)) is None  # nothing measured again
     assert json.loads(downloads["run-1-tested-metrics.json"]()) == metrics
-    table = next(d.value for d in at.dataframe if "Validation loss" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "Validation objective" in d.value.columns)
     assert table.loc[record.key, "−ELBO (nats)"] == pytest.approx(24.42)
     assert table.loc[record.key, "Active dimensions"] == 3
     assert table.loc[record.key, "MSE ÷ mean image's"] == pytest.approx(0.0217 / 0.0733)

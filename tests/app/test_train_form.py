@@ -4,7 +4,6 @@ ended, and keeping (or discarding) the best model so far after a Cancel."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import pytest
@@ -14,6 +13,7 @@ from latent_core import TrainConfig
 from latent_core.fields import config_fields
 from latent_core.models import KINDS
 from tests.app.app_workspace import app, texts
+from tests.waiting import until
 from ui import jobs, training, workspaces
 from ui.jobs import CANCELLED, FINISHED
 from ui.training import Run
@@ -27,15 +27,6 @@ def no_jobs_left():
     test, so that the next test's training does not wait behind them (AppTest sessions never end)."""
     yield
     end_background_jobs()
-
-
-def until(condition, timeout: float = 120) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def applies(f, kind: str) -> bool:

@@ -14,6 +14,7 @@ import pytest
 
 import latent_core
 from tests.app import worker_work
+from tests.waiting import until
 from ui.jobs import CANCELLED, FAILED, FINISHED, RUNNING, Job, Runner
 from ui.workers import STOP_GRACE_S, TERM_WAIT_S, WORKER_NICE, ordinal, threads_per_worker, waiting_text
 
@@ -25,15 +26,6 @@ def runner():
     runner = Runner(workers={"work": 8}, processes=1, max_waiting=2)
     yield runner
     runner.close()
-
-
-def until(condition, timeout: float = WAIT_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_a_worker_hands_back_progress_and_result(runner):
