@@ -78,7 +78,7 @@ def facts(record: ModelRecord) -> dict:
         "β": record.beta,
         "Epochs": record.epochs,
         "Data": record.dataset_name or "",
-        "Validation loss": record.val_loss,
+        "Validation objective": record.val_loss,
         **quality(record.metrics),
         "When": pd.Timestamp(record.created),
         "Took (s)": record.seconds,
@@ -256,7 +256,10 @@ def section(ws: Workspace) -> None:
         column_config={
             "Active": st.column_config.CheckboxColumn(width="small"),
             "β": st.column_config.NumberColumn(format="%g"),
-            "Validation loss": st.column_config.NumberColumn(format="%.2f"),
+            "Validation objective": st.column_config.NumberColumn(
+                format="%.2f",
+                help="The last epoch's training objective on the held-out images (reconstruction + β·KL, nats).",
+            ),
             "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
             "Took (s)": st.column_config.NumberColumn(format="%.1f"),
         },

@@ -84,7 +84,7 @@ def validation_figure(kind: str, record: dict) -> str | None:
         return f"validation −ELBO {record['val_recon'] + record['val_kl']:.2f} nats"
     if kind == "ae":
         return f"validation reconstruction {record['val_recon']:.2f} nats"
-    return f"validation loss {record['val_loss']:.2f}" if "val_loss" in record else None
+    return f"validation objective {record['val_loss']:.2f}" if "val_loss" in record else None
 
 
 def kind_label(kind: str) -> str:

@@ -84,7 +84,9 @@ def model_values(config: dict) -> dict:
     history = [dict(epoch) for epoch in config.get("history") or [] if isinstance(epoch, dict)]
     data = config.get("dataset") if isinstance(config.get("dataset"), dict) else {}
     metrics = config.get("metrics") if isinstance(config.get("metrics"), dict) else {}
-    val_loss = history[-1].get("val_loss") if history else None
+    best = config.get("best_epoch")  # the epoch whose weights were kept (early stopping, or cancel)
+    kept = next((epoch for epoch in history if epoch.get("epoch") == best), history[-1] if history else {})
+    val_loss = kept.get("val_loss")
     beta = config.get("beta", 1.0) if config["kind"] == "vae" else None
     return {
         "kind": config["kind"],

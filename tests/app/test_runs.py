@@ -38,7 +38,7 @@ def with_two_runs(tiny_model, second_model):
 
 
 def runs_frame(at):
-    return next(d.value for d in at.dataframe if "Validation loss" in d.value.columns)
+    return next(d.value for d in at.dataframe if "Validation objective" in d.value.columns)
 
 
 def chart(at, key: str) -> dict:
@@ -54,7 +54,7 @@ def test_runs_table_has_one_row_per_run_with_its_figures(tmp_path, tiny_model, s
     assert list(table.index) == ["run-1", "run-2"] and table["Active"].tolist() == [False, True]
     assert table["Name"].tolist() == ["first", "b"] and table["Latent size"].tolist() == [4, 3]
     assert table["Epochs"].tolist() == [2, 3] and table["Data"].tolist() == ["digits", "digits"]
-    assert table["Validation loss"].tolist() == [r.val_loss for r in records]
+    assert table["Validation objective"].tolist() == [r.val_loss for r in records]
     assert table["Took (s)"].iloc[0] == 1.5 and np.isnan(table["Took (s)"].iloc[1])
     assert runs.figures({"nll": {"value": 80.5, "se": 0.2}, "active_units": 3, "ok": True, "per_dim": [1.0]}) == {
         "nll · value": 80.5,

@@ -232,3 +232,16 @@ def test_metrics_reports_and_exports_take_what_programs_give(library, token, tin
     assert library.export_model(token, "run-1", tmp_path / "new" / "run.zip").is_file()
     with pytest.raises(lc.InvalidInputError, match="is a folder"):
         library.export_dataset(token, "data-1", tmp_path)
+
+
+def test_a_runs_validation_objective_is_the_kept_epochs_not_the_last(library, token, tiny_model):
+    model = lc.LatentModel(tiny_model.network, dict(tiny_model.config))
+    model.config["history"] = [
+        {"epoch": 1, "val_loss": 30.0},
+        {"epoch": 2, "val_loss": 20.0},
+        {"epoch": 3, "val_loss": 25.0},
+    ]
+    model.config["best_epoch"] = 2
+    assert library.save_model(token, model, "early stopped").val_loss == 20.0
+    del model.config["best_epoch"]
+    assert library.save_model(token, model, "no best epoch").val_loss == 25.0
