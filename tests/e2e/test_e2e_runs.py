@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,10 @@ def prior_decode(page) -> str:
 
 def test_a_downloaded_run_uploaded_in_another_workspace_decodes_the_same(page, browser, server, tmp_path, artifacts):
     train_a_run(page, server)
+    # The page reruns once the new model's anomaly scores arrive from their worker; a deferred download clicked
+    # during that rerun is dropped by Streamlit, so wait for the scores first.
+    page.get_by_text("Most unusual images").wait_for(timeout=120_000)
+    page.get_by_text(re.compile(r"^Scoring [\d,]+ images")).wait_for(state="detached", timeout=120_000)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download checkpoint (.zip)").click()
     zipped = tmp_path / download.value.suggested_filename
