@@ -78,3 +78,38 @@ def find_3d_point(page):
             if page.evaluate("() => window.__hovered"):
                 return spot
     return None
+
+
+# The map's plot area on the page: [left, top, width, height].
+PLOT_AREA = """() => { const gd = document.querySelector('.lm-root').__latentMap.gd;
+  const b = gd.getBoundingClientRect(), s = gd._fullLayout._size; return [b.left + s.l, b.top + s.t, s.w, s.h]; }"""
+
+
+def select_box(page, low: float, high: float) -> None:
+    """Box-select the map from (low, low) to (high, high), as fractions of its plot area from the top left."""
+    page.locator(".lm-root .modebar-btn[data-val=select]").click()
+    left, top, width, height = page.evaluate(PLOT_AREA)
+    page.mouse.move(left + low * width, top + low * height)
+    page.mouse.down()
+    page.mouse.move(left + high * width, top + high * height, steps=8)
+    page.mouse.up()
+
+
+def drag_slider(page, thumb, dx: float = 90) -> None:
+    """Drag a slider's thumb `dx` pixels to the right, in small steps, as a hand would."""
+    box = thumb.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=6)
+    page.mouse.up()
+
+
+def start_training(page, **numbers: str) -> None:
+    """On the Model page: type each number into the field labelled by its name (Epochs="2"; underscores stand for
+    spaces, e.g. Latent_dimensions="3"), then press Start training."""
+    for name, value in numbers.items():
+        field = page.get_by_role("spinbutton", name=name.replace("_", " "))
+        field.fill(value)
+        field.press("Tab")
+    page.get_by_role("button", name="Start training").click()

@@ -12,9 +12,12 @@ from tests.e2e.e2e_helpers import (
     POINT_XY,
     click_empty,
     click_point,
+    drag_slider,
     find_3d_point,
     image_src,
     open_map,
+    select_box,
+    start_training,
     wait_new_image,
 )
 
@@ -94,12 +97,7 @@ def test_dragging_a_slider_changes_the_decoded_image(page, server, artifacts):
     panel = page.locator(".st-key-traversal")
     panel.locator(DECODED_IMG).first.wait_for()
     before = image_src(page)
-    thumb = panel.get_by_role("slider").first
-    box = thumb.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 + 90, box["y"] + box["height"] / 2, steps=6)
-    page.mouse.up()
+    drag_slider(page, panel.get_by_role("slider").first)
     wait_new_image(page, before)
     assert image_src(page) != before
     page.screenshot(path=artifacts / "traverse.png", full_page=True)
@@ -107,10 +105,7 @@ def test_dragging_a_slider_changes_the_decoded_image(page, server, artifacts):
 
 def test_two_epoch_training_shows_progress_then_becomes_the_active_model(page, server, artifacts):
     page.goto(f"{server}/model")
-    epochs = page.get_by_role("spinbutton", name="Epochs")
-    epochs.fill("2")
-    epochs.press("Tab")
-    page.get_by_role("button", name="Start training").click()
+    start_training(page, Epochs="2")
     progress = page.locator(".st-key-training")
     progress.get_by_text(re.compile(r"Epoch \d/2|Finished")).wait_for()
     page.get_by_text("is now the active model").wait_for(timeout=120_000)
@@ -131,16 +126,7 @@ def test_data_page_and_page_switching(page, server, artifacts):
 
 def test_box_selection_picks_waypoints(page, server):
     open_map(page, server)
-    page.locator(".lm-root .modebar-btn[data-val=select]").click()
-    plot = page.evaluate(
-        "() => { const gd = document.querySelector('.lm-root').__latentMap.gd; const b = gd.getBoundingClientRect(); "
-        "const s = gd._fullLayout._size; return [b.left + s.l, b.top + s.t, s.w, s.h]; }"
-    )
-    left, top, width, height = plot
-    page.mouse.move(left + 0.35 * width, top + 0.35 * height)
-    page.mouse.down()
-    page.mouse.move(left + 0.65 * width, top + 0.65 * height, steps=8)
-    page.mouse.up()
+    select_box(page, 0.35, 0.65)
     interpolation = page.locator(".st-key-interpolation")
     interpolation.get_by_text("through 8 waypoints").wait_for()
     page.get_by_text(re.compile(r"points selected; the first 8 are the waypoints")).wait_for()
@@ -187,16 +173,7 @@ def test_the_map_toolbar_offers_no_upload_to_the_cloud(page, server):
 
 def test_clear_selection_clears_the_maps_outline_and_faded_points(page, server):
     open_map(page, server)
-    page.locator(".lm-root .modebar-btn[data-val=select]").click()
-    box = page.evaluate(
-        "() => { const gd = document.querySelector('.lm-root').__latentMap.gd; const b = gd.getBoundingClientRect(); "
-        "const s = gd._fullLayout._size; return [b.left + s.l, b.top + s.t, s.w, s.h]; }"
-    )
-    left, top, width, height = box
-    page.mouse.move(left + 0.4 * width, top + 0.4 * height)
-    page.mouse.down()
-    page.mouse.move(left + 0.6 * width, top + 0.6 * height, steps=8)
-    page.mouse.up()
+    select_box(page, 0.4, 0.6)
     held = "() => { const gd = document.querySelector('.lm-root').__latentMap.gd; return [(gd.layout.selections || [])"
     held += ".length, gd.data.filter((t) => t.selectedpoints != null).length, gd._fullLayout.selectionrevision]; }"
     page.locator(".st-key-interpolation").get_by_text("through 8 waypoints").wait_for()

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, SERVER_START_S
+from tests.e2e.e2e_helpers import start_training
 from ui.server import start_server
 
 pytestmark = pytest.mark.e2e
@@ -54,10 +55,7 @@ def test_sigterm_during_a_training_stops_the_server_quickly_and_leaves_nothing(b
             page.set_default_timeout(60_000)
             page.goto(f"{url}/model")
             page.get_by_role("heading", name="Model", exact=True).wait_for()
-            field = page.get_by_role("spinbutton", name="Epochs")
-            field.fill("1000")
-            field.press("Tab")
-            page.get_by_role("button", name="Start training").click()
+            start_training(page, Epochs="1000")
             # running in its worker: digits run about 20 epochs a second, so any epoch counts
             page.get_by_text(re.compile(r"Epoch \d+/1000")).first.wait_for(timeout=120_000)
             workers = children(process.pid)

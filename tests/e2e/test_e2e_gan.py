@@ -8,7 +8,16 @@ import re
 
 import pytest
 
-from tests.e2e.e2e_helpers import DECODED_IMG, ISOLATED_POINT, MAP_READY, click_point, image_src, wait_new_image
+from tests.e2e.e2e_helpers import (
+    DECODED_IMG,
+    ISOLATED_POINT,
+    MAP_READY,
+    click_point,
+    drag_slider,
+    image_src,
+    start_training,
+    wait_new_image,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -18,10 +27,7 @@ def test_a_tiny_gan_trains_shows_samples_maps_decodes_and_follows_a_sefa_directi
     page.get_by_text("GAN", exact=True).click()  # the kind, chosen above the form
     page.get_by_role("spinbutton", name="Discriminator steps").wait_for()  # the form now shows a GAN's settings
     assert page.get_by_role("spinbutton", name="β").count() == 0
-    epochs = page.get_by_role("spinbutton", name="Epochs")
-    epochs.fill("2")  # 2 x 26 = 52 steps on the digits
-    epochs.press("Tab")
-    page.get_by_role("button", name="Start training").click()
+    start_training(page, Epochs="2")  # 2 x 26 = 52 steps on the digits
     panel = page.locator(".st-key-training")
     panel.get_by_text(re.compile(r"D loss .* G loss|inversion encoder|Finished")).first.wait_for(timeout=120_000)
     page.locator(".st-key-gan_samples img").wait_for(timeout=120_000)  # the sample grid from a fixed z
@@ -57,11 +63,7 @@ def test_a_tiny_gan_trains_shows_samples_maps_decodes_and_follows_a_sefa_directi
     before = image_src(page)
     thumb = traversal.get_by_role("slider").first
     thumb.scroll_into_view_if_needed()
-    box = thumb.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 + 90, box["y"] + box["height"] / 2, steps=6)
-    page.mouse.up()
+    drag_slider(page, thumb)
     wait_new_image(page, before)
     assert image_src(page) != before
     page.screenshot(path=artifacts / "gan-traverse.png", full_page=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import latent_core
-from tests.e2e.e2e_helpers import DECODED_IMG, image_src
+from tests.e2e.e2e_helpers import DECODED_IMG, image_src, start_training
 from tests.e2e.test_e2e_uploads import go_to
 
 pytestmark = pytest.mark.e2e
@@ -23,11 +23,7 @@ def open_model_page(page, server: str) -> None:
 
 def train_a_run(page, server: str) -> None:
     open_model_page(page, server)
-    for name, value in (("Latent dimensions", str(LATENT)), ("Epochs", "2")):
-        field = page.get_by_role("spinbutton", name=name)
-        field.fill(value)
-        field.press("Tab")
-    page.get_by_role("button", name="Start training").click()
+    start_training(page, Latent_dimensions=str(LATENT), Epochs="2")
     page.get_by_text("is now the active model").wait_for(timeout=120_000)
 
 

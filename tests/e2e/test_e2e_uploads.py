@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.e2e.e2e_helpers import MAP_READY
+from tests.e2e.e2e_helpers import MAP_READY, start_training
 
 pytestmark = pytest.mark.e2e
 
@@ -60,10 +60,7 @@ def test_uploaded_images_train_a_model_and_fill_the_map(page, server, artifacts)
     page.screenshot(path=artifacts / "data-upload.png", full_page=True)
 
     go_to(page, "Model")
-    epochs = page.get_by_role("spinbutton", name="Epochs")
-    epochs.fill("2")
-    epochs.press("Tab")
-    page.get_by_role("button", name="Start training").click()
+    start_training(page, Epochs="2")
     page.get_by_text("is now the active model").wait_for(timeout=120_000)
     assert "shapes" in sidebar.inner_text()
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.e2e.conftest import SERVER_START_S
-from tests.e2e.e2e_helpers import MAP_READY, click_point
+from tests.e2e.e2e_helpers import MAP_READY, click_point, start_training
 from tests.e2e.test_e2e_uploads import IMAGES_PER_CLASS, go_to, open_data_page, shapes_zip
 from ui.server import start_server, stop_server
 
@@ -45,10 +45,7 @@ def test_a_workspace_survives_a_reload_and_a_restart_and_stays_private(page, bro
     )
     page.get_by_text("'shapes.zip' (60 images) is now the active dataset").wait_for(timeout=60_000)
     go_to(page, "Model")
-    epochs = page.get_by_role("spinbutton", name="Epochs")
-    epochs.fill("2")
-    epochs.press("Tab")
-    page.get_by_role("button", name="Start training").click()
+    start_training(page, Epochs="2")
     page.get_by_text("is now the active model").wait_for(timeout=120_000)
     go_to(page, "Map")
     page.wait_for_selector(MAP_READY, timeout=90_000)
