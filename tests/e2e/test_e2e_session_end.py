@@ -21,6 +21,7 @@ import psutil
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, SERVER_START_S
+from tests.e2e.e2e_helpers import start_training
 from tests.e2e.test_e2e_uploads import go_to
 from ui.server import start_server, stop_server
 
@@ -89,10 +90,7 @@ def test_closing_a_context_cancels_its_map_and_removes_its_folder_while_its_kept
             page.set_default_timeout(60_000)
             page.goto(f"{url}/model")
             page.get_by_role("heading", name="Model", exact=True).wait_for()
-            epochs = page.get_by_role("spinbutton", name="Epochs")
-            epochs.fill(EPOCHS)
-            epochs.press("Tab")
-            page.get_by_role("button", name="Start training").click()
+            start_training(page, Epochs=EPOCHS)
             page.get_by_text(re.compile(rf"Epoch \d+/{EPOCHS}")).first.wait_for(timeout=120_000)
             (token,) = parse_qs(urlparse(page.url).query)["w"]
 
@@ -104,10 +102,15 @@ def test_closing_a_context_cancels_its_map_and_removes_its_folder_while_its_kept
             )
             page.get_by_test_id("stAlertContentError").wait_for(timeout=30_000)
             assert len(list(uploads.glob("session-*"))) == 1, "the session's folder"
+            # The 12,000 shapes: their t-SNE fit takes far longer than the session's end (the digits' 1,797 finished
+            # first on a quiet machine, within the TTL and the reaper's round).
+            page.get_by_role("combobox").first.click()
+            page.get_by_role("option", name="shapes").click()
+            page.locator("[data-testid=stSidebar]").get_by_text(re.compile(r"12,000 images")).wait_for(timeout=60_000)
 
             go_to(page, "Map")
             page.get_by_role("radio", name="t-SNE").click()
-            page.get_by_text("Projecting 1,797 codes").first.wait_for(timeout=60_000)
+            page.get_by_text("Projecting 12,000 codes").first.wait_for(timeout=120_000)
             wait_for(lambda: busy_workers(process.pid) == 2, 60, "the training and the t-SNE fit both running")
 
             context.close()
