@@ -16,15 +16,17 @@ from streamlit import config
 from streamlit.components.v1 import declare_component
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "map"  # the component's browser code
+# The component's one ES module, joined from files by concern (map.js, with the default export, last).
+JS_FILES = ("common.js", "render.js", "hover.js", "map.js")
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 PLOTLY_FILE = "plotly.min.js"
 # For st.plotly_chart with a mode bar: no "Edit in Chart Studio" button (plotly.js 3 shows it by default), because the
-# app is offline and its data private. assets/map/map.js sets the same for the map.
+# app is offline and its data private. assets/map/render.js sets the same for the map.
 CHART_CONFIG = {"displaylogo": False, "showSendToCloud": False, "modeBarButtonsToRemove": ["sendChartToCloud"]}
 
 _latent_map = st.components.v2.component(
     "latent_explorer.latent_map",
-    js=(ASSETS / "map.js").read_text(encoding="utf-8"),
+    js="\n".join((ASSETS / name).read_text(encoding="utf-8") for name in JS_FILES),
     css=(ASSETS / "map.css").read_text(encoding="utf-8"),
     isolate_styles=False,  # plotly.js styles its mode bar and drag layer through document-level CSS
 )
