@@ -190,3 +190,23 @@ def nearest(codes, z, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
     indices = indices.reshape(len(queries), k).astype(np.int64)
     distances = distances.reshape(len(queries), k).astype(np.float32)
     return (indices[0], distances[0]) if single else (indices, distances)
+
+
+def waypoints_along(codes, count: int) -> np.ndarray:
+    """Positions (count,) int64 of `count` rows of codes (N, d) that make a readable path through a selection:
+    the codes are ranked along their first principal direction, and the rows at evenly spaced ranks are taken in
+    that order, from one end of the selection to the other (all N when N <= count). The direction's sign is fixed
+    so that the path starts at the end where the first code lies, which keeps the order stable for one selection.
+    """
+    codes = check_codes(codes, "selected codes")
+    if not isinstance(count, (int, np.integer)) or count < 2:
+        raise InvalidInputError(f"A path needs at least 2 waypoints, not {count!r}.")
+    centred = codes.astype(np.float64) - codes.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    along = centred @ vt[0]
+    if along[0] > 0:
+        along = -along
+    ranked = np.argsort(along, kind="stable")
+    if len(ranked) <= count:
+        return ranked.astype(np.int64)
+    return ranked[np.round(np.linspace(0, len(ranked) - 1, count)).astype(int)].astype(np.int64)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 import latent_core
-from latent_core.traversal import nearest
+from latent_core.traversal import nearest, waypoints_along
 
 from . import state
 from .messages import explain
@@ -114,10 +114,20 @@ def toggle_waypoint(ws: Workspace, index: int) -> None:
 
 
 def select(ws: Workspace, indices: list[int]) -> None:
-    ws.selection = [int(i) for i in indices[:MAX_WAYPOINTS]]
+    """A lasso or box selection becomes the path's waypoints, ordered from one end of the selection to the other
+    along its codes' first principal direction; of a larger selection, MAX_WAYPOINTS spread evenly along it."""
+    indices = list(dict.fromkeys(indices))
+    if len(indices) < 2:
+        ws.selection = indices
+        return
+    order = waypoints_along(ws.codes()[indices], MAX_WAYPOINTS)
+    ws.selection = [int(indices[k]) for k in order]
     if len(indices) > MAX_WAYPOINTS:
         state.say(
-            ws, "info", f"{len(indices):,} points selected; the first {MAX_WAYPOINTS} are the waypoints of the path."
+            ws,
+            "info",
+            f"{len(indices):,} points selected; the path runs through {MAX_WAYPOINTS} of them, spread evenly along the "
+            "selection's main direction in the latent space.",
         )
 
 

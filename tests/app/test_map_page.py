@@ -108,8 +108,22 @@ def test_shift_clicks_and_selections_pick_waypoints_and_redraw_the_map(ws, proje
     map_events.handle(ws, {"kind": "point", "index": 3, "add": True}, projection)
     assert ws.selection == [9]
     map_events.handle(ws, {"kind": "select", "indices": list(range(100))}, projection)
-    assert ws.selection == list(range(map_events.MAX_WAYPOINTS))
+    assert len(ws.selection) == map_events.MAX_WAYPOINTS and set(ws.selection) <= set(range(100))
     assert any("100 points selected" in text for _, text in ws.messages)
+
+
+def test_a_large_selection_becomes_waypoints_in_order_along_its_main_direction(ws, projection):
+    """Not "the first 8 of 100": waypoints spread from one end of the selection to the other, in order."""
+    chosen = list(range(100, 200))
+    map_events.handle(ws, {"kind": "select", "indices": chosen}, projection)
+    codes = ws.codes()[chosen].astype(np.float64)
+    centred = codes - codes.mean(axis=0)
+    direction = np.linalg.svd(centred, full_matrices=False)[2][0]
+    along = (ws.codes()[ws.selection] - codes.mean(axis=0)) @ direction
+    steps = np.diff(along)
+    assert (steps > 0).all() or (steps < 0).all()  # monotone along the direction: a readable path
+    span = np.ptp(centred @ direction)
+    assert np.ptp(along) > 0.9 * span  # from one end of the selection to the other
 
 
 def test_malformed_events_change_nothing(ws, projection):

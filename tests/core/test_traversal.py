@@ -255,3 +255,22 @@ def test_ganspace_on_a_generator_with_batch_norm_and_relu():
 def test_decoder_directions_need_a_model_whose_first_layer_is_linear(kind, model, words):
     with pytest.raises(InvalidInputError, match=words):
         directions(np.zeros((2, 6)), kind, model=model)
+
+
+def test_waypoints_along_a_line_come_in_order_and_spread_evenly():
+    from latent_core.traversal import waypoints_along
+
+    t = np.random.default_rng(0).permutation(101).astype(np.float32)  # positions 0..100 along a line, shuffled
+    codes = np.outer(t, [1.0, 2.0, -0.5]) + np.random.default_rng(1).normal(0, 1e-3, (101, 3))
+    chosen = t[waypoints_along(codes, 5)]
+    assert sorted(chosen) == [0, 25, 50, 75, 100] and (list(chosen) in ([0, 25, 50, 75, 100], [100, 75, 50, 25, 0]))
+    small = waypoints_along(codes[:4], 8)
+    assert sorted(small) == [0, 1, 2, 3] and np.all(np.diff(t[small]) > 0) | np.all(np.diff(t[small]) < 0)
+
+
+@pytest.mark.parametrize("count", [1, 2.5, "8"])
+def test_waypoints_along_rejects_a_bad_count(count):
+    from latent_core.traversal import waypoints_along
+
+    with pytest.raises(InvalidInputError, match="at least 2 waypoints"):
+        waypoints_along(np.zeros((10, 2)), count)

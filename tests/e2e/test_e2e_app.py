@@ -129,7 +129,7 @@ def test_box_selection_picks_waypoints(page, server):
     select_box(page, 0.35, 0.65)
     interpolation = page.locator(".st-key-interpolation")
     interpolation.get_by_text("through 8 waypoints").wait_for()
-    page.get_by_text(re.compile(r"points selected; the first 8 are the waypoints")).wait_for()
+    page.get_by_text(re.compile(r"points selected; the path runs through 8 of them")).wait_for()
 
 
 def test_traverse_from_a_map_click(page, server):
