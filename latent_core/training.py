@@ -249,6 +249,7 @@ def initial_model(dataset: ImageDataset, config: TrainConfig) -> LatentModel:
         latent_dim=config.latent_dim,
         base_channels=config.base_channels,
         hidden=config.hidden,
+        blocks=config.blocks,
     )
     likelihood = choose_likelihood(dataset.images) if config.likelihood == AUTO else config.likelihood
     with torch.random.fork_rng(devices=[]):

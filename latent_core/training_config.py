@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 
 from .fields import setting, validate
 from .models import KINDS, LIKELIHOODS
+from .models.nets import BLOCKS
 
 TARGET_STEPS = 3_000  # steps a default run aims at (see README 'Training' for the measurements)
 PIXEL_BUDGET = 60_000_000  # images x pixels a default run may process: about 3 minutes of the residual nets here
@@ -95,10 +96,19 @@ class TrainConfig:
         high=0.5,
         advanced=True,
     )
+    blocks: str = setting(
+        "residual",
+        "Network",
+        "residual: convolutions with a residual block per stage; plain: one convolution per stage; mlp: no "
+        "convolutions, two fully connected layers of the hidden width in each network (fast on small images).",
+        choices=BLOCKS,
+        advanced=True,
+        kinds=("vae", "ae"),
+    )
     hidden: int = setting(
         256,
         "Hidden width",
-        "Width of the fully connected layer between the convolutions and the code.",
+        "Width of the fully connected layer between the convolutions and the code (mlp: of each hidden layer).",
         low=8,
         high=4096,
         advanced=True,

@@ -1,4 +1,5 @@
-"""Building blocks of the encoder and decoder (nets.py): residual blocks and coordinate channels."""
+"""Building blocks of the encoder and decoder (nets.py): residual blocks, coordinate channels and fully connected
+hidden layers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ SLOPE = 0.2  # LeakyReLU's negative slope, everywhere in the networks
 
 def activation() -> nn.Module:
     return nn.LeakyReLU(SLOPE)
+
+
+def fully_connected(in_features: int, *widths: int) -> nn.Sequential:
+    """(N, in_features) -> (N, widths[-1]): a Linear layer and an activation per width."""
+    layers: list[nn.Module] = []
+    for width in widths:
+        layers += [nn.Linear(in_features, width), activation()]
+        in_features = width
+    return nn.Sequential(*layers)
 
 
 class ResidualBlock(nn.Module):

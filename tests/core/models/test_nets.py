@@ -1,5 +1,6 @@
-"""The encoder and decoder (latent_core/models/nets.py): shapes for every supported size, both block styles,
-coordinate channels, and old configs (no 'blocks' key) that must keep building today's plain networks."""
+"""The encoder and decoder (latent_core/models/nets.py): shapes for every supported size, every block style
+(plain and residual convolutions, mlp), coordinate channels, and old configs (no 'blocks' key) that must keep
+building today's plain networks."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from latent_core import InvalidInputError, LatentModel
 from latent_core.checkpoint.loading import load_checkpoint
 from latent_core.datasets.shapes import make_shapes
 from latent_core.models import build_network
-from latent_core.models.nets import BLOCKS, Architecture, Decoder, Encoder
+from latent_core.models.nets import BLOCKS, CONV_BLOCKS, Architecture, Decoder, Encoder
 
 DATA = Path(__file__).parent / "data"
 OLD_KEYS = {"height", "width", "channels", "latent_dim", "base_channels", "max_channels", "hidden"}
@@ -41,7 +42,7 @@ def test_output_shapes_for_every_size(size, channels, blocks):
     assert Decoder(arch)(mean).shape == (2, channels, arch.height, arch.width)
 
 
-@pytest.mark.parametrize("blocks", BLOCKS)
+@pytest.mark.parametrize("blocks", CONV_BLOCKS)
 @pytest.mark.parametrize("size", [8, 33])
 def test_coordinate_channels_keep_shapes_and_add_inputs(size, blocks):
     arch = tiny(size, 3, blocks=blocks, coords=True)
@@ -107,6 +108,8 @@ def test_unknown_block_style_is_refused():
         tiny(8, blocks="dense")
     with pytest.raises(ValueError, match="coords"):
         tiny(8, coords="yes")
+    with pytest.raises(ValueError, match="coords"):
+        tiny(8, blocks="mlp", coords=True)
 
 
 def test_a_checkpoint_with_an_unknown_block_style_is_refused_in_words(tmp_path):
