@@ -1,6 +1,7 @@
 """latent_core: train, load, project and decode latent-variable image models. No streamlit here."""
 
 from .analysis import anomaly_scores, grid_points, manifold_grid
+from .atlas import Atlas, decode_atlas
 from .checkpoint.discovery import shipped_models
 from .checkpoint.loading import load_model
 from .dataset import ImageDataset
@@ -29,6 +30,7 @@ from .traversal import DIRECTION_KINDS, directions, interpolate, interpolate_pat
 from .uploads import save_upload
 
 __all__ = [
+    "Atlas",
     "DIRECTION_KINDS",
     "DatasetRecord",
     "KINDS",
@@ -53,6 +55,7 @@ __all__ = [
     "TrainingProgress",
     "anomaly_scores",
     "builtin_names",
+    "decode_atlas",
     "directions",
     "evaluate",
     "file_holds",
