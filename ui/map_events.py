@@ -35,6 +35,7 @@ def decode_point(ws: Workspace, index: int) -> Decoded:
         title=f"Image #{image_index}" + (f" · label {label}" if label else ""),
         images=[(ws.dataset.images[image_index], "original"), (ws.model.decode(code)[0], "decoded from its code")],
         code=code,
+        point=index,
     )
 
 
@@ -60,6 +61,7 @@ def describe_vector(ws: Workspace, index: int) -> Decoded:
         images=pictures,
         code=np.array(codes[index]),
         note=f"Nearest neighbours (Euclidean distance in the {codes.shape[1]}-D vectors): {listed}.",
+        point=index,
     )
 
 

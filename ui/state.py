@@ -43,6 +43,7 @@ class Decoded:
     extrapolated: bool = False
     note: str = ""
     position: tuple[float, float] | None = None  # the map position of an empty-space decode (valid on that map only)
+    point: int | None = None  # the clicked map point (a position in Workspace.mapped()), for a point click
 
 
 @dataclass
