@@ -11,6 +11,7 @@ from latent_core.imaging import image_grid, to_pil
 from .messages import LABEL_LIMIT, plain
 
 DISPLAY_SIDE = 112
+STRIP_WIDTH = 560  # px: about the narrowest column a strip is shown in (the Map page's side panel)
 
 
 def enlarged(image: np.ndarray, side: int = DISPLAY_SIDE) -> Image.Image:
@@ -30,8 +31,19 @@ def strip(images: np.ndarray, rows: int = 1) -> np.ndarray:
     return image_grid(images, cols=cols, pad=1, fill=255)
 
 
-def show_strip(images: np.ndarray, rows: int = 1, height: int = 96, caption: str | None = None) -> None:
-    """A strip enlarged so each image is about `height` px tall, at its natural width or the column's."""
+def wrapped_rows(count: int, height: int, width: int = STRIP_WIDTH) -> int:
+    """Rows for `count` images about `height` px tall so that each row fits in `width` px at that size."""
+    per_row = max(1, width // (height + 2))
+    return max(1, -(-count // per_row))
+
+
+def show_strip(images: np.ndarray, rows: int | None = None, height: int = 96, caption: str | None = None) -> None:
+    """A strip enlarged so each image is about `height` px tall, at its natural width or the column's.
+
+    rows=None wraps the images into as many rows as keep each one `height` px at STRIP_WIDTH, so a long
+    interpolation reads as a few rows of visible images rather than one row shrunk to a few pixels each.
+    """
+    rows = wrapped_rows(len(images), height) if rows is None else rows
     picture = strip(images, rows)
     scale = max(1, height // images.shape[1])
     st.image(
