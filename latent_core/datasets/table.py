@@ -2,7 +2,8 @@
 
 The first row is a header when a column that holds numbers below holds text in it. The label
 column is `label_column` (a header name or a 0-based index), else a column named label/labels/
-class, else the one column that is not numeric; every other cell must be a finite number.
+class, else the one column that is not numeric; every other cell must be a finite number (one that is not is
+reported by its line in the file, counted from 1 with the header line and blank lines, as a text editor shows it).
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def read_table(path: Path, delimiter: str | None = None, label_column=None, limi
     labels_at = label_index(header, data_rows[0][1] if data_rows else head[0][1], label_column, name)
     dim = width - (labels_at is not None)
     limits.check("max_embedding_dim", dim, f"File '{name}' has vectors of {dim:,} values")
-    vectors, labels = [], []
+    vectors, labels, lines = [], [], []
     for line, fields in (r for part in (data_rows, it) for r in part):
         if len(fields) != width:
             raise InvalidInputError(
@@ -129,8 +130,26 @@ def read_table(path: Path, delimiter: str | None = None, label_column=None, limi
             raise InvalidInputError(
                 f"File '{name}', line {line}, column {column + 1}: {bad!r} is not a number."
             ) from None
+        lines.append(line)
         if labels_at is not None:
             labels.append(fields[labels_at].strip())
     if not vectors or dim == 0:
         raise InvalidInputError(f"File '{name}' holds no columns of numbers.")
-    return np.stack(vectors), (labels if labels_at is not None else None)
+    matrix = np.stack(vectors)
+    check_finite(matrix, lines, labels_at, name)
+    return matrix, (labels if labels_at is not None else None)
+
+
+def check_finite(matrix: np.ndarray, lines: list[int], labels_at: int | None, name: str) -> None:
+    """Refuse NaN, infinite values and values too large for float32 in `matrix` (N, d), naming the first one's line
+    in the file (`lines`: the file line of each row) and its column (1-based, the label column counted)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        bad = ~np.isfinite(matrix.astype(np.float32))
+    if not bad.any():
+        return
+    row, value_column = np.argwhere(bad)[0]
+    column = value_column + (labels_at is not None and labels_at <= value_column)
+    raise InvalidInputError(
+        f"File '{name}' holds {int(bad.sum()):,} NaN or infinite values (or values too large for float32), "
+        f"the first on line {lines[row]}, column {column + 1} ({float(matrix[row, value_column]):g})."
+    )

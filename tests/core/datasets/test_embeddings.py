@@ -59,12 +59,15 @@ def test_label_column_can_be_chosen_by_name_or_index(tmp_path):
             r"has 2 columns that are not numbers \('name', 'kind'\); name the label column \(label_column= in Python\)",
         ),
         ("x,y\n1,2\n", {"label_column": "nope"}, r"has no column 'nope'; its columns are \['x', 'y'\]"),
-        ("x,y\n1,nan\n2,3\ninf,4\n", {}, r"contain 2 NaN or infinite values .*first in row 0"),
+        ("x,y\n1,nan\n2,3\ninf,4\n", {}, r"holds 2 NaN or infinite values .*the first on line 2, column 2 \(nan\)"),
         (
             "x,y\n1,2\n3,1e300\n",
             {},
-            r"contain 1 NaN or infinite values \(or values too large for float32\), first in row 1",
+            r"holds 1 NaN or infinite values \(or values too large for float32\), "
+            r"the first on line 3, column 2 \(1e\+300\)",
         ),
+        ("1,2\n3,nan\n", {}, r"the first on line 2, column 2 \(nan\)"),  # no header: line 2 is the second data row
+        ("label,x,y\na,1,2\n\nb,3,inf\n", {}, r"the first on line 4, column 3 \(inf\)"),  # blank line and label counted
         ("x,y\n1,2\n3,\n", {}, r"line 3, column 2: '' is not a number"),
         ("", {}, r"File 'bad\.csv' is empty\."),
         ("\n\n", {}, r"holds no rows of numbers"),
