@@ -21,6 +21,7 @@ from latent_core.traversal import DIRECTION_KINDS, directions, traverse
 from . import evaluation, exports, images, views
 from .messages import MESSAGE_LIMIT, plain
 from .state import Workspace
+from .traverse_component import live_preview
 
 SOURCES = {"map": "Last map click", "index": "A dataset image", "prior": "A random draw from the prior"}
 DIRECTION_LABELS = {
@@ -33,6 +34,7 @@ DIRECTION_LABELS = {
 SLIDER_NAMES = {"axes": "z{}", "pca": "PC {}", "sefa": "SeFa {}", "ganspace": "GANSpace {}"}
 MAX_SLIDERS = 10
 REACH = 3.0
+STEP = 0.1  # a slider's step; the live preview has a frame at each value
 GRID_VALUES = 9
 ACTIVE_VARIANCE = 0.01  # Burda et al. 2015: a dimension is active when its posterior mean varies by more over the data
 INACTIVE = "(inactive: changes nothing)"
@@ -179,8 +181,9 @@ def reset(keys: list[str]) -> None:
 
 @st.fragment
 def sliders(ws: Workspace, base: np.ndarray, chosen: Directions) -> None:
-    """The sliders and the decoded image; moving a slider reruns only this fragment. Inactive dimensions' sliders
-    are folded into an expander after the active ones."""
+    """The sliders and the decoded image; moving a slider reruns only this fragment, and while one is dragged the
+    image follows it in the browser (ui.traverse_component). Inactive dimensions' sliders are folded into an
+    expander after the active ones."""
     keys = chosen.keys
     with st.container(key="traversal", border=True):
         picture, controls = st.columns([2, 3], gap="medium")
@@ -189,7 +192,7 @@ def sliders(ws: Workspace, base: np.ndarray, chosen: Directions) -> None:
             active = chosen.active
             halves = st.columns(2) if len(active) > 4 else [st.container()]
             for n, k in enumerate(active):
-                halves[n % len(halves)].slider(chosen.names[k], -REACH, REACH, 0.0, 0.1, key=keys[k])
+                halves[n % len(halves)].slider(chosen.names[k], -REACH, REACH, 0.0, STEP, key=keys[k])
             inactive = [k for k in range(len(keys)) if chosen.inactive[k]]
             if inactive:
                 one = len(inactive) == 1
@@ -202,7 +205,7 @@ def sliders(ws: Workspace, base: np.ndarray, chosen: Directions) -> None:
                         "along them leaves the image as it is."
                     )
                     for k in inactive:
-                        st.slider(chosen.names[k], -REACH, REACH, 0.0, 0.1, key=keys[k])
+                        st.slider(chosen.names[k], -REACH, REACH, 0.0, STEP, key=keys[k])
             if keys:
                 st.button("Reset sliders", on_click=reset, args=(keys,), icon=":material/restart_alt:")
         offsets = np.array([st.session_state.get(key, 0.0) for key in keys], dtype=np.float32)
@@ -213,6 +216,10 @@ def sliders(ws: Workspace, base: np.ndarray, chosen: Directions) -> None:
             images.show_row([start], ["start"], side=72)
         with controls:
             exports.code_download(code)
+        with picture:
+            live_preview(
+                ws.model, ws.model_fp, base, keys, chosen.inactive, chosen.vectors, offsets, REACH, STEP, "decoded"
+            )
     views.save(ws)  # the slider values: a fragment's run does not reach the end of app.py
 
 

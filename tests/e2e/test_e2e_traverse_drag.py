@@ -1,0 +1,68 @@
+"""The Traverse page's live preview in a real headless Chromium: while a slider is dragged, the decoded image changes
+before the slider is released (drawn in the browser from the slider's strip of frames), and once the server has
+decoded the released value its image shows again."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.e2e_helpers import DECODED_IMG, image_src, wait_new_image
+
+pytestmark = pytest.mark.e2e
+
+# The key of the Streamlit slider holding an element (from the st-key-<key> class of its container).
+SLIDER_KEY = """(e) => [...e.closest('[class*="st-key-trav_"]').classList]
+  .find((c) => c.startsWith('st-key-trav_')).slice('st-key-'.length)"""
+HAS_STRIP = """(key) => { const r = document.querySelector('.tl-root');
+  return r !== null && (r.dataset.strips || '').split(' ').includes(key); }"""
+# What the live preview shows over the decoded image: its pixels as a data URL, or null while it shows nothing.
+PREVIEW = """() => { const c = document.querySelector('.tl-frame');
+  return c && getComputedStyle(c).display !== 'none' ? c.toDataURL() : null; }"""
+# The centre of a slider's visible thumb (its range input is visually hidden) and the width of its track, in px.
+THUMB = """(input) => { const thumb = input.parentElement.parentElement, track = thumb.parentElement;
+  const b = thumb.getBoundingClientRect();
+  return [b.x + b.width / 2, b.y + b.height / 2, track.getBoundingClientRect().width]; }"""
+PREVIEW_GONE = """() => { const c = document.querySelector('.tl-frame');
+  return !c || getComputedStyle(c).display === 'none'; }"""
+
+
+def test_a_dragged_slider_changes_the_image_before_it_is_released(page, server, artifacts):
+    page.goto(f"{server}/traverse")
+    panel = page.locator(".st-key-traversal")
+    panel.locator(DECODED_IMG).first.wait_for()
+    thumb = panel.get_by_role("slider").first
+    key = thumb.evaluate(SLIDER_KEY)
+    x, y, width = thumb.evaluate(THUMB)
+    page.mouse.move(x, y)  # the pointer entering the slider asks for its strip
+    page.wait_for_function(HAS_STRIP, arg=key, timeout=15_000)
+    before = image_src(page)
+    assert page.evaluate(PREVIEW) is None
+    page.mouse.down()
+    seen = []
+    for step in range(1, 9):  # a slow drag to the right, as a hand would: 0.2 further at each step
+        page.mouse.move(x + step * width / 30, y, steps=3)
+        page.wait_for_timeout(80)
+        seen.append(page.evaluate(PREVIEW))
+    assert image_src(page) == before  # the server has decoded nothing yet: the browser drew these
+    page.screenshot(path=artifacts / "traverse-drag.png")
+    page.mouse.up()
+    assert None not in seen and len(set(seen)) >= 4, "the image did not follow the slider during the drag"
+    wait_new_image(page, before)  # on release the server decodes the value exactly
+    page.wait_for_function(PREVIEW_GONE, timeout=10_000)  # and its image shows again
+
+
+def test_arrow_keys_move_the_preview_at_once_and_the_server_follows(page, server):
+    page.goto(f"{server}/traverse")
+    panel = page.locator(".st-key-traversal")
+    panel.locator(DECODED_IMG).first.wait_for()
+    thumb = panel.get_by_role("slider").first
+    key = thumb.evaluate(SLIDER_KEY)
+    thumb.focus()  # the keyboard focusing the slider asks for its strip
+    page.wait_for_function(HAS_STRIP, arg=key, timeout=15_000)
+    before = image_src(page)
+    drawn = page.evaluate("() => window.__traverseLive.drawn.length")
+    page.keyboard.press("ArrowRight")
+    wait_new_image(page, before)  # the server decodes the new value
+    frames = page.evaluate("(n) => window.__traverseLive.drawn.slice(n).map((d) => [d.key, d.index])", drawn)
+    assert [key, 31] in frames  # the browser drew the frame at +0.1 (frame 31 of 61) meanwhile
+    page.wait_for_function(PREVIEW_GONE, timeout=10_000)
