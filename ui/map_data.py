@@ -12,6 +12,7 @@ import base64
 import numpy as np
 
 import latent_core
+from latent_core.atlas import Atlas
 from latent_core.imaging import image_grid, png_bytes
 from latent_core.io.fingerprint import fingerprint
 
@@ -47,6 +48,36 @@ def sprite(images: np.ndarray, key: str) -> dict:
         "w": thumbs.shape[2],
         "h": thumbs.shape[1],
     }
+
+
+def atlas_sheet(atlas: Atlas, key: str) -> dict:
+    """The hover preview's atlas as the component takes it: its sprite (cell (r, q) at r*h, q*w; row 0 the top of
+    the map), the map positions of the corner cells' centres (x0, x1, y0, y1) and each cell's confidence, float32
+    (cells * cells,) row-major. Sent like the thumbnails: its pixels only when the browser asks (sprite_entry)."""
+    h, w, channels = atlas.cell_shape
+    x0, x1, y0, y1 = atlas.bounds
+    return {
+        "key": key,
+        "src": data_uri(atlas.sprite_png()),
+        "cells": atlas.cells,
+        "w": w,
+        "h": h,
+        "channels": channels,
+        "x0": x0,
+        "x1": x1,
+        "y0": y0,
+        "y1": y1,
+        "confidence": b64(atlas.confidence.ravel(), np.float32),
+    }
+
+
+def decoded_atlas(model, projection, bounds: tuple, cells: int, key: str, job) -> dict:
+    """A job's work (in a worker process or a thread): decode the atlas of `projection`'s map over `bounds` and
+    pack it (atlas_sheet). `model` is a LatentModel or a checkpoint folder, loaded here."""
+    if isinstance(model, str):
+        model = latent_core.load_model(model)
+    job.report(0.1, f"Decoding {cells * cells:,} map positions")
+    return atlas_sheet(latent_core.decode_atlas(model, projection, bounds, cells), key)
 
 
 def sprite_entry(sheet: dict, wanted: set[str]) -> dict:
@@ -120,8 +151,10 @@ def payload(
     overlay: dict | None = None,
     grid: dict | None = None,
     height: int = MAP_HEIGHT,
+    atlas: dict | None = None,
 ) -> dict:
-    """Everything the component draws; `view` names the projection so zoom survives overlay updates only."""
+    """Everything the component draws; `view` names the projection so zoom survives overlay updates only.
+    `atlas`: the hover preview's atlas_sheet (through sprite_entry), or None (no model, 3D, or not made yet)."""
     embedding = np.asarray(embedding, dtype=np.float32)
     dims = embedding.shape[1]
     data = {
@@ -138,11 +171,13 @@ def payload(
         "sprite": thumbs,
         "overlay": overlay or {},
         "grid": grid,
+        "atlas": atlas,
     }
     if dims == 3:
         data["z"] = b64(embedding[:, 2], np.float32)
-    # The revision decides whether the browser redraws the scene; the sprite's pixels arriving later must not.
+    # The revision decides whether the browser redraws the scene; the thumbnails and the preview's atlas (which
+    # arrive later, when the browser asks) must not.
     data["revision"] = fingerprint(
-        sorted((k, str(v)) for k, v in data.items() if k != "sprite"), thumbs and thumbs["key"]
+        sorted((k, str(v)) for k, v in data.items() if k not in ("sprite", "atlas")), thumbs and thumbs["key"]
     )
     return data

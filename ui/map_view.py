@@ -9,12 +9,20 @@ is not sent again; picking waypoints reruns both, because the map draws the path
 
 from __future__ import annotations
 
+import tempfile
+import threading
+from collections import OrderedDict
+from functools import partial
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 
 import latent_core
 from latent_core.analysis import manifold_grid
+from latent_core.atlas import DEFAULT_CELLS
 from latent_core.imaging import image_grid, png_bytes, upscale_for_display
+from latent_core.io.fingerprint import fingerprint
 
 from . import images, interpolation, jobs, map_data, map_events, projections, resources, state, views
 from .jobs import FAILED
@@ -27,6 +35,8 @@ MAP_KEY = "latent_map"
 GRID_CELLS = 12
 GRID_MARGIN = 0.04
 GRID_MIN_ALPHA = 40
+ATLAS_CELLS = DEFAULT_CELLS  # the hover preview's atlas: 64 x 64 decodings (seconds of a worker's CPU, once per map)
+ATLASES_KEPT = 4  # finished atlases kept in the server's memory, least recently used out
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -105,6 +115,67 @@ def grid_bounds(embedding: np.ndarray) -> tuple[float, float, float, float]:
     return (float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1]))
 
 
+_atlases: OrderedDict[tuple, dict] = OrderedDict()
+_atlases_lock = threading.Lock()
+
+
+def kept_atlas(key: tuple, sheet: dict | None = None) -> dict | None:
+    """The finished atlas sheet under `key` (storing `sheet` there when given), or None."""
+    with _atlases_lock:
+        if sheet is not None:
+            _atlases[key] = sheet
+            while len(_atlases) > ATLASES_KEPT:
+                _atlases.popitem(last=False)
+        if key in _atlases:
+            _atlases.move_to_end(key)
+        return _atlases.get(key)
+
+
+def make_atlas(model: latent_core.LatentModel, projection, bounds: tuple, name: str, job: jobs.Job) -> dict:
+    """An atlas job's work: in a worker process from a checkpoint written for it (TorchScript models stay here).
+
+    The worker gets the projection without its live UMAP estimator (the inverse needs only codes and embedding)."""
+    light = latent_core.Projection(
+        projection.codes, projection.embedding, projection.config, projection.state, None, projection.fingerprint
+    )
+    if model.kind == "torchscript":
+        return map_data.decoded_atlas(model, light, bounds, ATLAS_CELLS, name, job)
+    with tempfile.TemporaryDirectory(prefix="atlas-", dir=jobs.jobs_folder()) as folder:
+        checkpoint = str(model.save(Path(folder) / "model"))
+        args = (checkpoint, light, bounds, ATLAS_CELLS, name)
+        return jobs.runner.pool().call(map_data.decoded_atlas, args, job, what="decoding the hover preview")
+
+
+def hover_atlas(ws: Workspace, projection, view_key: str, bounds: tuple) -> tuple[dict | None, jobs.Job | None]:
+    """The hover preview's atlas for this 2D map (decoded once per model, codes, projection and bounds, in a
+    background job): (its entry for the payload, None) once made, else (None, the job while it runs)."""
+    key = ("atlas", ws.model_fp, view_key, bounds, ATLAS_CELLS)
+    sheet = kept_atlas(key)
+    if sheet is None:
+        name = "atlas-" + fingerprint(repr(key))
+        job = jobs.runner.submit(
+            "projection",
+            key,
+            partial(make_atlas, ws.model, projection, bounds, name),
+            failure="Decoding the hover preview failed",
+            message="Starting…",
+        )
+        if job.running:
+            return None, job
+        if job.status == FAILED:  # the map works without it; say why once and try again on a later run
+            st.caption(f"No hover preview: {plain(job.error, MESSAGE_LIMIT)}")
+            job.forget()
+            return None, None
+        sheet = kept_atlas(key, job.result())
+        if sheet is None:  # cancelled (its session ended): ask again on a later run
+            return None, None
+    return map_data.sprite_entry(sheet, ws.sprites_wanted), None
+
+
+def atlas_note(job: jobs.Job) -> None:
+    st.caption(f"Decoding the hover preview over the map: {job.progress.message}…")
+
+
 def scoring_note(ws: Workspace) -> None:
     st.caption(f"Scoring {len(ws.dataset):,} images for the anomaly colours; the map is in one colour until then…")
 
@@ -146,6 +217,9 @@ def view(ws: Workspace) -> None:
         scores, scoring = anomaly_colours(ws)
     if ws.model is not None and ws.show_grid and ws.dims == 2:
         grid = grid_overlay(ws.model_fp, view_key, ws.model, projection, grid_bounds(embedding))
+    atlas, atlas_job = None, None
+    if ws.model is not None and ws.dims == 2:
+        atlas, atlas_job = hover_atlas(ws, projection, view_key, grid_bounds(embedding))
     thumbs = None
     if ws.dataset.images is not None:
         thumbs = map_data.sprite_entry(sprite(ws.dataset_fp, len(indices), ws.dataset, indices), ws.sprites_wanted)
@@ -159,6 +233,7 @@ def view(ws: Workspace) -> None:
         view_key,
         overlay=path_overlay(ws, projection, embedding),
         grid=grid,
+        atlas=atlas,
     )
     with st.container(key="map_frame"):
         latent_map(payload, key=MAP_KEY, on_event=lambda: on_map_event(ws))
@@ -175,6 +250,8 @@ def view(ws: Workspace) -> None:
         )
     if scoring is not None:
         jobs.poll(scoring_note, scoring, ws)
+    if atlas_job is not None:
+        jobs.poll(atlas_note, atlas_job, atlas_job)
 
 
 def decoded_section(ws: Workspace) -> None:
