@@ -8,6 +8,10 @@ in the browser (timestamps taken in the page, from the input event to the new im
   click_ms           click on a point or on empty space -> decoded image shown   (goal p50 <= 250, p95 <= 500)
   slider_ms          slider step -> new decoded image shown                       (goal p50 <= 250)
   page_switch_ms     sidebar link -> destination page drawn (the map for Map)     (goal <= 1000)
+  traverse_drag      the Traverse page's live preview while its first slider is dragged across its track: frames
+                     per second (a frame per animation frame whose slider value changed, p50 and p5; goal >= 30)
+                     and pointer move -> frame drawn (ms), with moves paced at one per animation frame in the page
+                     and with Playwright's mouse (its moves per second reported)
 
 Run: .venv/bin/python benchmarks/ui_bench.py [--clicks 40] [--slides 20] [--model DIR]
 """
@@ -23,7 +27,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from stats import log, summary  # benchmarks/stats.py, beside this script
+from stats import log, percentile, summary  # benchmarks/stats.py, beside this script
 
 from ui.server import CHROMIUM, CHROMIUM_ARGS, REPO, chromium_path, start_server, stop_server
 
@@ -35,6 +39,7 @@ GOALS = {
     "slider_p50_ms": 250,
     "start_to_map_s": 20,
     "page_switch_max_ms": 1000,
+    "traverse_drag_fps": 30,
 }
 
 # In-page timing: the input event starts the clock; a poll on each animation frame stops it.
@@ -107,6 +112,87 @@ def measure_slider(page, count: int) -> list[float]:
     return results
 
 
+# The Traverse page's first slider: its key, its visible thumb's centre and its track's ends (page px).
+TRAVERSE_THUMB = """() => { const input = document.querySelector('.st-key-traversal input[type=range]');
+  const thumb = input.parentElement.parentElement, track = thumb.parentElement.getBoundingClientRect();
+  const b = thumb.getBoundingClientRect(), box = input.closest('[class*="st-key-trav_"]');
+  const key = [...box.classList].find((c) => c.startsWith('st-key-trav_')).slice('st-key-'.length);
+  return {key, x: b.x + b.width / 2, y: b.y + b.height / 2, left: track.left, right: track.right}; }"""
+STRIP_READY = """(key) => { const r = document.querySelector('.tl-root');
+  return r !== null && (r.dataset.strips || '').split(' ').includes(key); }"""
+MOVE_LOG = """() => { window.__moves = [];
+  document.addEventListener('pointermove', () => window.__moves.push(performance.now()), true); }"""
+# A drag driven inside the page as the browser delivers a real one: pointerdown on the thumb, then one pointermove
+# per animation frame (Chromium coalesces a mouse's moves to one per frame) along `path`, then pointerup.
+PACED_DRAG = """async ([x0, y, path]) => {
+  const at = (x, buttons) => ({ clientX: x, clientY: y, pointerId: 7, pointerType: 'mouse', isPrimary: true,
+    button: 0, buttons, bubbles: true, cancelable: true, composed: true });
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  document.elementFromPoint(x0, y).dispatchEvent(new PointerEvent('pointerdown', at(x0, 1)));
+  for (const x of path) { await frame();
+    (document.elementFromPoint(x, y) || document.body).dispatchEvent(new PointerEvent('pointermove', at(x, 1))); }
+  await frame(); await frame();
+  const end = path[path.length - 1];
+  (document.elementFromPoint(end, y) || document.body).dispatchEvent(new PointerEvent('pointerup', at(end, 0))); }"""
+
+
+def drag_path(start: float, left: float, right: float, end: float, per_px: float) -> list[float]:
+    """Pointer x positions from `start` to the track's left end, to its right end, then to `end`: `per_px` moves a
+    pixel (a slider step is about 2 px on a 130 px track)."""
+    path = []
+    for a, b in ((start, left), (left, right), (right, end)):
+        n = max(1, round(abs(b - a) * per_px))
+        path += [a + (b - a) * (i + 1) / n for i in range(n)]
+    return path
+
+
+def measure_traverse_drag(page, drags: int) -> dict:
+    """Drag the Traverse page's first slider `drags` times from its value to the track's left end, to its right end
+    and on to a new value; the live preview (assets/traverse/live.js) logs each frame it draws (window.__traverseLive
+    .drawn: when, and when the pointer last moved), so fps = 1000 / the time between consecutive frames of a drag.
+    `frame_paced`: the moves dispatched in the page, one per animation frame, as Chromium delivers a real mouse's;
+    `playwright_mouse`: page.mouse moves, whose rate is bounded by their round trips (reported as moves per second).
+    Each release is decoded by the server before the next drag."""
+    first = page.evaluate(TRAVERSE_THUMB)
+    page.mouse.move(first["x"], first["y"])  # the pointer entering the slider asks for its strip
+    page.wait_for_function(STRIP_READY, arg=first["key"], timeout=60_000)
+    page.evaluate(MOVE_LOG)
+    results = {}
+    for mode in ("frame_paced", "playwright_mouse"):
+        fps, latency, moves_per_s, count = [], [], [], 0
+        for k in range(drags):
+            thumb = page.evaluate(TRAVERSE_THUMB)
+            before = page.evaluate("(s) => document.querySelector(s).src", DECODED)
+            end = thumb["left"] + (k + 1) / (drags + 1) * (thumb["right"] - thumb["left"])
+            page.mouse.move(thumb["x"], thumb["y"])
+            page.evaluate("() => { window.__traverseLive.drawn.length = 0; window.__moves.length = 0; }")
+            if mode == "frame_paced":
+                path = drag_path(thumb["x"], thumb["left"] + 1, thumb["right"] - 1, end, per_px=0.5)
+                page.evaluate(PACED_DRAG, [thumb["x"], thumb["y"], path])
+            else:
+                page.mouse.down()
+                for x in drag_path(thumb["x"], thumb["left"] + 1, thumb["right"] - 1, end, per_px=1):
+                    page.mouse.move(x, thumb["y"])
+                page.mouse.up()
+            frames = page.evaluate("() => window.__traverseLive.drawn.map((d) => [d.at, d.move])")
+            moved = page.evaluate("() => window.__moves.slice()")
+            drawn = [at for at, _ in frames]
+            fps += [1000 / (b - a) for a, b in zip(drawn, drawn[1:], strict=False) if b > a]
+            latency += [at - move for at, move in frames if move]
+            if len(moved) > 1:
+                moves_per_s.append(1000 * (len(moved) - 1) / (moved[-1] - moved[0]))
+            count += len(frames)
+            page.wait_for_function(IMAGE_CHANGED, arg=[DECODED, before], polling="raf", timeout=30_000)
+        results[mode] = {
+            "fps_p50": round(statistics.median(fps), 1),
+            "fps_p5": round(percentile(fps, 0.05), 1),
+            "frames": count,
+            "move_to_drawn_ms": summary(latency),
+            "pointer_moves_per_s": round(statistics.median(moves_per_s), 1),
+        }
+    return results | {"goal_fps": 30}
+
+
 def measure_page_switches(page, rounds: int) -> dict[str, list[float]]:
     """From the Traverse page round the sidebar: Model, Data, Map
     (until the map is drawn), Traverse (until its image is)."""
@@ -129,6 +215,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=40)
     parser.add_argument("--slides", type=int, default=20)
+    parser.add_argument("--drags", type=int, default=6)
     parser.add_argument("--switch-rounds", type=int, default=3)
     parser.add_argument(
         "--model", type=Path, help="a checkpoint folder for 28x28 images (default: train one for 1 epoch)"
@@ -168,6 +255,9 @@ def main() -> None:
             page.evaluate(INSTALL_TIMER)
             slider_ms = measure_slider(page, args.slides)
             log(f"slider p50 {statistics.median(slider_ms):.0f} ms")
+            traverse_drag = measure_traverse_drag(page, args.drags)
+            paced = traverse_drag["frame_paced"]
+            log(f"traverse drag: {paced['fps_p50']} fps p50, {paced['fps_p5']} p5 (moves one per animation frame)")
             switch_ms = measure_page_switches(page, args.switch_rounds)
         finally:
             stop_server(process)
@@ -182,6 +272,7 @@ def main() -> None:
         "click_point_ms": summary(point_ms),
         "click_space_ms": summary(space_ms),
         "slider_ms": summary(slider_ms),
+        "traverse_drag": traverse_drag,
         "page_switch_ms": summary(sum(switch_ms.values(), [])),
         "page_switch_ms_by_page": {link: [round(v) for v in values] for link, values in switch_ms.items()},
         "goals": GOALS,
@@ -192,6 +283,7 @@ def main() -> None:
         "slider_p50": result["slider_ms"]["p50"] <= GOALS["slider_p50_ms"],
         "start_to_map": start_to_map <= GOALS["start_to_map_s"],
         "page_switch": result["page_switch_ms"]["max"] <= GOALS["page_switch_max_ms"],
+        "traverse_drag_fps": traverse_drag["frame_paced"]["fps_p50"] >= GOALS["traverse_drag_fps"],
     }
     print(json.dumps(result))
 
