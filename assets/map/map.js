@@ -14,22 +14,11 @@ function send(state, event) {
 }
 
 // The point under a 2D click, or null, and the click's map coordinates. Computed from the
-// pointer position rather than plotly's hover state, which can lag behind a fast click.
+// pointer position (with hover.js's grid index) rather than plotly's hover state, which can lag behind a fast click.
 function clickTarget2d(state) {
   const gd = state.gd, xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
   const px = state.pointer.x - box.left - xa._offset, py = state.pointer.y - box.top - ya._offset;
-  let index = null, best = HIT_RADIUS * HIT_RADIUS;
-  state.owners.forEach((members, t) => {
-    if (gd._fullData[t].visible !== true) return;
-    for (const i of members) {
-      const dx = xa.l2p(state.p.x[i]) - px, dy = ya.l2p(state.p.y[i]) - py;
-      if (dx * dx + dy * dy <= best) {
-        best = dx * dx + dy * dy;
-        index = i;
-      }
-    }
-  });
-  return { index, x: xa.p2l(px), y: ya.p2l(py) };
+  return { index: nearestPoint(state, px, py), x: xa.p2l(px), y: ya.p2l(py) };
 }
 
 function onClick(state, ev) {
@@ -89,11 +78,11 @@ function onSelected(state, ev) {
 function build(parentElement) {
   const root = document.createElement("div");
   root.className = "lm-root";
-  root.innerHTML = '<div class="lm-plot"></div><div class="lm-probe"></div><div class="lm-tip"><canvas width="96" height="96"></canvas><div class="lm-tip-text"></div></div>';
+  root.innerHTML = '<div class="lm-plot"></div><div class="lm-probe"></div><div class="lm-tip"><canvas width="96" height="96"></canvas><div class="lm-tip-bar"><div></div></div><div class="lm-tip-text"></div></div>';
   parentElement.appendChild(root);
   const state = {
     root, gd: root.querySelector(".lm-plot"), tip: root.querySelector(".lm-tip"), tipCanvas: root.querySelector("canvas"),
-    tipText: root.querySelector(".lm-tip-text"), ring: root.querySelector(".lm-probe"), seq: 0, shift: false, pointer: { x: 0, y: 0 }, revision: null, bound: false,
+    tipText: root.querySelector(".lm-tip-text"), tipBar: root.querySelector(".lm-tip-bar"), ring: root.querySelector(".lm-probe"), seq: 0, shift: false, pointer: { x: 0, y: 0 }, revision: null, bound: false,
     hovered: null, press: { x: null, y: null, sent: false },
   };
   const track = (e) => {
@@ -107,6 +96,7 @@ function build(parentElement) {
   }, true);
   root.addEventListener("pointerup", (e) => onRelease3d(state, e), true);
   root.addEventListener("pointerleave", () => hideTip(state));
+  bindHover(state);
   state.resize = new ResizeObserver(() => window.Plotly && state.gd.data && window.Plotly.Plots.resize(state.gd));
   state.resize.observe(root);
   root.__latentMap = state;
@@ -116,11 +106,13 @@ function build(parentElement) {
 function draw(state, Plotly) {
   const d = state.data;
   useSprite(state);
+  useAtlas(state);
   if (state.revision === d.revision) return;
   state.revision = d.revision;
   state.p = decode(d);
   const { traces, owners } = dataTraces(d, state.p);
   state.owners = owners;
+  indexPoints(state);
   Plotly.react(state.gd, traces.concat(overlayTraces(d)), layoutFor(d), CONFIG).then(() => {
     placeProbe(state);
     state.root.dataset.ready = "true";

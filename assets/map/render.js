@@ -57,7 +57,8 @@ function layoutFor(d) {
   const layout = {
     // A new overlay.cleared (the user pressed "Clear selection") drops plotly's own selection: its outline and faded points.
     uirevision: d.view, selectionrevision: d.view + "#" + ((d.overlay || {}).cleared || 0), height: d.height, margin: { l: 48, r: 12, t: 34, b: 40 },
-    hovermode: "closest", hoverdistance: HIT_RADIUS, clickanywhere: d.dims === 2, dragmode: d.dims === 3 ? "orbit" : "zoom",
+    // 2D hover is hover.js's grid index (plotly's searches every point on each move); 3D keeps plotly's.
+    hovermode: d.dims === 3 ? "closest" : false, hoverdistance: HIT_RADIUS, clickanywhere: d.dims === 2, dragmode: d.dims === 3 ? "orbit" : "zoom",
     showlegend: d.colour.kind === "categorical", legend: { orientation: "h", x: 0, y: -0.1, yanchor: "top", itemsizing: "constant" },
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fbfbfe", font: { size: 12, color: "#1f2333" },
   };
