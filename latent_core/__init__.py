@@ -1,5 +1,6 @@
 """latent_core: train, load, project and decode latent-variable image models. No streamlit here."""
 
+from .analogy import Analogy, analogy, class_mean
 from .analysis import anomaly_scores, grid_points, manifold_grid
 from .atlas import Atlas, decode_atlas
 from .checkpoint.discovery import shipped_models
@@ -24,6 +25,8 @@ from .limits import Limits
 from .model import LatentModel
 from .models import KINDS
 from .projection import METHODS, Projection, ProjectionCache, ProjectionCancelled, ProjectionConfig, fit_projection
+from .replay import TrainingMap, replay_gif
+from .round_trip import RoundTrip, round_trip
 from .settings import Settings
 from .training import TrainConfig, TrainingProgress, train_model
 from .traversal import DIRECTION_KINDS, directions, interpolate, interpolate_path, nearest, traverse
@@ -31,6 +34,7 @@ from .uploads import save_upload
 
 __all__ = [
     "Atlas",
+    "Analogy",
     "DIRECTION_KINDS",
     "DatasetRecord",
     "KINDS",
@@ -50,12 +54,16 @@ __all__ = [
     "ProjectionCache",
     "ProjectionCancelled",
     "ProjectionConfig",
+    "RoundTrip",
     "Settings",
     "TrainConfig",
+    "TrainingMap",
     "TrainingProgress",
+    "analogy",
     "anomaly_scores",
     "builtin_names",
     "decode_atlas",
+    "class_mean",
     "directions",
     "evaluate",
     "file_holds",
@@ -71,6 +79,8 @@ __all__ = [
     "load_model",
     "manifold_grid",
     "nearest",
+    "replay_gif",
+    "round_trip",
     "sample_quality",
     "save_upload",
     "shipped_models",

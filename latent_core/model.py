@@ -34,13 +34,15 @@ class LatentModel:
 
     `network.encoder` is None for decoder-only models (a GAN generator); then `can_encode` is False.
     `config` is the JSON-ready dict saved with the weights; `history` the per-epoch losses; `metrics` the
-    figures of `latent_core.evaluate` (Evaluation.to_dict()) kept as metrics.json, or None when not evaluated.
+    figures of `latent_core.evaluate` (Evaluation.to_dict()) kept as metrics.json, or None when not evaluated;
+    `training_map` the codes of a sample at a few epochs of its training (replay.TrainingMap), or None.
     """
 
     def __init__(self, network: LatentNetwork, config: dict, metrics: dict | None = None):
         self.network = network.eval()
         self.config = config
         self.metrics = metrics
+        self.training_map = None
 
     @classmethod
     def build(cls, config: dict) -> LatentModel:
@@ -150,13 +152,13 @@ class LatentModel:
 
     def save(self, directory) -> Path:
         """Write config.json, model.safetensors, a model card (README.md) and, when the model has them, its
-        metrics (metrics.json) into `directory`, created if needed."""
+        metrics (metrics.json) and training map (training_map.safetensors) into `directory`, created if needed."""
         if self.kind == "torchscript":
             raise InvalidInputError(
                 f"Model '{self.name}' was loaded from TorchScript files, which hold code rather than "
                 "weights; keep its original files instead of saving it as a checkpoint."
             )
-        return write_checkpoint(directory, self.network.state_dict(), self.config, self.metrics)
+        return write_checkpoint(directory, self.network.state_dict(), self.config, self.metrics, self.training_map)
 
     def __repr__(self) -> str:
         return f"LatentModel(kind={self.kind!r}, latent_dim={self.latent_dim}, image_shape={self.image_shape})"

@@ -23,6 +23,7 @@ from .errors import InvalidInputError
 from .model import LatentModel
 from .models import LatentNetwork, choose_likelihood
 from .models.nets import Architecture
+from .replay import MapRecorder
 from .training_config import AUTO, TrainConfig, validation_count
 from .training_schedule import BestEpoch, kl_weight, lr_scheduler
 
@@ -123,6 +124,7 @@ def train_model(
     on_progress: Callable[[TrainingProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     threads: int | None = None,
+    record_map: bool = True,
     **settings,
 ) -> LatentModel:
     """Train a model on `dataset` as `config` says and return it with the weights of its best epoch.
@@ -132,7 +134,8 @@ def train_model(
     (TrainConfig.resolved). on_progress receives a TrainingProgress at least once a second and
     after every epoch. `should_stop()` ends training within one batch: the model returned then
     is the best so far (config['stopped_early'] is True), for the caller to keep or drop.
-    threads: torch threads while training (None: default_threads()).
+    threads: torch threads while training (None: default_threads()). record_map: keep the codes of a fixed sample
+    at a few epochs as `model.training_map` (replay.TrainingMap, saved with the checkpoint; VAE and AE only).
 
     The model's config records the resolved settings ('training'), the pixel likelihood
     ('likelihood'), the per-epoch history and 'best_epoch', the epoch whose weights it holds:
@@ -152,7 +155,7 @@ def train_model(
             from .gan_training import train_gan  # it imports this module, so it is loaded on first use
 
             return train_gan(dataset, config, on_progress=on_progress, should_stop=should_stop)
-        return fit(dataset, config, on_progress, should_stop)
+        return fit(dataset, config, on_progress, should_stop, record_map)
 
 
 def fit(
@@ -160,11 +163,15 @@ def fit(
     config: TrainConfig,
     on_progress: Callable[[TrainingProgress], None] | None,
     should_stop: Callable[[], bool] | None,
+    record_map: bool = True,
 ) -> LatentModel:
     """train_model's loop, for a validated config whose empty settings are resolved."""
     model = initial_model(dataset, config)
     network, history = model.network, model.config["history"]
     images = torch.from_numpy(dataset.images)
+    recorder = MapRecorder(images, config.epochs, config.seed) if record_map else None
+    if recorder is not None:
+        recorder.record(network, 0)
     train_index, val_index = split(len(dataset), config.validation_fraction, config.seed)
     steps_per_epoch = config.steps_per_epoch(len(dataset))
     optimizer = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
@@ -201,7 +208,7 @@ def fit(
         for step, x in enumerate(batches(images, shuffler.permutation(train_index), config.batch_size), start=1):
             if should_stop is not None and should_stop():
                 model.config["stopped_early"] = True
-                return finish(model, best, complete=False)
+                return finish(model, best, complete=False, recorder=recorder)
             weight = kl_weight(done, kl_warmup)
             terms = network.loss_terms(x, noise, kl_weight=weight, free_bits=free_bits)
             value = terms["loss"].item()
@@ -228,6 +235,8 @@ def fit(
         if not all(math.isfinite(v) for v in record.values()):
             raise diverged(config, epoch, steps_per_epoch, record.get("val_loss", record["train_loss"]))
         history.append(record)
+        if recorder is not None:
+            recorder.record(network, epoch)
         best.update(epoch, done, record.get("val_loss", math.inf), network)
         if on_progress is not None:
             report(epoch, steps_per_epoch, sums, count)
@@ -235,7 +244,7 @@ def fit(
         if best.should_stop:
             model.config["stopped_on_plateau"] = True
             break
-    return finish(model, best, complete=True)
+    return finish(model, best, complete=True, recorder=recorder)
 
 
 def initial_model(dataset: ImageDataset, config: TrainConfig) -> LatentModel:
@@ -273,9 +282,10 @@ def initial_model(dataset: ImageDataset, config: TrainConfig) -> LatentModel:
         )
 
 
-def finish(model: LatentModel, best: BestEpoch, complete: bool) -> LatentModel:
+def finish(model: LatentModel, best: BestEpoch, complete: bool, recorder: MapRecorder | None = None) -> LatentModel:
     """The model with its best epoch's weights, in eval mode. When none was kept it keeps the weights it has:
-    the last epoch's after a complete epoch (best_epoch names it), else those of a cancelled epoch (None)."""
+    the last epoch's after a complete epoch (best_epoch names it), else those of a cancelled epoch (None).
+    With a recorder, the model's training_map gets the recorded frames and the kept weights' codes."""
     network = model.network
     kept = best.restore(network)
     last = model.history[-1]["epoch"] if model.history and complete else None
@@ -283,4 +293,6 @@ def finish(model: LatentModel, best: BestEpoch, complete: bool) -> LatentModel:
     network.eval()
     if not all(torch.isfinite(p).all() for p in network.parameters()):
         raise InvalidInputError("Training produced NaN weights; lower the learning rate or beta.")
+    if recorder is not None:
+        model.training_map = recorder.result(model)
     return model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from latent_core.projection import DIMS, METHODS
-from ui import exports, gan_views, large_maps, map_data, map_events, map_view, state
+from ui import exports, gan_views, large_maps, map_data, map_events, map_view, replay, state
 from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from ui.state import METHOD_LABELS
 
@@ -92,3 +92,4 @@ with left:
     exports.map_downloads(ws)
 with right:
     map_view.panel(ws)
+replay.section(ws)  # the map over training, from the frames the run recorded

@@ -1,5 +1,6 @@
-"""The safetensors checkpoint format: model.safetensors (named tensors), config.json, a README.md model card
-and, once the model is evaluated, metrics.json (latent_core.evaluate's figures, also in the card).
+"""The safetensors checkpoint format: model.safetensors (named tensors), config.json, a README.md model card,
+once the model is evaluated, metrics.json (latent_core.evaluate's figures, also in the card), and for a run
+trained here training_map.safetensors (replay.TrainingMap: a sample's codes at a few epochs).
 
 Tensor names are '<part>.<parameter>', e.g. 'decoder.net.0.weight'. config.json holds the model's
 config (kind, architecture, training record) plus the library versions that wrote it. Nothing
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors.numpy import load as load_arrays
+from safetensors.numpy import save as save_arrays
 from safetensors.torch import load, save_file
 
 from ..errors import InvalidInputError
@@ -26,6 +29,7 @@ from .card import model_card
 from .pickles import describe_unsafe
 
 CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, METRICS_FILE = "config.json", "model.safetensors", "README.md", "metrics.json"
+MAP_FILE = "training_map.safetensors"
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
 
 
@@ -41,9 +45,12 @@ def library_versions() -> dict:
     }
 
 
-def write_checkpoint(directory, tensors: dict[str, torch.Tensor], config: dict, metrics: dict | None = None) -> Path:
+def write_checkpoint(
+    directory, tensors: dict[str, torch.Tensor], config: dict, metrics: dict | None = None, training_map=None
+) -> Path:
     """Write model.safetensors (`tensors`, detached and contiguous), config.json (`config` plus library versions),
-    metrics.json when `metrics` are given (else an old one is removed: it described other weights) and the model
+    metrics.json when `metrics` are given (else an old one is removed: it described other weights),
+    training_map.safetensors when a replay.TrainingMap is given (else an old one is removed) and the model
     card README.md into `directory`, created if needed; returns the directory as a Path."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -54,6 +61,10 @@ def write_checkpoint(directory, tensors: dict[str, torch.Tensor], config: dict, 
         (directory / METRICS_FILE).unlink(missing_ok=True)
     else:
         write_text_atomic(directory / METRICS_FILE, metrics_json(metrics))
+    if training_map is None:
+        (directory / MAP_FILE).unlink(missing_ok=True)
+    else:
+        (directory / MAP_FILE).write_bytes(save_arrays(training_map.to_arrays()))
     (directory / CARD_FILE).write_text(model_card(config, metrics))
     return directory
 
@@ -120,6 +131,18 @@ def read_metrics(entry) -> dict | None:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     return metrics if isinstance(metrics, dict) else None
+
+
+def read_training_map(entry, limits: Limits):
+    """training_map.safetensors as a replay.TrainingMap, or None when it is damaged: like the metrics, a replay
+    is advisory, so it never stops a model from loading. Read as plain arrays (no pickle)."""
+    from ..replay import TrainingMap
+
+    try:
+        check_safetensors(entry, limits)
+        return TrainingMap.from_arrays(load_arrays(entry.read()))
+    except Exception:  # a damaged replay file: any reader error means "no replay"
+        return None
 
 
 def parse_config(entry, label: str) -> dict:

@@ -20,7 +20,16 @@ from ..model import LatentModel
 from ..models import KINDS, Architecture
 from ..settings import settings
 from .discovery import checkpoint_files, shipped_dir, shipped_models
-from .format import CONFIG_FILE, METRICS_FILE, WEIGHTS_FILE, parse_config, read_metrics, read_tensors
+from .format import (
+    CONFIG_FILE,
+    MAP_FILE,
+    METRICS_FILE,
+    WEIGHTS_FILE,
+    parse_config,
+    read_metrics,
+    read_tensors,
+    read_training_map,
+)
 from .pickles import TORCHSCRIPT_REASON, describe_unsafe
 from .torchscript import SCRIPT_FILES, load_torchscript, refuse_torchscript
 
@@ -70,6 +79,7 @@ def load_weights(files: dict, label: str, limits: Limits) -> LatentModel:
             raise InvalidInputError(f"Weights in '{label}' contain NaN or infinite values.")
         module.load_state_dict(given)
     model.metrics = read_metrics(files[METRICS_FILE]) if METRICS_FILE in files else None
+    model.training_map = read_training_map(files[MAP_FILE], limits) if MAP_FILE in files else None
     return model
 
 

@@ -18,7 +18,8 @@ from tests.builders import CreatesFile
 
 def test_round_trip_decodes_identically(tiny_model, tmp_path):
     tiny_model.save(tmp_path / "ckpt")
-    assert {p.name for p in (tmp_path / "ckpt").iterdir()} == {"config.json", "model.safetensors", "README.md"}
+    saved = {p.name for p in (tmp_path / "ckpt").iterdir()}
+    assert saved == {"config.json", "model.safetensors", "README.md", "training_map.safetensors"}  # a trained run
     loaded = latent_core.load_model(tmp_path / "ckpt")
     z = np.random.default_rng(1).standard_normal((16, tiny_model.latent_dim)).astype(np.float32)
     assert np.array_equal(loaded.decode(z), tiny_model.decode(z))
