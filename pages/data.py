@@ -9,6 +9,7 @@ import streamlit as st
 import latent_core
 from latent_core.datasets.builtin import DATA_FOLDER_WORDS, needs_download
 from ui import catalog, images, large_maps, state, upload_widgets
+from ui.previews import preview_captions
 
 PREVIEW = 40
 TO_FETCH = "dataset_to_fetch"  # session state: the built-in chosen for download, until Download or Cancel
@@ -99,8 +100,8 @@ def preview_section(dataset: latent_core.ImageDataset | latent_core.EmbeddingSet
         st.caption("No images were given with these vectors; the Map shows them as dots.")
         return
     index = np.random.default_rng(0).choice(len(dataset), min(PREVIEW, len(dataset)), replace=False)
-    captions = [f"{dataset.label_text(i) or '#' + str(i)}" for i in index]
-    images.show_row(dataset.images[index], captions, side=64)
+    captions, side = preview_captions([f"{dataset.label_text(i) or '#' + str(i)}" for i in index])
+    images.show_row(dataset.images[index], captions, side=side)
 
 
 def class_counts_section(dataset: latent_core.ImageDataset | latent_core.EmbeddingSet) -> None:

@@ -1,8 +1,9 @@
 """The latent map component (Streamlit Components v2) and the plotly.js it draws with.
 
-plotly.js (about 5 MB) is served from the installed plotly package by Streamlit's component
-file route, so the map works offline and the browser loads and caches it once instead of
-receiving it with every render; `preload_plotly` starts that load on every page.
+plotly.js (about 5 MB) is served from the installed plotly package by this server (Streamlit's
+static route, which the browser caches: ui/static_files.py; else its component file route), so the
+map works offline and the browser loads it once instead of receiving it with every render;
+`preload_plotly` starts that load on every page.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import plotly
 import streamlit as st
 from streamlit import config
 from streamlit.components.v1 import declare_component
+
+from . import static_files
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "map"  # the component's browser code
 # The component's one ES module, joined from files by concern (map.js, with the default export, last).
@@ -33,7 +36,11 @@ _latent_map = st.components.v2.component(
 
 
 def plotly_url() -> str:
-    """Where the browser fetches plotly.min.js from this server (registers the folder on first use)."""
+    """Where the browser fetches plotly.min.js from this server: the static route, which the browser caches (see
+    ui/static_files.py), else the component file route (registers the folder on first use)."""
+    static = static_files.plotly_url()
+    if static:
+        return static
     component = declare_component("plotly_js", path=str(PLOTLY_DIR))
     base = (config.get_option("server.baseUrlPath") or "").strip("/")
     return "/" + "/".join(part for part in (base, "component", component.name, PLOTLY_FILE) if part)

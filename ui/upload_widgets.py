@@ -78,14 +78,18 @@ def dataset_uploader(ws: Workspace) -> None:
         st.info(plain(f"How it was read: {report.summary()}", MESSAGE_LIMIT), icon=":material/fact_check:")
 
 
+CHECKPOINT_WORDS = (
+    "A zipped checkpoint folder from this app or latent-core: config.json and model.safetensors. "
+    "Pickled files (.pt, .pth, .pkl) are refused, never loaded."
+)
+
+
 def model_uploader(ws: Workspace) -> None:
-    """Upload a checkpoint .zip; the page reruns once it is handled."""
-    uploaded = st.file_uploader(
-        "Upload a checkpoint (.zip)",
-        type=["zip"],
-        key="upload_model",
-        help="A zipped checkpoint folder from this app or latent-core: config.json and model.safetensors. "
-        "Pickled files (.pt, .pth, .pkl) are refused, never loaded.",
-    )
+    """Upload a checkpoint .zip; the page reruns once it is handled.
+
+    Any file is accepted by the widget (no `type=`): the browser's own refusal said only "files are not allowed",
+    whereas the engine names what a file is and what to give instead ("it is a torch.save archive, …")."""
+    uploaded = st.file_uploader("Upload a checkpoint (.zip)", key="upload_model")
+    st.caption(CHECKPOINT_WORDS)
     if uploads.receive_model(ws, uploaded):
         st.rerun()
