@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state, traversal
+from ui import analogies, state, traversal
 from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 
 ws = state.workspace()
@@ -33,4 +33,5 @@ with left:
     chosen = traversal.direction_picker(ws)
 with right:
     traversal.sliders(ws, base, chosen)
+    analogies.section(ws)
 traversal.grid_section(ws, base, chosen)
