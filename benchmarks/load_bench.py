@@ -1,29 +1,40 @@
-"""Click latency under load: N headless Chromium sessions click map points while M sessions train; one JSON line.
+"""Click latency under load: N sessions click map points while M sessions train; one JSON line.
 
 Starts the app (ui.server.start_server) on the built-in digits map with the shipped model, in temporary library,
-upload and cache folders. One Playwright browser (Debian's chromium) holds a context per session. For each
-configuration N+M (`--configs 1+0,4+0,4+2`):
+upload and cache folders. The sessions are driven (benchmarks/load_drivers.py) in headless Chromium (Debian's
+chromium, a browser context each) or over a plain websocket (benchmarks/ws_client.py: Streamlit's own messages,
+no rendering): `--client` for the clickers, `--trainer` for the trainings (default: as --client). For each
+configuration N+M (`--configs 1+0,4+0,4+2`), run in turn `--rounds` times (the machine is shared: interleaved rounds
+see the same background load):
 
-  - M sessions open the Model page, set 1000 epochs and start a training; they are cancelled at the end;
-  - N sessions open the Map page and each clicks up to `--clicks` isolated points (no other point within 8 px, so
-    the click cannot land on a neighbour), `--pause` seconds apart, all at once, for at most `--seconds` seconds.
+  - M sessions open the Model page, submit the training form with 1000 epochs and answer the page's auto-reruns;
+    they are cancelled at the end;
+  - N sessions open the Map page (asking once for the hover sprite, as the map does) and each clicks up to
+    `--clicks` points (in a browser, isolated ones: no other point within 8 px), `--pause` seconds apart, all at
+    once, for at most `--seconds` seconds.
 
-A click's latency is taken in the page, from the pointerdown event to the decoded image loaded (as in ui_bench).
-After each click the session checks that the decoded panel's title names the clicked image ('Image #i'); a title
-naming another image (after a grace of 3 s for the title to follow the picture) counts as a wrong image.
-Every 0.5 s (psutil) the server's RSS, its worker processes' RSS together, how many workers there are and how many
-are busy (a quarter of a core or more: the cap, LATENT_EXPLORER_JOBS, default cores - 1, holds when at most that many
-are) are sampled. At the end a training is started once more and the server gets SIGTERM: the seconds until it exits
-and any worker process or session/jobs folder it left behind are reported.
+A click's latency: in a browser, from the pointerdown event to the decoded image loaded (taken in the page, as in
+ui_bench); over the websocket, from sending the click to both /media images of the decoded panel fetched. After
+each click the session checks that the panel's title names the clicked image ('Image #i'); a title naming another
+image counts as a wrong image. Every 0.5 s (psutil) the server's RSS, its worker processes' RSS together, how many
+workers there are and how many are busy (a quarter of a core or more) are sampled; the server process's CPU time
+over the clicking is reported per click. At the end a training is started once more and the server gets SIGTERM:
+the seconds until it exits and any worker process or session/jobs folder it left behind are reported.
+
+`--check` first runs 1+0 with a browser clicker and then 1+0 with a websocket clicker clicking the same points, and
+compares one point click's BackMsg from each (every field but the point, the workspace token and the cached
+messages' hashes): how the websocket driver is checked against the browser.
 
 The browsers run on the same cores as the server. `--nice-clients N` lowers their priority (the output says so) so
 that they compete less with the server they measure; the workers run at ui.workers.WORKER_NICE anyway.
 
-Reports per configuration: click_ms p50/p95/max/n, timeouts, wrong images, trainings running, the peak server
-and workers RSS and worker counts; the ratio of the last configuration's p95 to the first's (4+2 over 1+0 by
-default); the SIGTERM stop; and the machine's load average at the end (other work on it slows every figure).
+Reports per round and configuration: click_ms p50/p95/max/n, timeouts, wrong images, trainings running, server CPU
+per click, the peak server and workers RSS and worker counts, the 1-minute load average before and after; per round
+the ratio of the last configuration's p95 to the first's (4+2 over 1+0 by default) and their median; the SIGTERM
+stop; the machine's load averages at the start and the end (other work on it slows every figure).
 
-Run: .venv/bin/python benchmarks/load_bench.py [--configs 1+0,4+0,4+2] [--clicks 20] [--seconds 120] [--nice-clients 10]
+Run: .venv/bin/python benchmarks/load_bench.py [--configs 1+0,4+0,4+2] [--rounds 3] [--client ws|browser]
+     [--trainer ws|browser] [--check] [--clicks 20] [--seconds 120] [--nice-clients 10]
 """
 
 from __future__ import annotations
@@ -33,8 +44,8 @@ import asyncio
 import json
 import os
 import random
-import re
 import signal
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -42,35 +53,14 @@ import time
 from pathlib import Path
 
 import psutil
-from stats import log, summary  # benchmarks/stats.py, beside this script
+from load_drivers import DRIVERS, POINT_CLICK  # benchmarks/load_drivers.py and stats.py, beside this script
+from stats import log, summary
 
-from ui.server import CHROMIUM, CHROMIUM_ARGS, chromium_path, start_server, stop_server
+from ui.server import start_server, stop_server
 
 SERVER_START_S = 180
 SAMPLE_S = 0.5  # the sampler's interval
 BUSY_SHARE = 0.25  # a worker that used this share of a core over an interval counts as busy
-VIEWPORT = {"width": 1440, "height": 1000}
-DECODED = ".st-key-decoded img"
-TITLE = re.compile(r"Image #(\d+)")
-EPOCHS = "1000"
-# In-page timing and map geometry, as in benchmarks/ui_bench.py.
-INSTALL_TIMER = """() => { window.__bench = {start: 0};
-  document.addEventListener('pointerdown', () => { window.__bench.start = performance.now(); }, true); }"""
-IMAGE_CHANGED = """([selector, before]) => { const img = document.querySelector(selector);
-  if (img === null || img.src === before || !img.complete || img.naturalWidth === 0) return false;
-  window.__bench.end = performance.now(); return true; }"""
-MAP_STATE = "document.querySelector('.lm-root').__latentMap"
-ISOLATED_POINTS = f"""() => {{ const s = {MAP_STATE};
-  const xa = s.gd._fullLayout.xaxis, ya = s.gd._fullLayout.yaxis, b = s.gd.getBoundingClientRect();
-  const px = Array.from(s.p.x, (v) => xa.l2p(v)), py = Array.from(s.p.y, (v) => ya.l2p(v)); const out = [];
-  for (let i = 0; i < px.length; i++) {{
-    if (px[i] < 10 || py[i] < 10 || px[i] > xa._length - 10 || py[i] > ya._length - 10) continue;
-    let alone = true;
-    for (let j = 0; j < px.length && alone; j++) alone = j === i || (px[i] - px[j]) ** 2 + (py[i] - py[j]) ** 2 > 64;
-    if (alone) out.push([i, b.left + xa._offset + px[i], b.top + ya._offset + py[i]]); }}
-  return out; }}"""
-DECODED_SRC = "(s) => { const i = document.querySelector(s); return i ? i.src : ''; }"
-DECODED_TITLE = "() => { const d = document.querySelector('.st-key-decoded'); return d ? d.innerText : ''; }"
 
 
 def is_worker(process: psutil.Process) -> bool:
@@ -129,111 +119,109 @@ def renice_clients(nice: int) -> int:
     return count
 
 
-async def open_map(browser, url: str):
-    context = await browser.new_context(viewport=VIEWPORT)
-    page = await context.new_page()
-    page.set_default_timeout(120_000)
-    await page.goto(url)
-    await page.wait_for_selector(".lm-root[data-ready=true]")
-    await page.evaluate(INSTALL_TIMER)
-    return context, page
-
-
-async def start_training(browser, url: str):
-    """A session on the Model page with a 1000-epoch training started; returns (context, page, started)."""
-    context = await browser.new_context(viewport=VIEWPORT)
-    page = await context.new_page()
-    page.set_default_timeout(120_000)
-    await page.goto(f"{url}/model")
-    await page.get_by_role("heading", name="Model", exact=True).wait_for()
-    field = page.get_by_role("spinbutton", name="Epochs")
-    await field.fill(EPOCHS)
-    await field.press("Tab")
-    await page.get_by_role("button", name="Start training").click()
-    try:  # running (its epochs counting) or waiting in line for a worker: either way Cancel is offered
-        await page.locator(".st-key-cancel_training").first.wait_for(timeout=60_000)
-        started = True
-    except Exception:  # noqa: BLE001 - a training that never showed up is reported, not fatal
-        started = False
-    return context, page, started
-
-
-async def cancel_training(page) -> None:
+def cpu_seconds(process: psutil.Process) -> float:
     try:
-        await page.locator(".st-key-cancel_training button").first.click(timeout=10_000)
-    except Exception:  # noqa: BLE001 - finished or gone already
-        pass
+        times = process.cpu_times()
+        return times.user + times.system
+    except psutil.Error:
+        return 0.0
 
 
-async def clicker(page, clicks: int, pause: float, deadline: float, rng: random.Random) -> dict:
-    """Click isolated points until `clicks` are done or `deadline` passes; latencies and wrong images."""
-    points = await page.evaluate(ISOLATED_POINTS)
-    latencies, wrong, timeouts, last = [], [], 0, None
-    for _ in range(clicks):
-        if time.monotonic() > deadline:
-            break
-        index, x, y = rng.choice([p for p in points if p[0] != last] or points)
-        before = await page.evaluate(DECODED_SRC, DECODED)
-        await page.mouse.click(x, y)
-        try:
-            await page.wait_for_function(IMAGE_CHANGED, arg=[DECODED, before], polling="raf", timeout=30_000)
-        except Exception:  # noqa: BLE001 - an unanswered click is counted, and the session goes on
-            timeouts += 1
-            continue
-        latencies.append(await page.evaluate("() => window.__bench.end - window.__bench.start"))
-        shown = TITLE.search(await page.evaluate(DECODED_TITLE))
-        if not shown or int(shown.group(1)) != index:  # the title may follow the picture by a moment
-            await page.wait_for_timeout(3_000)
-            shown = TITLE.search(await page.evaluate(DECODED_TITLE))
-            if not shown or int(shown.group(1)) != index:
-                wrong.append((index, shown.group(1) if shown else None))
-        last = index
-        await page.wait_for_timeout(pause * 1000 * (0.5 + rng.random()))
-    return {"latencies": latencies, "wrong": wrong, "timeouts": timeouts}
-
-
-async def run_config(browser, url: str, sampler: MemorySampler, n: int, m: int, args, seed: int) -> dict:
-    log(f"configuration {n}+{m}: opening {n} map sessions and {m} training sessions …")
-    maps = await asyncio.gather(*(open_map(browser, url) for _ in range(n)))
-    trainings = await asyncio.gather(*(start_training(browser, url) for _ in range(m)))
+async def run_config(clients, trainers, url: str, server, sampler, n: int, m: int, args, seed: int, planned=None):
+    """One configuration: m training sessions started, then n sessions clicking at once; its row of figures and
+    the points each clicker clicked. `planned`: per clicker, the points to click (replaying another run's)."""
+    log(f"configuration {n}+{m} ({clients.name} clickers, {trainers.name} trainers): opening sessions …")
+    maps = await asyncio.gather(*(clients.open_map(url) for _ in range(n)))
+    trainings = await asyncio.gather(*(trainers.start_training(url) for _ in range(m)))
     sampler.reset()
     deadline = time.monotonic() + args.seconds
-    started = time.monotonic()
+    load_before, cpu_before, started = os.getloadavg()[0], cpu_seconds(server), time.monotonic()
     results = await asyncio.gather(
-        *(clicker(page, args.clicks, args.pause, deadline, random.Random(seed + k)) for k, (_, page) in enumerate(maps))
+        *(
+            clients.clicker(handle, args.clicks, args.pause, deadline, random.Random(seed + k), planned and planned[k])
+            for k, handle in enumerate(maps)
+        )
     )
-    took = time.monotonic() - started
-    running_at_end = sum(
-        [await page.locator(".st-key-cancel_training").count() > 0 for _, page, _ in trainings], start=0
-    )
-    await asyncio.gather(*(cancel_training(page) for _, page, _ in trainings))
-    for context, *_ in [*maps, *trainings]:
-        await context.close()
+    took, server_cpu = time.monotonic() - started, cpu_seconds(server) - cpu_before
+    running_at_end = sum([await trainers.training_running(handle) for handle, _ in trainings], start=0)
+    await asyncio.gather(*(trainers.cancel_training(handle) for handle, _ in trainings))
+    await asyncio.sleep(1)  # the cancel's run
+    for handle in maps:
+        await clients.close(handle)
+    for handle, _ in trainings:
+        await trainers.close(handle)
     latencies = [ms for r in results for ms in r["latencies"]]
     wrong = [w for r in results for w in r["wrong"]]
+    clicks = sum(len(r["clicked"]) for r in results)
     row = {
         "config": f"{n}+{m}",
+        "clients": clients.name,
+        "trainers": trainers.name if m else None,
         "click_ms": summary(latencies, None),
         "timeouts": sum(r["timeouts"] for r in results),
         "wrong_images": len(wrong),
         "wrong_examples": wrong[:5],
-        "trainings_started": sum(s for *_, s in trainings),
+        "trainings_started": sum(s for _, s in trainings),
         "trainings_running_at_end": running_at_end,
         "seconds": round(took, 1),
+        "server_cpu_s": round(server_cpu, 2),
+        "server_cpu_ms_per_click": round(1000 * server_cpu / clicks, 1) if clicks else None,
         "server_rss_mib": round(sampler.server_mib),
         "workers_rss_mib": round(sampler.workers_mib),
         "most_worker_processes": sampler.most_workers,
         "most_busy_workers": sampler.most_busy,
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     log(json.dumps(row))
-    return row
+    return row, [r["clicked"] for r in results]
 
 
-async def stop_during_training(browser, url: str, process, uploads: Path) -> dict:
+def replay_check(browser_page, ws_handle) -> dict:
+    """Compare the browser's first point-click BackMsg with the websocket client's: every field but the clicked
+    point (index, x, y), the workspace token in the query string and the cached messages' hashes."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    def point_value(name: str, value):  # the clicked point's own fields: compared by type, the others by value
+        return type(value).__name__ if name in ("index", "x", "y", "seq") else value
+
+    def normalised(raw: bytes | BackMsg) -> dict:
+        message = raw if isinstance(raw, BackMsg) else BackMsg.FromString(raw)
+        rerun = message.rerun_script
+        widgets = {}
+        for state in rerun.widget_states.widgets:
+            kind = state.WhichOneof("value")
+            value = getattr(state, kind)
+            if kind == "json_trigger_value":
+                payload = json.loads(value)
+                value = [{**p, "value": {k: point_value(k, v) for k, v in p["value"].items()}} for p in payload]
+            widgets[state.id] = (kind, str(value))
+        return {
+            "query_keys": sorted(part.split("=")[0] for part in rerun.query_string.split("&")),
+            "widgets": widgets,
+            "page_script_hash": rerun.page_script_hash,
+            "fragment_id": rerun.fragment_id,
+            "is_auto_rerun": rerun.is_auto_rerun,
+            "cached_message_hashes": len(rerun.cached_message_hashes),
+        }
+
+    if not browser_page.sent_clicks:
+        return {"compared": False, "why": "the browser sent no point click"}
+    clicks = [m for m in ws_handle["session"].sent if POINT_CLICK in m.SerializeToString()]
+    browser, ws = normalised(browser_page.sent_clicks[0]), normalised(clicks[0])
+    return {
+        "compared": True,
+        "same": {key: browser[key] == ws[key] for key in browser},
+        "browser_widget_states": len(browser["widgets"]),
+        "ws_widget_states": len(ws["widgets"]),
+        "differences": {key: [browser[key], ws[key]] for key in browser if browser[key] != ws[key]},
+    }
+
+
+async def stop_during_training(trainers, url: str, process, uploads: Path) -> dict:
     """SIGTERM while a training runs: seconds until the server exits, and what it left (workers, folders)."""
-    context, page, started = await start_training(browser, url)
+    handle, started = await trainers.start_training(url)
     if started:
-        await page.get_by_text(re.compile(rf"Epoch \d+/{EPOCHS}")).first.wait_for(timeout=120_000)
+        await trainers.wait_epoch(handle)
     workers = [child for child in psutil.Process(process.pid).children() if is_worker(child)]
     began = time.monotonic()
     process.send_signal(signal.SIGTERM)
@@ -242,13 +230,38 @@ async def stop_during_training(browser, url: str, process, uploads: Path) -> dic
     except subprocess.TimeoutExpired:
         process.kill()
     took = time.monotonic() - began
-    await context.close()
+    try:
+        await trainers.close(handle)
+    except Exception:  # noqa: BLE001 - the server is gone; the session's connection with it
+        pass
     return {
         "training_running": started,
         "stop_s": round(took, 2),
         "workers_left": sum(worker.is_running() and worker.status() != psutil.STATUS_ZOMBIE for worker in workers),
         "folders_left": len(list(uploads.glob("session-*")) + list(uploads.glob("jobs-*"))),
     }
+
+
+async def driver_check(drivers, url, server, sampler, args) -> dict:
+    """1+0 with a browser clicker, then 1+0 with a websocket clicker clicking the same points; the replay check."""
+    browser_row, clicked = await run_config(drivers["browser"], drivers["browser"], url, server, sampler, 1, 0, args, 7)
+    ws_row, _ = await run_config(drivers["ws"], drivers["ws"], url, server, sampler, 1, 0, args, 7, planned=clicked)
+    browser = drivers["browser"]
+    handle = await browser.open_map(url)
+    ws = drivers["ws"]
+    ws_handle = await ws.open_map(url)
+    index = clicked[0][0]
+    await browser.clicker(handle, 1, 0.1, time.monotonic() + 60, random.Random(0), planned=[index])
+    await ws.clicker(ws_handle, 1, 0.1, time.monotonic() + 60, random.Random(0), planned=[index])
+    check = replay_check(handle[1], ws_handle)
+    await browser.close(handle)
+    await ws.close(ws_handle)
+    return {"browser_1+0": browser_row, "ws_1+0_same_clicks": ws_row, "same_message": check}
+
+
+def ratio(rows: list[dict]) -> float | None:
+    first, last = rows[0]["click_ms"]["p95"], rows[-1]["click_ms"]["p95"]
+    return round(last / first, 2) if first and last else None
 
 
 async def bench(args) -> dict:
@@ -261,44 +274,57 @@ async def bench(args) -> dict:
         "LATENT_EXPLORER_UPLOADS": str(work / "uploads"),
         "LATENT_EXPLORER_CACHE": str(work / "cache"),
     }
-    rows = []
+    rounds, check = [], None
+    load_start = [round(v, 2) for v in os.getloadavg()]
     with open(work / "server.log", "w") as server_log:
         url, process = start_server(server_log, env=env, timeout=SERVER_START_S)
+        server = psutil.Process(process.pid)
         sampler = MemorySampler(process.pid)
         sampler.start()
         try:
             async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=chromium_path() or CHROMIUM, args=CHROMIUM_ARGS
-                )
+                drivers = {name: driver(playwright) for name, driver in DRIVERS.items()}
+                needed = {args.client, args.trainer} | ({"browser", "ws"} if args.check else set())
+                for name in needed:
+                    await drivers[name].start()
                 reniced = renice_clients(args.nice_clients) if args.nice_clients else 0
+                clients, trainers = drivers[args.client], drivers[args.trainer]
                 try:
-                    context, _ = await open_map(browser, url)  # warm up: imports, the codes, the PCA map
-                    await context.close()
-                    for k, (n, m) in enumerate(configs):
-                        rows.append(await run_config(browser, url, sampler, n, m, args, seed=100 * k))
-                    stopped = await stop_during_training(browser, url, process, work / "uploads")
+                    await clients.close(await clients.open_map(url))  # warm up: imports, the codes, the PCA map
+                    if args.check:
+                        check = await driver_check(drivers, url, server, sampler, args)
+                        log(f"driver check: {json.dumps(check)}")
+                    for r in range(args.rounds):
+                        rows = []
+                        for k, (n, m) in enumerate(configs):
+                            row, _ = await run_config(clients, trainers, url, server, sampler, n, m, args, 100 * k)
+                            rows.append(row)
+                        rounds.append({"round": r + 1, "configs": rows, "p95_ratio": ratio(rows)})
+                    stopped = await stop_during_training(trainers, url, process, work / "uploads")
                     log(f"SIGTERM during a training: {json.dumps(stopped)}")
                 finally:
-                    await browser.close()
+                    for name in needed:
+                        await drivers[name].stop()
         finally:
             sampler.stop_event.set()
             if process.poll() is None:
                 stop_server(process)
-    first, last = rows[0]["click_ms"]["p95"], rows[-1]["click_ms"]["p95"]
+    ratios = [r["p95_ratio"] for r in rounds if r["p95_ratio"] is not None]
+    names = f"{rounds[0]['configs'][-1]['config']} / {rounds[0]['configs'][0]['config']}" if rounds else ""
     return {
         "benchmark": "load",
         "dataset": "digits (built-in, shipped model)",
+        "client": args.client,
+        "trainer": args.trainer,
         "clicks_per_session": args.clicks,
         "pause_s": args.pause,
         "clients_nice": args.nice_clients,
         "client_processes_reniced": reniced,
-        "load_average_1_5_15": [round(v, 2) for v in os.getloadavg()],
-        "configs": rows,
+        "load_average_1_5_15": {"start": load_start, "end": [round(v, 2) for v in os.getloadavg()]},
+        "driver_check": check,
+        "rounds": rounds,
+        "p95_ratio": {names: {"per_round": ratios, "median": statistics.median(ratios) if ratios else None}},
         "sigterm_during_training": stopped,
-        "p95_ratio": {
-            f"{rows[-1]['config']} / {rows[0]['config']}": round(last / first, 2) if first and last else None
-        },
         "server_log": str(work / "server.log"),
     }
 
@@ -306,6 +332,12 @@ async def bench(args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", default="1+0,4+0,4+2", help="clicking+training sessions, comma-separated")
+    parser.add_argument("--rounds", type=int, default=1, help="run the configurations in turn this many times")
+    parser.add_argument("--client", choices=["browser", "ws"], default="browser", help="what drives the clickers")
+    parser.add_argument("--trainer", choices=["browser", "ws"], default=None, help="what drives the trainings")
+    parser.add_argument(
+        "--check", action="store_true", help="first 1+0 with a browser and 1+0 over a websocket, the same clicks"
+    )
     parser.add_argument("--clicks", type=int, default=20, help="clicks per clicking session")
     parser.add_argument("--pause", type=float, default=0.5, help="mean seconds between one session's clicks")
     parser.add_argument("--seconds", type=float, default=120, help="at most this long clicking per configuration")
@@ -317,6 +349,7 @@ def main() -> None:
         "compete less with the server they measure (0: not reniced)",
     )
     args = parser.parse_args()
+    args.trainer = args.trainer or args.client
     print(json.dumps(asyncio.run(bench(args))))
 
 
