@@ -12,6 +12,11 @@ in the browser (timestamps taken in the page, from the input event to the new im
                      per second (a frame per animation frame whose slider value changed, p50 and p5; goal >= 30)
                      and pointer move -> frame drawn (ms), with moves paced at one per animation frame in the page
                      and with Playwright's mouse (its moves per second reported)
+  hover              the map's hover preview during mouse sweeps over the plot: frames per second (one per pointer
+                     move's animation frame, p50 and p5; goal >= 30) and pointer move -> tip drawn (ms)
+  preview_error      mean absolute pixel difference (0-255) between the preview and the exact decoding: as drawn in
+                     the page at empty-space positions, and (latent_core.Atlas.blend, the same arithmetic) at
+                     uniformly random positions over the whole map; exact decodings made with latent_core here
 
 Run: .venv/bin/python benchmarks/ui_bench.py [--clicks 40] [--slides 20] [--model DIR]
 """
@@ -39,6 +44,7 @@ GOALS = {
     "slider_p50_ms": 250,
     "start_to_map_s": 20,
     "page_switch_max_ms": 1000,
+    "hover_fps": 30,
     "traverse_drag_fps": 30,
 }
 
@@ -65,6 +71,24 @@ EMPTY_SPOTS = f"""() => {{ const s = {MAP_STATE};
     if (!near) spots.push([b.left + xa._offset + x, b.top + ya._offset + y]); }}
   return spots; }}"""
 DECODED = ".st-key-decoded img"
+ATLAS_READY = f"() => {{ const a = {MAP_STATE}.atlas; return !!(a && a.pixels); }}"
+HOVER_LOG = """() => { window.__hover = [];
+  document.querySelector('.lm-root').addEventListener('lm-hover', (e) => window.__hover.push(e.detail)); }"""
+PLOT_AREA = f"""() => {{ const gd = {MAP_STATE}.gd;
+  const b = gd.getBoundingClientRect(), s = gd._fullLayout._size; return [b.left + s.l, b.top + s.t, s.w, s.h]; }}"""
+# A sweep driven inside the page as the browser delivers a real mouse's moves: one pointermove per animation frame.
+PACED_SWEEP = """async ([y, path]) => {
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  for (const x of path) { await frame();
+    const at = { clientX: x, clientY: y, pointerType: 'mouse', isPrimary: true, bubbles: true, composed: true };
+    (document.elementFromPoint(x, y) || document.body).dispatchEvent(new PointerEvent('pointermove', at)); }
+  await frame(); await frame(); }"""
+# The preview as last drawn: its map position and its w x h blended pixels (RGB, or one channel for grey).
+PREVIEW = f"""() => {{ const s = {MAP_STATE}, a = s.atlas, m = a.meta, tip = s.tip;
+  if (tip.style.display !== 'block' || tip.dataset.kind !== 'preview') return null;
+  const px = Array.from(a.blended.data).filter((_, i) => i % 4 < (m.channels === 1 ? 1 : 3));
+  return {{ x: s.preview.x, y: s.preview.y, pixels: px, w: m.w, h: m.h, channels: m.channels,
+    bounds: [m.x0, m.x1, m.y0, m.y1], cells: m.cells }}; }}"""
 
 
 def train_model(directory: Path) -> None:
@@ -211,12 +235,121 @@ def measure_page_switches(page, rounds: int) -> dict[str, list[float]]:
     return results
 
 
+def measure_hover(page, sweeps: int) -> dict:
+    """Sweep the pointer across the map's plot area `sweeps` times (150 moves each, at evenly spaced heights); the
+    page logs every hover frame it draws (its 'lm-hover' event: the preview or a point's thumbnail), so fps = 1000 /
+    the time between consecutive frames of a sweep. `frame_paced`: moves dispatched in the page, one per animation
+    frame, as Chromium delivers a real mouse's; `playwright_mouse`: page.mouse moves, whose rate is bounded by their
+    round trips (reported as moves per second)."""
+    page.wait_for_function(ATLAS_READY, timeout=300_000, polling=250)
+    page.evaluate(HOVER_LOG)
+    left, top, width, height = page.evaluate(PLOT_AREA)
+    results = {}
+    for mode in ("frame_paced", "playwright_mouse"):
+        fps, latency, moves_per_s, previews, count = [], [], [], 0, 0
+        for k in range(sweeps):
+            y = top + (k + 0.5) / sweeps * height
+            path = [left + 4 + (width - 8) * (i + 1) / 150 for i in range(150)]
+            page.mouse.move(left + 4, y)
+            page.wait_for_timeout(100)
+            page.evaluate("() => { window.__hover.length = 0; }")
+            started = time.perf_counter()
+            if mode == "frame_paced":
+                page.evaluate(PACED_SWEEP, [y, path])
+            else:
+                for x in path:
+                    page.mouse.move(x, y)
+            moves_per_s.append(len(path) / (time.perf_counter() - started))
+            page.wait_for_timeout(100)
+            frames = page.evaluate("() => window.__hover")
+            drawn = [f["drawnAt"] for f in frames]
+            fps += [1000 / (b - a) for a, b in zip(drawn, drawn[1:], strict=False) if b > a]
+            latency += [f["drawnAt"] - f["movedAt"] for f in frames if f["movedAt"] is not None]
+            previews += sum(f["kind"] == "preview" for f in frames)
+            count += len(frames)
+        results[mode] = {
+            "fps_p50": round(statistics.median(fps), 1),
+            "fps_p5": round(percentile(fps, 0.05), 1),
+            "frames": count,
+            "preview_frames": previews,
+            "move_to_drawn_ms": summary(latency),
+            "pointer_moves_per_s": round(statistics.median(moves_per_s), 1),
+        }
+    return results | {"goal_fps": 30}
+
+
+def empty_spots(page) -> list:
+    return page.evaluate(EMPTY_SPOTS)
+
+
+def measure_preview_error(page, model_dir: Path, positions: int, rng: random.Random) -> dict:
+    """Mean absolute difference (grey levels 0-255) between the preview and the exact decoding: in the page at
+    `positions` empty-space spots (where the preview shows), and with latent_core.Atlas.blend at `positions`
+    uniformly random positions over the whole atlas; also the nearest cell's error (no blending) for comparison."""
+    import numpy as np
+    import torch
+
+    import latent_core
+    from latent_core.atlas import shrink, shrink_factor
+
+    torch.set_num_threads(1)
+    model = latent_core.load_model(str(model_dir))
+    codes = model.encode(latent_core.load_dataset(str(MNIST)).images)
+    projection = latent_core.fit_projection(codes, method="pca", dims=2, seed=0, cache=False)
+
+    def exact(points) -> np.ndarray:
+        images = model.decode(projection.inverse(np.asarray(points, dtype=np.float32)))
+        return shrink(images, shrink_factor(*images.shape[1:3])).astype(np.float32)
+
+    page_errors, blend_gap, meta = [], [], None
+    spots = empty_spots(page)
+    for x, y in rng.sample(spots, min(positions, len(spots))):
+        page.mouse.move(x, y)
+        page.wait_for_timeout(40)
+        shown = page.evaluate(PREVIEW)
+        if shown is None:
+            continue
+        meta = shown
+        pixels = np.asarray(shown["pixels"], dtype=np.float32).reshape(shown["h"], shown["w"], -1)
+        page_errors.append((shown["x"], shown["y"], pixels))
+    if meta is None:
+        return {"positions_in_page": 0}
+    points = [(x, y) for x, y, _ in page_errors]
+    drawn = np.stack([p for _, _, p in page_errors])
+    truth = exact(points)
+    atlas = latent_core.decode_atlas(model, projection, bounds=tuple(meta["bounds"]), cells=meta["cells"])
+    reference, _ = atlas.blend(points)
+    blend_gap = float(np.abs(drawn - np.rint(reference)).max())
+    x0, x1, y0, y1 = meta["bounds"]
+    uniform = np.column_stack(
+        [[rng.uniform(x0, x1) for _ in range(positions)], [rng.uniform(y0, y1) for _ in range(positions)]]
+    )
+    blended, _ = atlas.blend(uniform)
+    truth_uniform = exact(uniform)
+    last = atlas.cells - 1
+    cols = np.rint((uniform[:, 0] - x0) / (x1 - x0) * last).astype(int)
+    rows = np.rint((y1 - uniform[:, 1]) / (y1 - y0) * last).astype(int)
+    nearest = atlas.images[rows, cols].astype(np.float32)
+    return {
+        "page_mae": round(float(np.abs(drawn - truth).mean()), 2),
+        "positions_in_page": len(points),
+        "whole_map_mae": round(float(np.abs(np.rint(blended) - truth_uniform).mean()), 2),
+        "whole_map_nearest_cell_mae": round(float(np.abs(nearest - truth_uniform).mean()), 2),
+        "positions_whole_map": positions,
+        "page_vs_engine_blend_max_diff": blend_gap,
+        "atlas_cells": meta["cells"],
+        "cell_px": [meta["h"], meta["w"]],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=40)
     parser.add_argument("--slides", type=int, default=20)
     parser.add_argument("--drags", type=int, default=6)
     parser.add_argument("--switch-rounds", type=int, default=3)
+    parser.add_argument("--hover-sweeps", type=int, default=8)
+    parser.add_argument("--preview-positions", type=int, default=120)
     parser.add_argument(
         "--model", type=Path, help="a checkpoint folder for 28x28 images (default: train one for 1 epoch)"
     )
@@ -250,6 +383,11 @@ def main() -> None:
                 f"clicks: points p50 {statistics.median(point_ms):.0f} ms, "
                 f"empty space p50 {statistics.median(space_ms):.0f} ms"
             )
+            hover = measure_hover(page, args.hover_sweeps)
+            paced = hover["frame_paced"]
+            log(f"hover: {paced['fps_p50']} fps p50, {paced['fps_p5']} p5 (moves one per animation frame)")
+            preview_error = measure_preview_error(page, model, args.preview_positions, rng)
+            log(f"preview error: {preview_error}")
             page.goto(f"{url}/traverse")
             page.wait_for_selector(".st-key-traversal " + DECODED)
             page.evaluate(INSTALL_TIMER)
@@ -273,6 +411,8 @@ def main() -> None:
         "click_space_ms": summary(space_ms),
         "slider_ms": summary(slider_ms),
         "traverse_drag": traverse_drag,
+        "hover": hover,
+        "preview_error": preview_error,
         "page_switch_ms": summary(sum(switch_ms.values(), [])),
         "page_switch_ms_by_page": {link: [round(v) for v in values] for link, values in switch_ms.items()},
         "goals": GOALS,
@@ -283,6 +423,7 @@ def main() -> None:
         "slider_p50": result["slider_ms"]["p50"] <= GOALS["slider_p50_ms"],
         "start_to_map": start_to_map <= GOALS["start_to_map_s"],
         "page_switch": result["page_switch_ms"]["max"] <= GOALS["page_switch_max_ms"],
+        "hover_fps": hover["frame_paced"]["fps_p50"] >= GOALS["hover_fps"],
         "traverse_drag_fps": traverse_drag["frame_paced"]["fps_p50"] >= GOALS["traverse_drag_fps"],
     }
     print(json.dumps(result))

@@ -158,7 +158,6 @@ def hover_atlas(ws: Workspace, projection, view_key: str, bounds: tuple) -> tupl
             key,
             partial(make_atlas, ws.model, projection, bounds, name),
             failure="Decoding the hover preview failed",
-            message="Starting…",
         )
         if job.running:
             return None, job
