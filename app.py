@@ -1,4 +1,9 @@
-"""Latent Explorer: the Streamlit entry point. Run with `streamlit run app.py` (or `make run`)."""
+"""Latent Explorer: the Streamlit entry point. Run with `streamlit run app.py` (or `make run`).
+
+The page list comes first, before the heavy imports (torch, the engine) and before the workspace opens, so that a
+fresh server or a new session shows the sidebar's pages at once and, while the rest loads, a spinner that says what
+is loading (st.spinner appears only when its block lasts over half a second, so an ordinary rerun shows nothing).
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import links, sessions, state, training, views
-from ui.sidebar import sidebar
-
 st.set_page_config(page_title="Latent Explorer", page_icon="🧭", layout="wide", initial_sidebar_state="expanded")
-
-sessions.start()  # once per server: ends the jobs and folders of sessions that end, and of the server
-st.logo(str(Path(__file__).parent / "assets" / "logo.svg"), size="large")
-ws = state.workspace()  # the workspace the URL's ?w= names, or a new one
-links.read_once(ws)
-state.sync_library(ws)  # its datasets and models as the library has them now
-training.attach(ws)  # a training of this workspace that runs already (a reload, another tab)
-training.collect(ws)
-
 page = st.navigation(
     [
         st.Page("pages/data.py", title="Data", icon=":material/photo_library:", url_path="data"),
@@ -28,6 +21,19 @@ page = st.navigation(
         st.Page("pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
     ]
 )
+st.logo(str(Path(__file__).parent / "assets" / "logo.svg"), size="large")
+
+with st.spinner("Loading Latent Explorer: PyTorch and the engine…"):  # the first run of a server process only
+    from ui import links, sessions, state, training, views
+    from ui.sidebar import sidebar
+
+sessions.start()  # once per server: ends the jobs and folders of sessions that end, and of the server
+with st.spinner("Opening the workspace: its dataset and model…"):
+    ws = state.workspace()  # the workspace the URL's ?w= names, or a new one
+    links.read_once(ws)
+    state.sync_library(ws)  # its datasets and models as the library has them now
+    training.attach(ws)  # a training of this workspace that runs already (a reload, another tab)
+    training.collect(ws)
 links.write(ws)
 sidebar(ws)
 try:

@@ -8,7 +8,8 @@ lasting and not shared are cancelled) and its folders removed. Every STOP_POLL_S
 whether the runtime is stopping (SIGTERM, Ctrl+C): then it cancels every job, ends the worker
 processes and removes every session folder and the jobs' exchange folder, so that the server
 exits within about a second. The same shutdown runs at interpreter exit (`at_exit`), in case the thread missed it,
-and then ends the server process without the interpreter's slow teardown.
+and then ends the server process without the interpreter's slow teardown. In a server (not under AppTest),
+`start()` also starts the warm-up of umap-learn and numba (ui.warm_up).
 
 The runtime's session list is private Streamlit API (Runtime._session_mgr.list_sessions); it is
 read in `live_sessions` only, and tests/app/test_sessions.py fails if Streamlit changes it.
@@ -22,7 +23,7 @@ import shutil
 import threading
 import time
 
-from . import jobs, session_files, workers
+from . import jobs, session_files, warm_up, workers
 
 REAP_S = 5.0
 STOP_POLL_S = 0.1
@@ -129,11 +130,20 @@ def _watch() -> None:
         time.sleep(STOP_POLL_S)
 
 
+def serving() -> bool:
+    """True in a Streamlit server; False without a runtime and under AppTest (whose runtime is a mock)."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
+
+
 def start() -> None:
-    """Start the reaper and the shutdown hook, once per process."""
+    """Start the reaper and the shutdown hook, once per process, and in a server the warm-up (ui.warm_up)."""
     with _start_lock:
         if _started.is_set():
             return
         _started.set()
     atexit.register(at_exit)
     threading.Thread(target=_watch, name="latent-explorer-reaper", daemon=True).start()
+    if serving():
+        warm_up.start()

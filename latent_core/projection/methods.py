@@ -2,16 +2,22 @@
 (for UMAP) the live umap-learn object whose `transform` places new codes.
 
 umap-learn and openTSNE are imported here, inside the functions, so `import latent_core`
-never loads umap or numba.
+never loads umap or numba. umap-learn is imported by `import_umap`, with numba's on-disk cache
+turned on for all its compiled functions (umap-learn itself caches one), in a folder under the
+projection cache: a restart, or a worker process, loads the machine code instead of compiling
+it again (about 15-40 s of CPU). `warm_up_umap` compiles everything a fit and a transform use.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..settings import settings
 from .config import ProjectionConfig
 from .progress import Progress, TqdmSink
 
@@ -19,6 +25,8 @@ TSNE_FFT_MIN_POINTS = 10_000  # openTSNE's own rule: below this Barnes-Hut is fa
 TSNE_EARLY_ITERATIONS = 250
 TSNE_CALLBACK_EVERY = 20  # callbacks make openTSNE evaluate the KL divergence: not too often
 TSNE_INTS_IN_INTERVAL = 2  # a coarser FFT grid than openTSNE's 1: about 2x faster, same trustworthiness
+UMAP_MODULES = ("umap.umap_", "umap.layouts", "umap.utils", "umap.spectral", "umap.distances", "umap.sparse")
+WARM_UP_POINTS, WARM_UP_EPOCHS = 300, 10
 
 
 @dataclass
@@ -63,11 +71,49 @@ class KnnIndex:
         return indices.astype(np.int32), distances.astype(np.float32)
 
 
+def numba_cache_dir():
+    """Where numba keeps compiled machine code: $NUMBA_CACHE_DIR when set, else a 'numba' folder in the projection
+    cache (settings().cache_dir). Sets the variable (for worker processes started later) and numba's own setting."""
+    folder = os.environ.setdefault("NUMBA_CACHE_DIR", str(settings().cache_dir / "numba"))
+    if "numba" in sys.modules:  # numba reads the variable once, at import
+        from numba.core import config
+
+        config.CACHE_DIR = folder
+    return folder
+
+
+def import_umap():
+    """umap-learn, with numba's on-disk cache on for every compiled function of its modules (see numba_cache_dir)."""
+    numba_cache_dir()
+    import umap
+    from numba.core.dispatcher import Dispatcher
+
+    for name in UMAP_MODULES:
+        for function in vars(sys.modules.get(name, object)).values():
+            if isinstance(function, Dispatcher) and function._cache.__class__.__name__ == "NullCache":  # noqa: SLF001
+                function.enable_caching()
+    return umap
+
+
+def warm_up_umap() -> float:
+    """Fit and apply a tiny UMAP (WARM_UP_POINTS random 8-D codes, float32 like the app's), so that numba compiles,
+    or loads from its on-disk cache, what fits and transforms use; returns the seconds it took."""
+    import time
+
+    started = time.perf_counter()
+    codes = np.random.default_rng(0).normal(size=(WARM_UP_POINTS, 8)).astype(np.float32)
+    fitted = fit_umap(codes, ProjectionConfig(method="umap", epochs=WARM_UP_EPOCHS), Progress())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="umap")
+        fitted.estimator.transform(codes[:5])
+    return time.perf_counter() - started
+
+
 def fit_umap(codes: np.ndarray, config: ProjectionConfig, progress: Progress) -> Fitted:
     """umap-learn on an exact kNN graph computed once (fast for d <= ~64), `epochs` epochs, seeded
     (so single-threaded and reproducible)."""
     progress.stage(0.0, 0.05, "UMAP: loading umap-learn")
-    import umap
+    umap = import_umap()
 
     progress.stage(0.05, 0.15, "UMAP: nearest neighbours")
     index = KnnIndex(codes, config.neighbors)

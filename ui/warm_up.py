@@ -1,0 +1,127 @@
+"""The server's warm-up: what the pages load on first use, and umap-learn with numba's machine code, loaded in the
+background at server start.
+
+Without it a server's first switch to the Data page waited about 2 s for altair (st.bar_chart), the Model page
+1-2 s for plotly's figure classes and the evaluation modules, and the first UMAP 15-60 s at "UMAP: loading
+umap-learn" while numba compiled umap-learn's functions. `start()` (from ui.sessions.start, once per server
+process, never under AppTest) starts a daemon thread at the lowest CPU priority that
+0. imports PAGE_MODULES and draws a small altair chart and plotly figure (their schemas and validators load on
+   first use),
+1. runs `latent_core.projection.methods.warm_up_umap` in a child process at nice 19, which compiles into
+   numba's on-disk cache (latent_core.projection.methods.numba_cache_dir) without holding this process's GIL,
+2. then runs it in this process, which now loads that machine code from the cache in a few seconds, so that
+   unpickling a worker's fitted UMAP and its transform are quick here too.
+Worker processes started later inherit NUMBA_CACHE_DIR and load from the same cache. A restart finds the cache
+and compiles nothing. A failure is logged and changes nothing else: a fit then compiles as it would have.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from streamlit.logger import get_logger
+
+WARM_UP_NICE = 19
+CHILD_TIMEOUT_S = 600
+CHILD_CODE = (
+    "import os; os.nice({nice}); "
+    "from latent_core.projection.methods import warm_up_umap; print(round(warm_up_umap(), 2))"
+)
+
+# Modules the pages import on first use (none registers a component at import, which needs a script run).
+PAGE_MODULES = (
+    "altair",
+    "pyarrow",
+    "plotly.io",
+    "ui.upload_widgets",
+    "ui.evaluation",
+    "ui.evaluation_figures",
+    "ui.forms",
+    "ui.runs",
+    "ui.analogies",
+    "latent_core.gan_training",
+)
+
+log = get_logger(__name__)  # Streamlit's logger setup: its level (logger.level, default info) and the server's output
+done = threading.Event()  # set when the warm-up has ended, whether it worked or not
+seconds: dict[str, float] = {}  # 'pages', 'child' and 'server': how long each step took
+
+
+def lower_this_threads_priority() -> None:
+    """nice 19 for the calling thread only (Linux: a thread is its own task); elsewhere it would renice the server."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WARM_UP_NICE)
+        except OSError:
+            pass
+
+
+def load_page_modules() -> float:
+    """Step 0: import PAGE_MODULES, and make an altair chart and a plotly figure of the kinds the pages draw, so that
+    their schema and validators are loaded; returns the seconds it took."""
+    started = time.perf_counter()
+    for name in PAGE_MODULES:
+        importlib.import_module(name)
+    import altair as alt
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    alt.Chart(pd.DataFrame({"class": ["a"], "images": [1]})).mark_bar().encode(x="class", y="images").to_dict()
+    figure = go.Figure()
+    figure.add_scatter(x=[0, 1], y=[1, 0], mode="lines+markers", name="a", line={"color": "#4f46e5"})
+    figure.add_bar(x=["z1"], y=[1.0], marker={"color": "#4f46e5"})
+    figure.add_hline(y=0.01, line={"dash": "dot"}, annotation_text="0.01")
+    figure.update_layout(
+        height=200, margin={"l": 1}, xaxis_title="x", yaxis_title="y", legend={"orientation": "h", "y": 1.02}
+    )
+    figure.to_json()
+    return time.perf_counter() - started
+
+
+def compile_in_child() -> float:
+    """Step 1: compile into numba's on-disk cache in a niced child process; returns its wall time in seconds."""
+    env = os.environ | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", CHILD_CODE.format(nice=WARM_UP_NICE)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=CHILD_TIMEOUT_S,
+    )
+    return time.perf_counter() - started
+
+
+def warm_up() -> None:
+    """Both steps (see the module docstring), logged; never raises."""
+    from latent_core.projection.methods import numba_cache_dir, warm_up_umap
+
+    lower_this_threads_priority()
+    try:
+        folder = numba_cache_dir()  # before any worker starts: they inherit NUMBA_CACHE_DIR
+        seconds["pages"] = load_page_modules()
+        log.info("Page modules loaded in %.1f s", seconds["pages"])
+        seconds["child"] = compile_in_child()
+        seconds["server"] = warm_up_umap()
+        log.info(
+            "umap-learn warmed up: compiled or loaded in %.1f s in a child process, loaded here in %.1f s (cache %s)",
+            seconds["child"],
+            seconds["server"],
+            folder,
+        )
+    except Exception:  # the app works without it: the pages and the first UMAP load what they need then
+        log.exception("The warm-up failed; the pages and the first UMAP will load what they need themselves")
+    finally:
+        done.set()
+
+
+def start() -> threading.Thread:
+    """Start the warm-up thread (a daemon: it never holds up the server's exit)."""
+    thread = threading.Thread(target=warm_up, name="latent-explorer-warm-up", daemon=True)
+    thread.start()
+    return thread
