@@ -166,6 +166,7 @@ def hover_atlas(ws: Workspace, projection, view_key: str, bounds: tuple) -> tupl
             job.forget()
             return None, None
         sheet = kept_atlas(key, job.result())
+        job.forget()  # kept above: its place among the jobs' kept results goes back to other work
         if sheet is None:  # cancelled (its session ended): ask again on a later run
             return None, None
     return map_data.sprite_entry(sheet, ws.sprites_wanted), None

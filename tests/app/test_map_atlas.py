@@ -51,6 +51,7 @@ def test_map_page_makes_the_atlas_in_the_background_and_sends_it_when_asked():
     data = map_payload(at)
     atlas = data["atlas"]
     assert atlas is not None and "src" not in atlas, atlas  # its pixels only when the browser asks
+    assert not any(job.key[0] == "atlas" for job in jobs.runner.jobs())  # kept by the map, not in the jobs' store
     assert (atlas["cells"], atlas["w"], atlas["h"], atlas["channels"]) == (map_view.ATLAS_CELLS, 8, 8, 1)
     assert atlas["x0"] < atlas["x1"] and atlas["y0"] < atlas["y1"]
     ws = at.session_state["workspace"]
