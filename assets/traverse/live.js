@@ -165,9 +165,11 @@ export default function (component) {
   const keys = Object.keys(data.strips);
   keys.forEach((key) => spriteImage(data.strips[key]));
   state.root.dataset.strips = keys.join(" ");
-  if (state.shown) {
-    const value = data.sliders[state.shown.key];
-    if (value === undefined || Math.abs(value - state.shown.value) < 1e-6) giveWay(state);
+  if (state.shown && !following(state)) {
+    // The server's image is of the value shown, or of where the slider now is (Reset): show it again.
+    const value = data.sliders[state.shown.key], input = sliderInput(state.shown.key);
+    const at = (v) => v !== undefined && Math.abs(value - v) < 1e-6;
+    if (value === undefined || at(state.shown.value) || at(input ? parseFloat(input.value) : undefined)) giveWay(state);
   }
   return () => {
     setTimeout(() => {

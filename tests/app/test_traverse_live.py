@@ -77,6 +77,16 @@ def test_strips_are_kept_by_content_and_decoded_in_one_batch(tiny_model, rng, mo
     assert live.strips(tiny_model, "other model", base, vectors, moved, [0], VALUES)[0].key != first[0].key
 
 
+def test_the_store_drops_the_least_recently_used_strip():
+    kept = live.StripStore(2)
+    a, b, c = (live.Strip(key, "data:", 61, 8, 8, -3.0, 0.1) for key in "abc")
+    kept.put(a)
+    kept.put(b)
+    assert kept.get("a") is a  # a is now the most recently used
+    kept.put(c)
+    assert (kept.get("a"), kept.get("b"), kept.get("c")) == (a, None, c)
+
+
 def test_the_browser_asks_for_a_few_strips_latest_last():
     assert live.asked_after([], "trav_axes_1") == ["trav_axes_1"]
     assert live.asked_after(["a", "b", "c"], "a") == ["b", "c", "a"]

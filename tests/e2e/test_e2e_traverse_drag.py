@@ -10,6 +10,8 @@ from tests.e2e.e2e_helpers import DECODED_IMG, image_src, wait_new_image
 
 pytestmark = pytest.mark.e2e
 
+FIRST_PAGE_MS = 90_000  # a fresh server's first page imports the page modules (6-12 s here, more on a loaded machine)
+
 # The key of the Streamlit slider holding an element (from the st-key-<key> class of its container).
 SLIDER_KEY = """(e) => [...e.closest('[class*="st-key-trav_"]').classList]
   .find((c) => c.startsWith('st-key-trav_')).slice('st-key-'.length)"""
@@ -29,7 +31,7 @@ PREVIEW_GONE = """() => { const c = document.querySelector('.tl-frame');
 def test_a_dragged_slider_changes_the_image_before_it_is_released(page, server, artifacts):
     page.goto(f"{server}/traverse")
     panel = page.locator(".st-key-traversal")
-    panel.locator(DECODED_IMG).first.wait_for()
+    panel.locator(DECODED_IMG).first.wait_for(timeout=FIRST_PAGE_MS)
     thumb = panel.get_by_role("slider").first
     key = thumb.evaluate(SLIDER_KEY)
     x, y, width = thumb.evaluate(THUMB)
@@ -54,7 +56,7 @@ def test_a_dragged_slider_changes_the_image_before_it_is_released(page, server, 
 def test_arrow_keys_move_the_preview_at_once_and_the_server_follows(page, server):
     page.goto(f"{server}/traverse")
     panel = page.locator(".st-key-traversal")
-    panel.locator(DECODED_IMG).first.wait_for()
+    panel.locator(DECODED_IMG).first.wait_for(timeout=FIRST_PAGE_MS)
     thumb = panel.get_by_role("slider").first
     key = thumb.evaluate(SLIDER_KEY)
     thumb.focus()  # the keyboard focusing the slider asks for its strip
