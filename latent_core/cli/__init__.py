@@ -11,7 +11,7 @@ import sys
 
 from ..errors import InvalidInputError
 
-COMMAND_MODULES = ("model_commands", "evaluate_commands", "map_commands", "library_commands")
+COMMAND_MODULES = ("model_commands", "evaluate_commands", "map_commands", "library_commands", "replay_commands")
 
 
 def open_dataset(source):
