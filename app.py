@@ -3,6 +3,8 @@
 The page list comes first, before the heavy imports (torch, the engine) and before the workspace opens, so that a
 fresh server or a new session shows the sidebar's pages at once and, while the rest loads, a spinner that says what
 is loading (st.spinner appears only when its block lasts over half a second, so an ordinary rerun shows nothing).
+Streamlit's own page list of pages/ ('app, data, map, …'), which a fresh server sends its first session before any
+script runs, is off in .streamlit/config.toml (client.showSidebarNavigation) and turned on here for st.navigation.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 st.set_page_config(page_title="Latent Explorer", page_icon="🧭", layout="wide", initial_sidebar_state="expanded")
+st.set_option("client.showSidebarNavigation", True)  # see .streamlit/config.toml
 page = st.navigation(
     [
         st.Page("pages/data.py", title="Data", icon=":material/photo_library:", url_path="data"),

@@ -7,11 +7,13 @@ import ast
 import os
 import sys
 import threading
+import tomllib
 
 import pytest
+from streamlit import config as st_config
 
 from tests.app.app_workspace import app, texts
-from tests.paths import APP
+from tests.paths import APP, REPO
 from ui import sessions, warm_up
 
 
@@ -32,6 +34,17 @@ def test_the_page_list_and_a_spinner_come_before_the_heavy_imports():
         for alias in node.names
     }
     assert imported == {"__future__", "pathlib", "streamlit"}
+
+
+def test_streamlits_own_page_list_is_off_until_app_py_declares_the_pages():
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showSidebarNavigation"] is False  # a fresh server's first session gets no raw list
+    tree = ast.parse(APP.read_text())
+    navigation = statement_index(tree, lambda n: "st.navigation(" in ast.unparse(n))
+    assert ast.unparse(tree.body[navigation - 1]) == "st.set_option('client.showSidebarNavigation', True)"
+    at = app()
+    assert not at.exception, texts(at.exception)
+    assert st_config.get_option("client.showSidebarNavigation") is True  # so st.navigation shows the app's list
 
 
 def test_an_app_test_runs_the_app_without_starting_the_warm_up():
