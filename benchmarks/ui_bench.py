@@ -144,6 +144,7 @@ TRAVERSE_THUMB = """() => { const input = document.querySelector('.st-key-traver
   return {key, x: b.x + b.width / 2, y: b.y + b.height / 2, left: track.left, right: track.right}; }"""
 STRIP_READY = """(key) => { const r = document.querySelector('.tl-root');
   return r !== null && (r.dataset.strips || '').split(' ').includes(key); }"""
+SLIDER_STEPS = 60  # ui/traversal.py: -REACH to +REACH by STEP
 MOVE_LOG = """() => { window.__moves = [];
   document.addEventListener('pointermove', () => window.__moves.push(performance.now()), true); }"""
 # A drag driven inside the page as the browser delivers a real one: pointerdown on the thumb, then one pointermove
@@ -160,9 +161,10 @@ PACED_DRAG = """async ([x0, y, path]) => {
   (document.elementFromPoint(end, y) || document.body).dispatchEvent(new PointerEvent('pointerup', at(end, 0))); }"""
 
 
-def drag_path(start: float, left: float, right: float, end: float, per_px: float) -> list[float]:
-    """Pointer x positions from `start` to the track's left end, to its right end, then to `end`: `per_px` moves a
-    pixel (a slider step is about 2 px on a 130 px track)."""
+def drag_path(start: float, left: float, right: float, end: float, per_step: int) -> list[float]:
+    """Pointer x positions from `start` to the track's left end, to its right end, then to `end`: `per_step` moves
+    a slider step (the track holds SLIDER_STEPS of them, 2 px each on a 130 px track, 4.5 on a 270 px one)."""
+    per_px = per_step * SLIDER_STEPS / (right - left)
     path = []
     for a, b in ((start, left), (left, right), (right, end)):
         n = max(1, round(abs(b - a) * per_px))
@@ -191,11 +193,11 @@ def measure_traverse_drag(page, drags: int) -> dict:
             page.mouse.move(thumb["x"], thumb["y"])
             page.evaluate("() => { window.__traverseLive.drawn.length = 0; window.__moves.length = 0; }")
             if mode == "frame_paced":
-                path = drag_path(thumb["x"], thumb["left"] + 1, thumb["right"] - 1, end, per_px=0.5)
+                path = drag_path(thumb["x"], thumb["left"] + 1, thumb["right"] - 1, end, per_step=1)
                 page.evaluate(PACED_DRAG, [thumb["x"], thumb["y"], path])
             else:
                 page.mouse.down()
-                for x in drag_path(thumb["x"], thumb["left"] + 1, thumb["right"] - 1, end, per_px=1):
+                for x in drag_path(thumb["x"], thumb["left"] + 1, thumb["right"] - 1, end, per_step=2):
                     page.mouse.move(x, thumb["y"])
                 page.mouse.up()
             frames = page.evaluate("() => window.__traverseLive.drawn.map((d) => [d.at, d.move])")
