@@ -1,6 +1,6 @@
-// The Traverse page's live preview: while a slider is dragged (or moved with the arrow keys), the decoded image
-// shows the frame at the slider's value, drawn over the image the server last decoded at animation-frame rate;
-// once the server has decoded the released value exactly, its image shows again. See ui/traverse_component.py.
+// The Traverse page's live preview: while a slider is dragged (or moved with the arrow keys), the frame at the
+// slider's value is drawn, at animation-frame rate, on a canvas over the image the server last decoded; once the
+// server has decoded the released value exactly, its image shows again. See ui/traverse_component.py.
 //
 // The sliders are Streamlit's own: each is found by the class st-key-<key> that Streamlit gives a keyed widget, and
 // its value read from its range input. A slider's strip of frames is asked for (trigger "want") when the pointer
@@ -42,7 +42,8 @@ function frameIndex(strip, value) {
   return Math.max(0, Math.min(strip.count - 1, i));
 }
 
-// Draw frame `index` of `strip` over the decoded image, the same size and place on the screen.
+// Draw the frame of `strip` nearest `value` over the decoded image, at its size and place on the screen (a frame
+// already shown is not drawn again); false while the sprite or the image is not there yet.
 function draw(state, key, strip, value) {
   const img = spriteImage(strip), under = decodedImage(state), canvas = state.canvas;
   if (!under || !img.complete || img.naturalWidth === 0) return false;
