@@ -70,7 +70,15 @@ def test_aligned_frames_move_less_than_unaligned_ones(seed):
     aligned = procrustes_align(unaligned)
     assert aligned.shape == unaligned.shape == (6, 300, 2)
     assert mean_displacement(aligned) < 0.5 * mean_displacement(unaligned)
+    assert mean_displacement(aligned) < 0.5 * mean_displacement(scaled(unaligned))  # the turn helps, not the scale
     assert mean_displacement(aligned) < 0.2  # of the last frame's spread: the points stay where they were
+
+
+def scaled(frames: np.ndarray) -> np.ndarray:
+    """Each frame centred and scaled to the last frame's spread, not turned."""
+    centred = frames - frames.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(centred, axis=(1, 2), keepdims=True)
+    return centred * (norms[-1] / norms)
 
 
 def test_alignment_keeps_the_last_frame_and_each_frames_shape():
