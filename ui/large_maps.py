@@ -1,6 +1,6 @@
 """The large map: a map Parquet from `latent-core project --codes`, named by $LATENT_EXPLORER_MAP, with its model.
 
-It is drawn as a density layer of every point plus an even sample of MAX_MAP_POINTS points. The file
+It is drawn as a density layer of every point plus an even sample of SAMPLE_POINTS points. The file
 is read with pyarrow in row groups (latent_core.distributed.MapFile); what is drawn is cached per file
 in st.cache_resource, shared by the sessions and never copied into a session's state, which holds
 only whether the map is open and the point last clicked. A click decodes the clicked map position
@@ -29,6 +29,9 @@ OPEN_KEY = "large_map_open"  # a plain session key (widget keys are dropped on o
 CLICK_KEY = "large_map_click"
 CHART_KEY = "large_map_chart"
 DENSITY_BINS = 200
+# st.plotly_chart sends its figure as JSON with every rerun (each click): 20,000 dots are about 1 MB of it. The
+# dataset maps (resources.MAX_MAP_POINTS, 100,000) travel as base64 float32 in the map component instead.
+SAMPLE_POINTS = 20_000
 
 
 def map_path() -> Path | None:
@@ -54,8 +57,8 @@ def layers(path: str, _stamp: tuple) -> dict:
 
 @st.cache_resource(show_spinner="Reading the map…", max_entries=2)
 def sampled(path: str, _stamp: tuple) -> dict[str, np.ndarray]:
-    """An even sample of MAX_MAP_POINTS points (see MapFile.sample), read-only: the dots drawn and clicked."""
-    points = opened(path, _stamp).sample(resources.MAX_MAP_POINTS)
+    """An even sample of SAMPLE_POINTS points (see MapFile.sample), read-only: the dots drawn and clicked."""
+    points = opened(path, _stamp).sample(SAMPLE_POINTS)
     for values in points.values():
         values.setflags(write=False)
     return points

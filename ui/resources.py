@@ -24,7 +24,7 @@ from . import jobs, workers, workspaces
 from .catalog import LIBRARY, Option
 from .jobs import Job
 
-MAX_MAP_POINTS = 20_000
+MAX_MAP_POINTS = 100_000
 # Datasets up to this many pixel values are scored in the server process: at most about 40 ms of CPU for the models
 # benchmarks/click_cpu_bench.py measures (1.4 us a pixel value for digits, 3.6 for a 28x28 VAE); more in a worker.
 IN_PROCESS_PIXELS = 10_000

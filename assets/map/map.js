@@ -44,6 +44,8 @@ function send3d(state, i) {
   const p = state.p;
   state.press.sent = true;
   send(state, { kind: "point", index: i, x: p.x[i], y: p.y[i], z: p.z[i], add: state.shift });
+  state.probe = { x: p.x[i], y: p.y[i], z: p.z[i], view: state.data.view };
+  markProbe3d(state);
 }
 
 // plotly reports a 3D click only if the scene renders while the button is down, which a quick
@@ -97,7 +99,12 @@ function build(parentElement) {
   root.addEventListener("pointerup", (e) => onRelease3d(state, e), true);
   root.addEventListener("pointerleave", () => hideTip(state));
   bindHover(state);
-  state.resize = new ResizeObserver(() => window.Plotly && state.gd.data && window.Plotly.Plots.resize(state.gd));
+  // Only a displayed plot is resized: the map taken off the page (replaced by a projection's progress bar, or shelved)
+  // is reported too, and plotly refuses it ("Resize must be passed a displayed plot div element").
+  state.resize = new ResizeObserver(() => {
+    const gd = state.gd;
+    if (window.Plotly && gd.data && gd.isConnected && getComputedStyle(gd).display !== "none") window.Plotly.Plots.resize(gd);
+  });
   state.resize.observe(root);
   root.__latentMap = state;
   return state;
@@ -109,15 +116,20 @@ function draw(state, Plotly) {
   useAtlas(state);
   if (state.revision === d.revision) return;
   state.revision = d.revision;
+  const arrived = performance.now();
   state.p = decode(d);
   const { traces, owners } = dataTraces(d, state.p);
   state.owners = owners;
   indexPoints(state);
-  Plotly.react(state.gd, traces.concat(overlayTraces(d)), layoutFor(d), CONFIG).then(() => {
+  Plotly.react(state.gd, traces.concat(overlayTraces(d)), layoutFor(d, state.probe), CONFIG).then(() => {
     placeProbe(state);
-    state.root.dataset.ready = "true";
-    state.root.dataset.points = String(d.n);
-    state.root.dataset.dims = String(d.dims);
+    // data-draw-ms: from this revision's data to its first frame on screen (benchmarks/ui_bench.py reads it).
+    requestAnimationFrame(() => {
+      state.root.dataset.drawMs = String(Math.round(performance.now() - arrived));
+      state.root.dataset.ready = "true";
+      state.root.dataset.points = String(d.n);
+      state.root.dataset.dims = String(d.dims);
+    });
   });
   if (!state.bound) {
     state.bound = true;
