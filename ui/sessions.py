@@ -80,7 +80,8 @@ def reap() -> list[str]:
 
 
 def shutdown() -> None:
-    """The server stops: cancel every job, end the workers, remove every session folder and the jobs' folder.
+    """The server stops: end the warm-up's child process, cancel every job, end the workers, remove every session
+    folder and the jobs' folder.
 
     Runs once; a second call (the exit hook, while the reaper's call is still under way) waits for the first to
     finish, because the interpreter stops the reaper's daemon thread once the exit hooks have returned.
@@ -91,6 +92,7 @@ def shutdown() -> None:
     _stopped.set()
     started = time.monotonic()
     try:
+        warm_up.stop()
         jobs.runner.close()
         closed = time.monotonic()
         session_files.remove_folders(every=True)

@@ -28,10 +28,7 @@ from streamlit.logger import get_logger
 
 WARM_UP_NICE = 19
 CHILD_TIMEOUT_S = 600
-CHILD_CODE = (
-    "import os; os.nice({nice}); "
-    "from latent_core.projection.methods import warm_up_umap; print(round(warm_up_umap(), 2))"
-)
+CHILD_CODE = "import os; os.nice({nice}); from latent_core.projection.methods import warm_up_umap; warm_up_umap()"
 
 # Modules the pages import on first use (none registers a component at import, which needs a script run).
 PAGE_MODULES = (
@@ -49,6 +46,9 @@ PAGE_MODULES = (
 
 log = get_logger(__name__)  # Streamlit's logger setup: its level (logger.level, default info) and the server's output
 done = threading.Event()  # set when the warm-up has ended, whether it worked or not
+_children: dict[str, subprocess.Popen] = {}
+_child_lock = threading.Lock()
+_stopping = threading.Event()
 seconds: dict[str, float] = {}  # 'pages', 'child' and 'server': how long each step took
 
 
@@ -87,14 +87,32 @@ def compile_in_child() -> float:
     """Step 1: compile into numba's on-disk cache in a niced child process; returns its wall time in seconds."""
     env = os.environ | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", CHILD_CODE.format(nice=WARM_UP_NICE)],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=CHILD_TIMEOUT_S,
-    )
+    with _child_lock:
+        if _stopping.is_set():
+            raise RuntimeError("the server is stopping")
+        child = _children["umap"] = subprocess.Popen(
+            [sys.executable, "-c", CHILD_CODE.format(nice=WARM_UP_NICE)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+    try:
+        _, errors = child.communicate(timeout=CHILD_TIMEOUT_S)
+    finally:
+        child.kill()  # after a timeout; nothing when it has ended
+        child.wait()
+    if child.returncode != 0:
+        raise RuntimeError(f"the warm-up process ended with {child.returncode}: {errors.decode()[-500:]}")
     return time.perf_counter() - started
+
+
+def stop() -> None:
+    """End the warm-up's child process, if it still runs (the server is stopping: ui.sessions.shutdown)."""
+    with _child_lock:
+        _stopping.set()
+        child = _children.pop("umap", None)
+    if child is not None and child.poll() is None:
+        child.kill()
 
 
 def warm_up() -> None:

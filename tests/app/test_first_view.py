@@ -14,6 +14,7 @@ from streamlit import config as st_config
 
 from tests.app.app_workspace import app, texts
 from tests.paths import APP, REPO
+from tests.waiting import until
 from ui import sessions, warm_up
 
 
@@ -97,3 +98,27 @@ def test_the_page_modules_load_in_a_thread_without_a_script_run():
     thread.start()
     thread.join(120)
     assert result["seconds"] >= 0 and all(name in sys.modules for name in warm_up.PAGE_MODULES)
+
+
+def test_a_stopping_server_ends_the_warm_ups_child_process(monkeypatch):
+    monkeypatch.setattr(warm_up, "CHILD_CODE", "import os, time; os.nice({nice}); time.sleep(60)")
+    monkeypatch.setattr(warm_up, "_children", {})
+    monkeypatch.setattr(warm_up, "_stopping", threading.Event())
+    outcome = {}
+
+    def run():
+        try:
+            warm_up.compile_in_child()
+        except RuntimeError as exc:
+            outcome["error"] = str(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert until(lambda: "umap" in warm_up._children, timeout=30)
+    child = warm_up._children["umap"]
+    warm_up.stop()
+    thread.join(10)
+    assert not thread.is_alive() and child.poll() is not None
+    assert outcome["error"].startswith("the warm-up process ended with -9")
+    with pytest.raises(RuntimeError, match="stopping"):
+        warm_up.compile_in_child()  # none starts once the server stops
