@@ -1,7 +1,8 @@
 """The sessions benchmarks/load_bench.py drives, in headless Chromium or over a plain websocket (ws_client.py).
 
-Both drivers do the same things to the server: a clicker opens the Map page, asks once for the hover thumbnails'
-sprite sheet (the browser's map does so when it first draws) and clicks points; a trainer opens the Model page,
+Both drivers do the same things to the server: a clicker opens the Map page, asks for the hover thumbnails' sprite
+sheet and then the hover atlas as the map's hover.js does (each once, when the drawn map names one it lacks) and
+clicks points; a trainer opens the Model page,
 submits the training form with 1000 epochs and answers the page's auto-reruns (progress polling) until it presses
 Cancel. A click's latency is, in the browser, from the pointerdown event to the decoded image loaded (taken in the
 page, as in ui_bench); over the websocket, from sending the click's rerun_script to both /media images of the decoded
@@ -183,14 +184,43 @@ class Websocket:
             return None
 
         element, fragment = await session.wait_for(drawn_map, TIMEOUT_S)
-        data = component_data(element)
-        x, y, ids = map_points(data)
+        x, y, ids = map_points(component_data(element))
         handle = {"session": session, "map": element, "fragment": fragment, "x": x, "y": y, "ids": ids, "seq": 0}
-        sprite = data.get("sprite") or {}
-        if sprite.get("key") and not sprite.get("src"):  # the map asks for its thumbnails once it is drawn
-            await self._send(handle, {"kind": "sprite", "key": sprite["key"]})
-            await session.wait_idle(TIMEOUT_S)
+        handle |= {"drawn": (None, {}), "kept": set(), "asked": set()}
+        handle["sheets"] = asyncio.create_task(self._ask_for_sheets(handle))
+        await asyncio.sleep(0)  # let it ask for the thumbnails, as the map does once drawn
+        await session.wait_idle(TIMEOUT_S)
         return handle
+
+    @staticmethod
+    def _wanted_sheet(handle: dict) -> str | None:
+        """As assets/map/hover.js: the key of a sheet the drawn map names but whose pixels it has not got (its
+        thumbnails first; the hover atlas of a 2D map once the thumbnails are in), if not asked for yet."""
+        if handle["session"].running:  # the browser draws (and asks) after the run's deltas, not during the run
+            return None
+        map_id = handle["map"].bidi_component.id
+        element = next((e for _, e, _ in handle["session"].tree.elements() if e.bidi_component.id == map_id), None)
+        if element is None:
+            return None
+        if handle["drawn"][0] is not element:  # parse the map's data once per delta
+            handle["drawn"] = (element, component_data(element))
+        data = handle["drawn"][1]
+        sprite, atlas = data.get("sprite") or {}, data.get("atlas") or {}
+        for sheet in (sprite, atlas):
+            if sheet.get("src"):
+                handle["kept"].add(sheet["key"])
+        thumbnails_wanted = bool(sprite) and sprite["key"] not in handle["kept"]
+        if thumbnails_wanted:
+            return sprite["key"] if sprite["key"] not in handle["asked"] else None
+        if atlas and data.get("dims") == 2 and atlas["key"] not in handle["kept"] | handle["asked"]:
+            return atlas["key"]
+        return None
+
+    async def _ask_for_sheets(self, handle: dict) -> None:
+        while True:
+            key = await handle["session"].wait_for(lambda: self._wanted_sheet(handle), None)
+            handle["asked"].add(key)
+            await self._send(handle, {"kind": "sprite", "key": key})
 
     async def _send(self, handle: dict, event: dict) -> None:
         handle["seq"] += 1
@@ -198,7 +228,10 @@ class Websocket:
         await handle["session"].rerun([state], fragment_id=handle["fragment"])
 
     async def close(self, handle) -> None:
-        await (handle["session"] if isinstance(handle, dict) else handle).close()
+        if isinstance(handle, dict):
+            handle["sheets"].cancel()
+            handle = handle["session"]
+        await handle.close()
 
     @staticmethod
     def decoded_panel(session: Session):

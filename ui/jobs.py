@@ -43,7 +43,10 @@ from .messages import explain
 from .workers import JobCancelled, ProcessPool, WorkerDied
 
 RUNNING, FINISHED, CANCELLED, FAILED = "running", "finished", "cancelled", "failed"
-POLL_S = 0.5
+# How often a running job's progress fragment redraws. Each redraw is a script run in the server (about 11 ms of CPU
+# for the training panel, whose loss chart is rebuilt): at 0.5 s two training sessions cost the server 60 ms of CPU
+# a second, which a busy 2-core machine takes from map clicks (benchmarks/load_bench.py, README "Benchmarks").
+POLL_S = 1.0
 MAX_KEPT = 12  # ended jobs kept (finished results and unread failures), over all kinds
 # How many jobs of each kind run at once in the server's threads. A job in a worker process holds a thread while it
 # waits and runs, so the process pool's size (settings().jobs) is the real bound for those.

@@ -256,6 +256,28 @@ def test_poll_redraws_while_the_job_runs_and_reruns_the_page_once_when_it_ends()
     assert at.session_state["runs"] == 4  # and only once
 
 
+def test_a_running_jobs_progress_redraws_at_most_once_a_second_and_an_ended_one_not_at_all(monkeypatch):
+    """Each redraw is a script run in the server; at 0.5 s two training panels took 30 ms of CPU a second each from
+    map clicks (benchmarks/load_bench.py), so the default interval is 1 s; a caller may still ask for another."""
+    import streamlit as st
+
+    intervals = []
+
+    def fragment(function, run_every=None):
+        intervals.append(run_every)
+        return lambda *args, **kwargs: None
+
+    monkeypatch.setattr(st, "fragment", fragment)
+    gate = threading.Event()
+    job = Runner(workers={"work": 1}).submit("work", "k", gated(gate))
+    jobs.poll(lambda: None, job)
+    jobs.poll(lambda: None, job, every=0.25)
+    gate.set()
+    assert job.join(WAIT_S)
+    jobs.poll(lambda: None, job)
+    assert intervals == [1.0, 0.25, None]
+
+
 def test_closing_another_runner_leaves_the_servers_jobs_folder_to_be_made():
     """Only the server's own runner (ui.jobs.runner) closing stops the jobs' exchange folder from being made again."""
     Runner(workers={"work": 1}).close()
