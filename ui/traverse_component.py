@@ -10,10 +10,13 @@ value over the decoded image at animation-frame rate; on release Streamlit sends
 exactly, as before. The sliders stay Streamlit's own (labels, keyboard, the saved view): the script finds each one by
 the `st-key-<key>` class Streamlit gives a keyed widget and reads its range input.
 
-A strip costs `frames` decodes (61 at the page's reach and step), so one is made only for a slider the pointer has
-entered or the keyboard has focused (the browser asks, and only this fragment reruns), not for every slider on every
-release. Strips are kept by content (model fingerprint, the fixed part of the code, the direction) in one bounded
-store shared by sessions, so the slider just released keeps its strip, and misses are decoded in one batch.
+A strip costs one decode a frame (61 at the page's reach and step), so one is made only for a slider the pointer
+has entered or the keyboard has focused (the browser asks, and only this fragment reruns), not for every slider on
+every release. Strips are kept by content (model fingerprint, the fixed part of the code, the direction) in one
+bounded store shared by sessions, so the slider just released keeps its strip, and misses are decoded in one batch.
+A model whose decodes are slow (a 64x64 network: about 2.5 ms a frame) gets frames several slider steps apart, as
+many as fit in STRIP_BUDGET_S of CPU by its cheapest measured decode, and the browser blends the two frames around
+a value.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +41,7 @@ COMPONENT_KEY = "traverse_live"
 WANTED_KEY = "traverse_live_wanted"  # session_state: the slider keys whose strips the browser asked for, latest last
 MAX_WANTED = 3  # strips kept on the page: the sliders used last
 MAX_STRIPS = 48  # strips kept in the server's store, over all sessions
+STRIP_BUDGET_S = 0.05  # the server CPU a strip may take (README, Background work: a script run's share)
 
 _live = st.components.v2.component(
     "latent_explorer.traverse_live",
@@ -99,12 +104,24 @@ class StripStore:
 
 
 store = StripStore(MAX_STRIPS)
+_frame_seconds: dict[str, float] = {}  # model fingerprint -> the least CPU seconds a frame took in one of its strips
 
 
-def frame_values(reach: float, step: float) -> np.ndarray:
-    """The slider's values from -reach to +reach by `step`: float64 (F,), e.g. 61 values for reach 3, step 0.1."""
-    count = int(round(2 * reach / step)) + 1
+def frame_values(reach: float, step: float, stride: int = 1) -> np.ndarray:
+    """Every `stride`-th value of a slider from -reach to +reach by `step`: float64 (F,), e.g. 61 values for reach
+    3, step 0.1 and stride 1; 11 for stride 6."""
+    count = int(round(2 * reach / step)) // stride + 1
     return np.round(np.linspace(-reach, reach, count), 10)
+
+
+def frame_stride(model_fp: str, reach: float, step: float) -> int:
+    """How many slider steps apart a strip's frames are: 1 (a frame at every value) while a strip of the model fits
+    in STRIP_BUDGET_S by its decodes measured so far (or none were), else the smallest divisor of the slider's
+    steps that makes it fit."""
+    steps = int(round(2 * reach / step))
+    seconds = _frame_seconds.get(model_fp, 0.0)
+    strides = [n for n in range(1, steps + 1) if steps % n == 0]
+    return next((n for n in strides if (steps // n + 1) * seconds <= STRIP_BUDGET_S), steps)
 
 
 def strip_codes(base: np.ndarray, vectors: np.ndarray, offsets: np.ndarray, k: int, values: np.ndarray) -> np.ndarray:
@@ -157,7 +174,10 @@ def strips(
             found[k] = strip
     if missing:
         codes = np.concatenate([strip_codes(base, vectors, offsets, k, values) for k in missing])
+        started = time.process_time()  # the server's CPU, as STRIP_BUDGET_S counts it
         frames = model.decode(codes).reshape(len(missing), len(values), *model.image_shape)
+        seconds = (time.process_time() - started) / len(codes)
+        _frame_seconds[model_fp] = min(seconds, _frame_seconds.get(model_fp, seconds))
         height, width = model.image_shape[:2]
         low, step = float(values[0]), float(values[1] - values[0]) if len(values) > 1 else 0.0
         for (k, key), made in zip(missing.items(), frames, strict=True):
@@ -202,7 +222,7 @@ def live_preview(
 ) -> None:
     """Mount the live preview for the sliders `keys` (directions vectors (K, d), values offsets (K,)) over the image
     in the container `image_key`. Its own fragment: a strip the browser asks for reruns only this."""
-    values = frame_values(reach, step)
+    values = frame_values(reach, step, frame_stride(model_fp, reach, step))
     made = strips(model, model_fp, base, vectors, offsets, wanted_indices(keys, inactive), values)
     data = {
         "image": image_key,

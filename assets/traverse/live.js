@@ -37,25 +37,35 @@ function want(state, key) {
   state.setTriggerValue("want", key);
 }
 
-function frameIndex(strip, value) {
-  const i = Math.round((value - strip.low) / strip.step);
-  return Math.max(0, Math.min(strip.count - 1, i));
+// Where `value` falls in the strip, in frames: a whole number on a frame (every value, for most models), else
+// between two (a slow model's frames are several slider steps apart).
+function framePosition(strip, value) {
+  const at = Math.round(((value - strip.low) / strip.step) * 1e4) / 1e4;
+  return Math.max(0, Math.min(strip.count - 1, at));
 }
 
-// Draw the frame of `strip` nearest `value` over the decoded image, at its size and place on the screen (a frame
-// already shown is not drawn again); false while the sprite or the image is not there yet.
+// Draw the strip's image at `value` over the decoded image, at its size and place on the screen: its frame, or the
+// two frames around it blended (an image already shown is not drawn again); false while the sprite or the image is
+// not there yet.
 function draw(state, key, strip, value) {
   const img = spriteImage(strip), under = decodedImage(state), canvas = state.canvas;
   if (!under || !img.complete || img.naturalWidth === 0) return false;
-  const index = frameIndex(strip, value), box = under.getBoundingClientRect();
+  const index = framePosition(strip, value), box = under.getBoundingClientRect();
   if (canvas.width !== strip.w || canvas.height !== strip.h) Object.assign(canvas, { width: strip.w, height: strip.h });
   Object.assign(canvas.style, {
     display: "block", left: box.left + "px", top: box.top + "px", width: box.width + "px", height: box.height + "px",
   });
   if (!state.shown || state.shown.key !== key || state.shown.index !== index || state.shown.strip !== strip.key) {
     const ctx = canvas.getContext("2d");
+    const low = Math.floor(index), share = index - low;
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(img, index * strip.w, 0, strip.w, strip.h, 0, 0, strip.w, strip.h);
+    ctx.globalAlpha = 1;
+    ctx.drawImage(img, low * strip.w, 0, strip.w, strip.h, 0, 0, strip.w, strip.h);
+    if (share > 0) {
+      ctx.globalAlpha = share;
+      ctx.drawImage(img, (low + 1) * strip.w, 0, strip.w, strip.h, 0, 0, strip.w, strip.h);
+      ctx.globalAlpha = 1;
+    }
     state.drawn.push({ at: performance.now(), move: state.lastMove, key, index });
     if (state.drawn.length > DRAWN_KEPT) state.drawn.splice(0, state.drawn.length - DRAWN_KEPT);
   }

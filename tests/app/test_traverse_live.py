@@ -82,6 +82,26 @@ def test_strips_are_kept_by_content_and_decoded_in_one_batch(tiny_model, rng, mo
     assert live.strips(tiny_model, "other model", base, vectors, moved, [0], VALUES)[0].key != first[0].key
 
 
+def test_a_slow_models_frames_are_several_steps_apart_and_still_exact(tiny_model, rng, monkeypatch):
+    monkeypatch.setitem(live._frame_seconds, "slow", 0.004)  # 61 frames would take 244 ms, over STRIP_BUDGET_S
+    stride = live.frame_stride("slow", traversal.REACH, traversal.STEP)
+    assert stride == 6 and live.frame_stride("unmeasured", traversal.REACH, traversal.STEP) == 1  # 11 frames: 44 ms
+    values = live.frame_values(traversal.REACH, traversal.STEP, stride)
+    assert np.allclose(values, np.linspace(-3, 3, 11))
+    base = rng.standard_normal(4).astype(np.float32)
+    vectors = np.eye(4, dtype=np.float32)
+    offsets = np.array([0.0, 1.0, 0.0, -0.5], dtype=np.float32)
+    strip = live.strips(tiny_model, "slow", base, vectors, offsets, [2], values)[2]
+    assert (strip.count, strip.low) == (11, -3.0) and strip.step == pytest.approx(0.6)
+    frames = frames_of(strip.entry())
+    for i in (0, 4, 10):
+        moved = offsets.copy()
+        moved[2] = values[i]
+        exact = tiny_model.decode((base + moved @ vectors)[None])[0, :, :, 0]
+        assert np.abs(frames[i].astype(int) - exact.astype(int)).max() <= 1
+    assert 0 < live._frame_seconds["slow"] <= 0.004  # the decode measured: the fastest seen is kept
+
+
 def test_the_store_drops_the_least_recently_used_strip():
     kept = live.StripStore(2)
     a, b, c = (live.Strip(key, "data:", 61, 8, 8, -3.0, 0.1) for key in "abc")
