@@ -68,3 +68,37 @@ def test_arrow_keys_move_the_preview_at_once_and_the_server_follows(page, server
     frames = page.evaluate("(n) => window.__traverseLive.drawn.slice(n).map((d) => [d.key, d.index])", drawn)
     assert [key, 31] in frames  # the browser drew the frame at +0.1 (frame 31 of 61) meanwhile
     page.wait_for_function(PREVIEW_GONE, timeout=10_000)
+
+
+# A strip of 31 frames 0.2 apart (a slow model's), frame i a flat grey of 8·i: the preview at a value between two
+# frames must be their blend, 8 · (value + 3) / 0.2.
+COARSE_STRIP = """(key) => { const c = document.createElement('canvas'); c.width = 62; c.height = 2;
+  const ctx = c.getContext('2d');
+  for (let i = 0; i < 31; i++) { ctx.fillStyle = `rgb(${8 * i},${8 * i},${8 * i})`; ctx.fillRect(2 * i, 0, 2, 2); }
+  window.__traverseLive.data.strips[key] = { key: 'coarse', src: c.toDataURL(), count: 31, w: 2, h: 2, low: -3,
+    step: 0.2 }; }"""
+SHOWS_COARSE = "() => { const s = window.__traverseLive.shown; return s !== null && s.strip === 'coarse'; }"
+PREVIEW_GREY = "() => document.querySelector('.tl-frame').getContext('2d').getImageData(0, 0, 1, 1).data[0]"
+
+
+def test_between_two_frames_the_preview_blends_them(page, server):
+    page.goto(f"{server}/traverse")
+    panel = page.locator(".st-key-traversal")
+    panel.locator(DECODED_IMG).first.wait_for(timeout=FIRST_PAGE_MS)
+    thumb = panel.get_by_role("slider").first
+    key = thumb.evaluate(SLIDER_KEY)
+    x, y, width = thumb.evaluate(THUMB)
+    page.mouse.move(x, y)
+    page.wait_for_function(HAS_STRIP, arg=key, timeout=15_000)
+    page.evaluate(COARSE_STRIP, key)
+    page.mouse.down()
+    for dx in range(1, 40):  # to an odd number of slider steps: halfway between two frames
+        page.mouse.move(x + dx * width / 240, y)
+        value = thumb.evaluate("(e) => parseFloat(e.value)")
+        if round(value * 10) % 2:
+            break
+    page.wait_for_function(SHOWS_COARSE, timeout=5_000)
+    page.wait_for_timeout(100)  # the frame at the last value
+    grey = page.evaluate(PREVIEW_GREY)
+    page.mouse.up()
+    assert round(value * 10) % 2 == 1 and abs(grey - 8 * (value + 3) / 0.2) <= 1.5, (value, grey)
