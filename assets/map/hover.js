@@ -242,3 +242,34 @@ function useSprite(state) {
   state.spriteImage = kept.get(s.key) || null;
   if (!state.spriteImage && !s.src) send(state, { kind: "sprite", key: s.key });
 }
+
+// ---- a click's answer at once -----------------------------------------------------------------------------------
+
+// The decoded panel's first image becomes, at once, what the page already holds for the clicked spot: the point's
+// own image (its thumbnail: the panel shows the original first) or the preview blended there (the panel shows the
+// decoding first), drawn with sharp pixels, until the server's exact image replaces it (a new src from Streamlit).
+// A second click on the same spot changes nothing: the server's image would be the same, so it would not come again.
+function answerAtOnce(state, target) {
+  const img = document.querySelector(".st-key-decoded img");
+  const spot = target.index !== null ? "p" + target.index : "s" + target.x.toFixed(4) + "," + target.y.toFixed(4);
+  if (!img || spot === state.answered) return;
+  const canvas = target.index !== null ? thumbnailCanvas(state, target.index) : previewCanvas(state, target.x, target.y);
+  if (!canvas) return;
+  state.answered = spot;
+  img.style.imageRendering = "pixelated";
+  img.src = canvas.toDataURL();
+}
+
+function thumbnailCanvas(state, i) {
+  const s = state.data.sprite, img = state.spriteImage;
+  if (!s || !img || !img.complete || img.naturalWidth === 0) return null;
+  const canvas = document.createElement("canvas");
+  canvas.width = s.w;
+  canvas.height = s.h;
+  canvas.getContext("2d").drawImage(img, (i % s.cols) * s.w, Math.floor(i / s.cols) * s.h, s.w, s.h, 0, 0, s.w, s.h);
+  return canvas;
+}
+
+function previewCanvas(state, x, y) {
+  return showPreview(state, x, y) ? state.atlas.blendCanvas : null;
+}

@@ -33,6 +33,7 @@ function onClick(state, ev) {
       send(state, { kind: "space", x: target.x, y: target.y });
       state.probe = { x: target.x, y: target.y, view: d.view };
     }
+    answerAtOnce(state, target);
     placeProbe(state);
     return;
   }

@@ -22,8 +22,10 @@ EMPTY_XY = """() => { const s = document.querySelector('.lm-root').__latentMap; 
   }
   return [box.left + xa._offset + best[0], box.top + ya._offset + best[1]]; }"""
 
+# The server's new image: a map click first shows the page's own preview in the decoded panel (a data: URL).
 SRC_CHANGED = """([selector, before]) => { const img = document.querySelector(selector);
-  return img !== null && img.src !== before && img.complete && img.naturalWidth > 0; }"""
+  return img !== null && img.src !== before && !img.src.startsWith('data:')
+    && img.complete && img.naturalWidth > 0; }"""
 
 
 def open_map(page, url: str, query: str = "") -> None:

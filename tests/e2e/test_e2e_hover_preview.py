@@ -63,3 +63,27 @@ def test_hover_preview_follows_the_pointer_over_empty_space(page, server, artifa
     wait_new_image(page, "")
     page.locator(".st-key-decoded").get_by_text(re.compile(r"^Empty space at")).wait_for(timeout=10_000)
     assert errors == []
+
+
+# Every src the decoded panel's first image takes, in order (the element stays; Streamlit changes its src).
+WATCH_SRCS = """() => { window.__srcs = []; const img = document.querySelector('.st-key-decoded img');
+  new MutationObserver(() => window.__srcs.push(img.src)).observe(img, { attributes: true, attributeFilter: ['src'] });
+}"""
+
+
+def test_a_click_answers_at_once_with_the_pages_preview_then_the_exact_image(page, server):
+    open_map(page, server)
+    page.wait_for_function(ATLAS_READY, timeout=120_000, polling=200)
+    page.wait_for_function(f"() => {{ const i = {MAP_STATE}.spriteImage; return !!(i && i.naturalWidth); }}")
+    click_empty(page)  # a first decode, so that the panel has an image whose src the next clicks change
+    wait_new_image(page, "")
+    index, image_id = page.evaluate(ISOLATED_POINT)
+    page.evaluate(WATCH_SRCS)
+    before = page.evaluate("() => document.querySelector('.st-key-decoded img').src")
+    x, y = page.evaluate(POINT_XY, index)
+    page.mouse.click(x, y)
+    wait_new_image(page, before)
+    page.locator(".st-key-decoded").get_by_text(re.compile(rf"^Image #{image_id}\b")).wait_for(timeout=10_000)
+    srcs = page.evaluate("() => window.__srcs")
+    assert srcs[0].startswith("data:image/png"), srcs[:1]  # the thumbnail, before the server answered
+    assert not srcs[-1].startswith("data:")  # then the server's exact image
