@@ -24,11 +24,11 @@ from latent_core.atlas import DEFAULT_CELLS
 from latent_core.imaging import image_grid, png_bytes, upscale_for_display
 from latent_core.io.fingerprint import fingerprint
 
-from . import images, interpolation, jobs, map_data, map_events, projections, resources, state, views
+from . import images, interpolation, jobs, map_data, map_events, projections, resources, round_trips, state, views
 from .jobs import FAILED
 from .map_component import latent_map
 from .map_events import PANEL, VIEW
-from .messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
+from .messages import LABEL_LIMIT, MESSAGE_LIMIT, explain, plain
 from .state import METHOD_LABELS, Workspace
 
 MAP_KEY = "latent_map"
@@ -76,6 +76,10 @@ def path_overlay(ws: Workspace, projection, embedding: np.ndarray) -> dict:
     cleared selections, so that the map drops its own lasso or box selection (outline and faded points) when it grows.
     """
     overlay = {"cleared": ws.selections_cleared}
+    found = kept_round_trip(ws, projection) if ws.dims == 2 else None
+    if found is not None:
+        start, end = found.start_positions[0], found.positions[0]
+        overlay["trip"] = {"x": [float(start[0]), float(end[0])], "y": [float(start[1]), float(end[1])]}
     if not ws.selection:
         return overlay
     overlay["selected"] = map_data.points(embedding, ws.selection) | {
@@ -275,6 +279,7 @@ def decoded_section(ws: Workspace) -> None:
         if decoded.confidence is not None:
             st.progress(decoded.confidence, text=f"Confidence of the inverse mapping: {decoded.confidence:.0%}")
             (st.warning if decoded.extrapolated else st.caption)(decoded.note)
+        round_trip_section(ws)
         if ws.model is not None and st.button(
             "Traverse from this code",
             key="to_traverse",
@@ -282,6 +287,46 @@ def decoded_section(ws: Workspace) -> None:
             on_click=lambda: st.session_state.update(trav_source="map"),
         ):
             st.switch_page("pages/traverse.py")
+
+
+def kept_round_trip(ws: Workspace, projection):
+    """The decoded spot's round trip on `projection` (ui.round_trips.trip), made once per click and map: the panel
+    and the map's arrow both use it. None when it is off, or the model cannot encode."""
+    if not ws.show_round_trip or ws.decoded is None or projection is None:
+        return None
+    kept = ws.__dict__.get("_round_trip")
+    if kept is not None and kept[0] is ws.decoded and kept[1] is projection:
+        return kept[2]
+    try:
+        found = round_trips.trip(ws, projection)
+    except latent_core.InvalidInputError as exc:
+        state.say(ws, "error", explain(exc))
+        found = None
+    ws.__dict__["_round_trip"] = (ws.decoded, projection, found)
+    return found
+
+
+def toggle_round_trip(ws: Workspace) -> None:
+    ws.show_round_trip = st.session_state["round_trip"]
+    st.rerun([VIEW, PANEL])
+
+
+def round_trip_section(ws: Workspace) -> None:
+    """A switch for the round trip, and its distances in words (the arrow is on the map)."""
+    if ws.model is None or not ws.model.can_encode:
+        return
+    st.session_state["round_trip"] = ws.show_round_trip
+    st.toggle(
+        "Round trip",
+        key="round_trip",
+        on_change=lambda: toggle_round_trip(ws),
+        help="Encode the decoded image again and draw an arrow on the map to where it lands: short where the model "
+        "is consistent, long where the encoder reads the decoded image as something else.",
+    )
+    projection = projections.cached(ws.codes(), ws.method, ws.dims)
+    found = kept_round_trip(ws, projection)
+    if found is not None:
+        st.caption(round_trips.text(found, projection.codes))
 
 
 def set_path_options(ws: Workspace) -> None:

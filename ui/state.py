@@ -73,6 +73,7 @@ class Workspace:
     path_steps: int = 8
     selection: list[int] = field(default_factory=list)
     selections_cleared: int = 0  # how often "Clear selection" was pressed: the map then drops its lasso or box
+    show_round_trip: bool = False  # the decoded spot's round trip: its distances in the panel, an arrow on the map
     decoded: Decoded | None = None
     base: BaseCode | None = None
     saved_models: dict[str, Option] = field(default_factory=dict)  # the workspace's models (and any added in code)

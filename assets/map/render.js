@@ -121,8 +121,19 @@ function layoutFor(d, probe) {
     layout.yaxis = axis(d.axes[1], !d.grid);
     layout.images = [];
     if (d.grid) gridLayout(layout, d.grid);
+    layout.annotations = tripAnnotations(d);
   }
   return layout;
+}
+
+// The round trip of the decoded spot (ui/round_trips.py): an arrow from where it was decoded to where its image,
+// encoded again, lands on the map.
+function tripAnnotations(d) {
+  const trip = (d.overlay || {}).trip;
+  if (!trip) return [];
+  return [{ name: "round trip", x: trip.x[1], y: trip.y[1], ax: trip.x[0], ay: trip.y[0], xref: "x", yref: "y",
+    axref: "x", ayref: "y", showarrow: true, arrowhead: 2, arrowsize: 1.2, arrowwidth: 2, arrowcolor: "#dc2626",
+    text: "", standoff: 2 }];
 }
 
 // No "Edit in Chart Studio" cloud button (plotly.js 3 shows it by default): the app is offline and its data private.

@@ -176,6 +176,29 @@ def test_clear_selection_also_tells_the_map_to_drop_its_own_selection():
     assert "selected" not in after and after["cleared"] == before["cleared"] + 1  # map.js: a new selectionrevision
 
 
+def test_the_round_trip_switch_draws_an_arrow_from_the_click_to_where_its_image_lands():
+    at = app()
+    ws = at.session_state["workspace"]
+    projection = projections.project(ws.codes(), ws.method, ws.dims)
+    map_events.handle(ws, {"kind": "space", "x": 0.5, "y": -0.5}, projection)
+    at.run()
+    assert "trip" not in map_payload(at)["overlay"]  # off by default: a click costs one decode
+    at.toggle(key="round_trip").set_value(True).run()
+    assert not at.exception, texts(at.exception)
+    trip = map_payload(at)["overlay"]["trip"]
+    assert (trip["x"][0], trip["y"][0]) == pytest.approx((0.5, -0.5))  # from the click
+    code = ws.model.encode(ws.model.decode(ws.decoded.code[None]))
+    landed = projection.transform(code)[0]
+    assert (trip["x"][1], trip["y"][1]) == pytest.approx((float(landed[0]), float(landed[1])), abs=1e-4)
+    caption = " ".join(texts(at.caption))
+    assert "Round trip: encoded again, the decoded image lands" in caption
+    # With the switch on, a click redraws the map too, for the new arrow.
+    assert map_events.handle(ws, {"kind": "point", "index": 5}, projection) == [VIEW, PANEL]
+    at.run()
+    trip = map_payload(at)["overlay"]["trip"]
+    assert (trip["x"][0], trip["y"][0]) == pytest.approx(tuple(map(float, projection.embedding[5])), abs=1e-4)
+
+
 def test_switching_the_projection_forgets_an_empty_space_decode_but_keeps_a_clicked_image():
     at = app()
     ws = at.session_state["workspace"]
