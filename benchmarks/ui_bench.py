@@ -367,6 +367,7 @@ def main() -> None:
     parser.add_argument("--switch-rounds", type=int, default=3)
     parser.add_argument("--hover-sweeps", type=int, default=8)
     parser.add_argument("--preview-positions", type=int, default=120)
+    parser.add_argument("--large-map", action="store_true", help="also the 100,000-point case (ui_bench_large.py)")
     parser.add_argument(
         "--model", type=Path, help="a checkpoint folder for 28x28 images (default: train one for 1 epoch)"
     )
@@ -450,6 +451,10 @@ def main() -> None:
         "hover_fps": hover["frame_paced"]["fps_p50"] >= GOALS["hover_fps"],
         "traverse_drag_fps": traverse_drag["frame_paced"]["fps_p50"] >= GOALS["traverse_drag_fps"],
     }
+    if args.large_map:  # its own server on 100,000 tiled MNIST images, with the same model
+        from ui_bench_large import measure_large_map
+
+        result["large_map"] = measure_large_map(model, work, args.clicks, selections=4)
     print(json.dumps(result))
 
 
