@@ -4,9 +4,9 @@ A query is one or more terms separated by commas:
 
   12        image #12 (also "#12")
   10-20     images #10 to #20, both included
-  seven     every image whose label is named "seven" (case does not matter; for unnamed labels, the label's number
-            is the name, so on a dataset without label names "3" is image #3, and "label 3" is the label)
-  label 3   every image with label 3, named or not
+  seven     every image whose label is named "seven" (case does not matter)
+  label 3   every image with label 3, named or not (a number alone is always an image number, also where the
+            labels are named by numbers, as the digits' are)
 
 The answer is the sorted, distinct dataset indices int64 (M,). What does not match says why, in words.
 """
@@ -51,13 +51,13 @@ def term_points(data, term: str) -> np.ndarray:
         return np.arange(first, last + 1)
     if match := LABEL.fullmatch(term):
         return label_points(labels, int(match.group(1)), term)
+    if match := INDEX.fullmatch(term):
+        check_index(int(match.group(1)), n)
+        return np.array([int(match.group(1))])
     if names:
         lowered = [str(name).casefold() for name in names]
         if term.casefold() in lowered:
             return label_points(labels, lowered.index(term.casefold()), term)
-    if match := INDEX.fullmatch(term):
-        check_index(int(match.group(1)), n)
-        return np.array([int(match.group(1))])
     known = f" The labels are: {', '.join(map(str, names[:12]))}{' …' if len(names) > 12 else ''}." if names else ""
     raise InvalidInputError(f"No image matches a search term of {len(term)} characters.{known}")
 

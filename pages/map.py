@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from latent_core.projection import DIMS, METHODS
-from ui import exports, gan_views, large_maps, map_data, map_events, map_view, replay, state
+from ui import exports, gan_views, large_maps, map_data, map_events, map_search, map_view, replay, state
 from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from ui.state import METHOD_LABELS
 
@@ -88,6 +88,7 @@ controls[3].toggle(
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
+    map_search.search_box(ws)
     map_view.view(ws)
     exports.map_downloads(ws)
 with right:

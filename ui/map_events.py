@@ -162,8 +162,8 @@ def handle(ws: Workspace, event: dict | None, projection) -> list[str]:
         elif kind == "select":
             select(ws, [int(i) for i in event.get("indices", []) if 0 <= int(i) < n])
             return [VIEW, PANEL]
-        if ws.show_round_trip and kind in ("point", "space"):
-            return [VIEW, PANEL]  # the map draws the new round trip's arrow
+        if (ws.show_round_trip or ws.show_neighbours) and kind in ("point", "space"):
+            return [VIEW, PANEL]  # the map draws the new round trip's arrow, or the new neighbours' rings
     except latent_core.InvalidInputError as exc:
         state.say(ws, "error", explain(exc))
     return [PANEL]

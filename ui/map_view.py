@@ -24,7 +24,19 @@ from latent_core.atlas import DEFAULT_CELLS
 from latent_core.imaging import image_grid, png_bytes, upscale_for_display
 from latent_core.io.fingerprint import fingerprint
 
-from . import images, interpolation, jobs, map_data, map_events, projections, resources, round_trips, state, views
+from . import (
+    images,
+    interpolation,
+    jobs,
+    map_data,
+    map_events,
+    map_search,
+    projections,
+    resources,
+    round_trips,
+    state,
+    views,
+)
 from .jobs import FAILED
 from .map_component import latent_map
 from .map_events import PANEL, VIEW
@@ -76,6 +88,9 @@ def path_overlay(ws: Workspace, projection, embedding: np.ndarray) -> dict:
     cleared selections, so that the map drops its own lasso or box selection (outline and faded points) when it grows.
     """
     overlay = {"cleared": ws.selections_cleared}
+    for name, rows in (("found", ws.found), ("neighbours", map_search.neighbours(ws))):
+        if rows:
+            overlay[name] = map_data.points(embedding, rows)
     found = kept_round_trip(ws, projection) if ws.dims == 2 else None
     if found is not None:
         start, end = found.start_positions[0], found.positions[0]

@@ -74,6 +74,8 @@ class Workspace:
     selection: list[int] = field(default_factory=list)
     selections_cleared: int = 0  # how often "Clear selection" was pressed: the map then drops its lasso or box
     show_round_trip: bool = False  # the decoded spot's round trip: its distances in the panel, an arrow on the map
+    show_neighbours: bool = False  # ring a clicked point's nearest neighbours (in the latent space) on the map
+    found: list[int] = field(default_factory=list)  # map positions the search box matched (ui.map_search)
     decoded: Decoded | None = None
     base: BaseCode | None = None
     saved_models: dict[str, Option] = field(default_factory=dict)  # the workspace's models (and any added in code)

@@ -56,11 +56,20 @@ function overlayTraces(d) {
   return [
     lineTrace(d, o.path || empty, { name: "path", mode: "lines", line: { color: "#111827", width: 3 } }),
     lineTrace(d, o.selected || empty, {
-      name: "selected", mode: "markers+text", text: (o.selected || {}).text || [], textposition: "top center",
+      // In 2D the numbers are annotations (waypointLabels), set higher than the click's ring, which would hide them.
+      name: "selected", mode: d.dims === 3 ? "markers+text" : "markers", text: (o.selected || {}).text || [], textposition: "top center",
       textfont: { color: "#111827", size: 13 },
       marker: { size: d.dims === 3 ? 7 : 14, color: "rgba(255,255,255,0.15)", line: { color: "#111827", width: 2.5 } },
     }),
+    ringTrace(d, o.found, "found", "#f59e0b"), // the search box's matches
+    ringTrace(d, o.neighbours, "neighbours", "#059669"), // the clicked point's nearest neighbours (latent space)
   ];
+}
+
+function ringTrace(d, pts, name, colour) {
+  return lineTrace(d, pts || { x: [], y: [], z: [] }, {
+    name, mode: "markers", marker: { size: d.dims === 3 ? 6 : 12, color: "rgba(0,0,0,0)", line: { color: colour, width: 2.5 } },
+  });
 }
 
 // The last clicked 3D point, if clicked on this view, as a scene annotation: a red arrow pointing at it, drawn over
@@ -121,9 +130,18 @@ function layoutFor(d, probe) {
     layout.yaxis = axis(d.axes[1], !d.grid);
     layout.images = [];
     if (d.grid) gridLayout(layout, d.grid);
-    layout.annotations = tripAnnotations(d);
+    layout.annotations = tripAnnotations(d).concat(waypointLabels(d));
   }
   return layout;
+}
+
+// The waypoints' numbers in 2D, 20 px above each point: clear of the click's ring (map.css .lm-probe, 14 px radius
+// with its halo), which is drawn over the plot.
+function waypointLabels(d) {
+  const sel = (d.overlay || {}).selected;
+  if (!sel) return [];
+  return sel.text.map((text, k) => ({ name: "waypoint", x: sel.x[k], y: sel.y[k], xref: "x", yref: "y", text, showarrow: false,
+    yshift: 20, font: { color: "#111827", size: 13 }, bgcolor: "rgba(255,255,255,0.7)", borderpad: 1 }));
 }
 
 // The round trip of the decoded spot (ui/round_trips.py): an arrow from where it was decoded to where its image,

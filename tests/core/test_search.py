@@ -34,10 +34,11 @@ def test_queries_name_images_by_number_range_and_label(named, query, expected):
     assert found.dtype == np.int64 and found.tolist() == expected
 
 
-def test_without_label_names_a_number_is_an_image_and_label_n_is_the_label():
-    data = ImageDataset(np.zeros((10, 8, 8, 1), np.uint8), LABELS)
-    assert find_points(data, "2").tolist() == [2]
-    assert find_points(data, "label 2").tolist() == [2, 5, 6]
+def test_a_number_is_an_image_also_where_labels_are_named_by_numbers_and_label_n_is_the_label():
+    for names in (None, ["0", "1", "2"]):
+        data = ImageDataset(np.zeros((10, 8, 8, 1), np.uint8), LABELS, names)
+        assert find_points(data, "2").tolist() == [2]
+        assert find_points(data, "label 2").tolist() == [2, 5, 6]
 
 
 def test_embeddings_are_searched_alike():

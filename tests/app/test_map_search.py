@@ -1,0 +1,51 @@
+"""The Map page's search box and neighbour rings: matches and neighbours become overlays of the map."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.app.app_workspace import app, map_payload, texts
+from ui import map_events, map_search, projections
+from ui.map_events import PANEL, VIEW
+
+
+def test_a_search_rings_its_matches_on_the_map_and_an_empty_one_clears_them():
+    at = app()
+    ws = at.session_state["workspace"]
+    at.text_input(key=map_search.FIND_KEY).set_value("3, 10-12").run()
+    assert not at.exception, texts(at.exception)
+    assert ws.found == [3, 10, 11, 12]
+    found = map_payload(at)["overlay"]["found"]
+    embedding = projections.cached(ws.codes(), ws.method, ws.dims).embedding
+    np.testing.assert_allclose(found["x"], embedding[[3, 10, 11, 12], 0], atol=1e-4)
+    assert any("4 images found" in text for text in texts(at.info))
+    at.text_input(key=map_search.FIND_KEY).set_value("").run()
+    assert ws.found == [] and "found" not in map_payload(at)["overlay"]
+
+
+def test_a_label_search_finds_every_image_of_the_class_and_a_bad_one_keeps_the_rings():
+    at = app()
+    ws = at.session_state["workspace"]
+    at.text_input(key=map_search.FIND_KEY).set_value("label 7").run()
+    assert ws.found == np.flatnonzero(ws.dataset.labels == 7).tolist()
+    before = list(ws.found)
+    at.text_input(key=map_search.FIND_KEY).set_value("99999").run()
+    assert ws.found == before
+    assert any("numbered 0 to 1796" in text for text in texts(at.warning))
+
+
+def test_neighbour_rings_follow_the_clicked_point():
+    at = app()
+    ws = at.session_state["workspace"]
+    projection = projections.project(ws.codes(), ws.method, ws.dims)
+    assert map_events.handle(ws, {"kind": "point", "index": 5}, projection) == [PANEL]
+    at.run()
+    assert "neighbours" not in map_payload(at)["overlay"]
+    at.toggle(key="map_neighbours").set_value(True).run()
+    assert ws.show_neighbours
+    codes = ws.codes()
+    distances = np.linalg.norm(codes - codes[5], axis=1)
+    expected = [int(i) for i in np.argsort(distances, kind="stable") if i != 5][: map_search.NEIGHBOURS]
+    ringed = map_payload(at)["overlay"]["neighbours"]
+    np.testing.assert_allclose(ringed["x"], projection.embedding[expected, 0], atol=1e-4)
+    assert map_events.handle(ws, {"kind": "point", "index": 9}, projection) == [VIEW, PANEL]  # the rings move
