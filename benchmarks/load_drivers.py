@@ -12,6 +12,7 @@ panel fetched. Both count a click as a wrong image when the panel's title names 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import time
@@ -27,6 +28,7 @@ TITLE = re.compile(r"Image #(\d+)")
 EPOCHS = 1000
 TIMEOUT_S = 120
 CLICK_TIMEOUT_S = 30
+SETTLE_S = 300  # the longest the warm-up waits for the map's background jobs
 POINT_CLICK = b'"kind":"point"'  # in a BackMsg that carries a map click (its JSON trigger value)
 # In-page timing and map geometry, as in benchmarks/ui_bench.py.
 INSTALL_TIMER = """() => { window.__bench = {start: 0};
@@ -103,6 +105,11 @@ class Browser:
 
     async def close(self, handle) -> None:
         await handle[0].close()
+
+    async def settle(self, handle) -> None:
+        """Wait until the map's background jobs are done: its page shows no progress caption any more."""
+        with contextlib.suppress(Exception):  # still busy after the wait: the rounds begin anyway
+            await handle[1].get_by_text(re.compile(r"…$")).first.wait_for(state="detached", timeout=SETTLE_S * 1000)
 
     async def clicker(self, handle, clicks, pause, deadline, rng, planned=None) -> dict:
         page = handle[1]
@@ -226,6 +233,14 @@ class Websocket:
         handle["seq"] += 1
         state = trigger_state(handle["map"], "event", event | {"seq": handle["seq"]})
         await handle["session"].rerun([state], fragment_id=handle["fragment"])
+
+    async def settle(self, handle: dict) -> None:
+        """Wait until the map's background jobs are done (no fragment polls any more) and its sheets are in."""
+        session = handle["session"]
+        with contextlib.suppress(TimeoutError):  # still busy after the wait: the rounds begin anyway
+            await session.wait_for(
+                lambda: not session.auto_reruns and not session.running and not self._wanted_sheet(handle), SETTLE_S
+            )
 
     async def close(self, handle) -> None:
         if isinstance(handle, dict):
