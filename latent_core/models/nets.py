@@ -8,8 +8,9 @@ Two block styles (Architecture.blocks): "plain" stages are one conv each (the ne
 checkpoints saved before residual blocks existed, whose configs have no "blocks" key);
 "residual" stages add a ResidualBlock after each downsampling conv and before each upsampling one.
 A third, "mlp", has no convolutions: two fully connected hidden layers of `hidden` units on each
-side, as in the β-VAE paper's dSprites networks (Higgins et al. 2017). On 32x32 images a training
-step of it is several times faster on a CPU than one of the conv nets (see models/shapes/README.md).
+side, as in the β-VAE paper's dSprites networks (Higgins et al. 2017). On 32x32 images, batches of 64
+and one CPU thread, a training step of an mlp with 400 hidden units took 1/43 s against 1/6 s for the
+residual conv nets with 16 base channels: 7x as many steps in the same time.
 """
 
 from __future__ import annotations
