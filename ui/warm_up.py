@@ -5,14 +5,16 @@ Without it a server's first switch to the Data page waited about 2 s for altair 
 1-2 s for plotly's figure classes and the evaluation modules, and the first UMAP 15-60 s at "UMAP: loading
 umap-learn" while numba compiled umap-learn's functions. `start()` (from ui.sessions.start, once per server
 process, never under AppTest) starts a daemon thread at the lowest CPU priority that
-0. imports PAGE_MODULES and draws a small altair chart and plotly figure (their schemas and validators load on
-   first use),
 1. runs `latent_core.projection.methods.warm_up_umap` in a child process at nice 19, which compiles into
    numba's on-disk cache (latent_core.projection.methods.numba_cache_dir) without holding this process's GIL,
-2. then runs it in this process, which now loads that machine code from the cache in a few seconds, so that
-   unpickling a worker's fitted UMAP and its transform are quick here too.
-Worker processes started later inherit NUMBA_CACHE_DIR and load from the same cache. A restart finds the cache
-and compiles nothing. A failure is logged and changes nothing else: a fit then compiles as it would have.
+   while the first session's page is being drawn,
+2. then imports PAGE_MODULES and draws a small altair chart and plotly figure (their schemas and validators load
+   on first use).
+Worker processes started later inherit NUMBA_CACHE_DIR and load umap-learn's machine code from that cache (5 s
+instead of 15-60 s); this process imports umap-learn only when a fitted UMAP first comes back from a worker, so
+the warm-up holds the GIL, which every session's script run needs, only for step 2 (about 2 s on a quiet machine).
+A restart finds the cache and compiles nothing. A failure is logged and changes nothing else: a fit then compiles
+as it would have.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ done = threading.Event()  # set when the warm-up has ended, whether it worked or
 _children: dict[str, subprocess.Popen] = {}
 _child_lock = threading.Lock()
 _stopping = threading.Event()
-seconds: dict[str, float] = {}  # 'pages', 'child' and 'server': how long each step took
+seconds: dict[str, float] = {}  # 'child' and 'pages': how long each step took
 
 
 def lower_this_threads_priority() -> None:
@@ -62,7 +64,7 @@ def lower_this_threads_priority() -> None:
 
 
 def load_page_modules() -> float:
-    """Step 0: import PAGE_MODULES, and make an altair chart and a plotly figure of the kinds the pages draw, so that
+    """Step 2: import PAGE_MODULES, and make an altair chart and a plotly figure of the kinds the pages draw, so that
     their schema and validators are loaded; returns the seconds it took."""
     started = time.perf_counter()
     for name in PAGE_MODULES:
@@ -117,21 +119,17 @@ def stop() -> None:
 
 def warm_up() -> None:
     """Both steps (see the module docstring), logged; never raises."""
-    from latent_core.projection.methods import numba_cache_dir, warm_up_umap
+    from latent_core.projection.methods import numba_cache_dir
 
     lower_this_threads_priority()
     try:
         folder = numba_cache_dir()  # before any worker starts: they inherit NUMBA_CACHE_DIR
+        seconds["child"] = compile_in_child()
+        log.info(
+            "umap-learn warmed up: compiled or loaded in %.1f s in a child process (cache %s)", seconds["child"], folder
+        )
         seconds["pages"] = load_page_modules()
         log.info("Page modules loaded in %.1f s", seconds["pages"])
-        seconds["child"] = compile_in_child()
-        seconds["server"] = warm_up_umap()
-        log.info(
-            "umap-learn warmed up: compiled or loaded in %.1f s in a child process, loaded here in %.1f s (cache %s)",
-            seconds["child"],
-            seconds["server"],
-            folder,
-        )
     except Exception:  # the app works without it: the pages and the first UMAP load what they need then
         log.exception("The warm-up failed; the pages and the first UMAP will load what they need themselves")
     finally:
