@@ -43,27 +43,33 @@ def test_digits_has_no_inactive_dimension_and_an_iwae_bound_with_k_1000_on_its_v
     assert evaluation.inactive_dims == [] and evaluation.active_units == config["architecture"]["latent_dim"]
 
 
-def test_shapes_reconstructions_keep_position_and_scale_and_its_codes_beat_the_old_mig():
-    """What the shipped shapes model achieves (the readout's goals are the strict xfail below)."""
+def test_shapes_reconstructions_keep_position_scale_and_rotation_and_mostly_shape():
+    """What the shipped shapes model (fully connected networks, 17,000 steps) achieves; the readout's and MIG's
+    remaining goals are the strict xfail below. The conv model it replaced read every square and triangle as a
+    circle (0% and 0%, rotation errors at chance: 23 and 28 degrees) with MIG 0.158: it traded shape and rotation
+    for axis-aligned codes, this one the other way round."""
     evaluation, _ = stored("shapes")
     readout = evaluation.readout
     assert evaluation.split == "validation" and readout["n_images"] >= 1000
     assert readout["position_error_px"] < 0.5 and readout["scale_error"] < 0.05
     assert readout["identified"]["circle"] >= READOUT_GOAL
-    assert evaluation.mig >= 0.15  # the model before make models was rebuilt: 0.067
+    for shape in ("square", "triangle"):
+        assert readout["rotation_error_deg"][shape]["median"] < ROTATION_GOAL_DEG, shape
+        assert readout["identified"][shape] >= 0.85, shape  # 86.7% and 93.0%: below the goal, far above the old 0%
+    assert evaluation.mig > 0.04  # 0.046: position and scale are spread over several axes
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="goal not met: the shipped shapes model's reconstructions read as circles (squares 0%, triangles 0%) "
-    "and its rotation errors are at chance (23 and 28 degrees); MIG 0.158 < 0.25",
+    reason="goal not met: the shipped shapes model identifies 86.7% of squares and 93.0% of triangles in its "
+    "reconstructions (goal 95%; rotation errors 1.3 and 1.6 degrees meet theirs), and its MIG is 0.046 (aim 0.25)",
 )
-def test_shapes_goal_squares_and_triangles_and_their_rotation_are_kept():
+def test_shapes_goal_squares_and_triangles_are_identified_and_the_codes_disentangled():
     evaluation, _ = stored("shapes")
     readout = evaluation.readout
     for shape in ("square", "triangle"):
         assert readout["identified"][shape] >= READOUT_GOAL, shape
-        assert readout["rotation_error_deg"][shape]["median"] < ROTATION_GOAL_DEG, shape
+    assert evaluation.mig >= 0.25
 
 
 def test_mnist_binarised_nll_on_the_last_1000_test_images():
