@@ -30,6 +30,7 @@ from . import (
     jobs,
     map_data,
     map_events,
+    map_quality,
     map_search,
     projections,
     resources,
@@ -271,6 +272,7 @@ def view(ws: Workspace) -> None:
         jobs.poll(scoring_note, scoring, ws)
     if atlas_job is not None:
         jobs.poll(atlas_note, atlas_job, atlas_job)
+    map_quality.section(projection, view_key)
 
 
 def decoded_section(ws: Workspace) -> None:

@@ -1,4 +1,4 @@
-"""How faithful a map is: trustworthiness, kNN recall, and the inverse's held-out error."""
+"""How faithful a map is: trustworthiness, continuity, kNN recall, and the inverse's held-out error."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ def trustworthiness(codes: np.ndarray, embedding: np.ndarray, k: int = QUALITY_K
     return float(sklearn_trustworthiness(codes, embedding, n_neighbors=k))
 
 
+def continuity(codes: np.ndarray, embedding: np.ndarray, k: int = QUALITY_K) -> float:
+    """Continuity@k in [0, 1] (Venna and Kaski 2001): trustworthiness with the two spaces swapped, so 1 when no
+    latent neighbour is torn away from a point on the map."""
+    return trustworthiness(embedding, codes, k)
+
+
 def knn_recall(codes: np.ndarray, embedding: np.ndarray, k: int = QUALITY_K) -> float:
     """Mean fraction of each point's k nearest latent neighbours that are among its k nearest on the map."""
 
@@ -40,7 +46,7 @@ def inverse_error(codes: np.ndarray, predicted: np.ndarray) -> float:
 
 
 def projection_quality(projection, max_points: int = 2000, seed: int = 0) -> dict:
-    """{'trustworthiness', 'knn_recall', 'inverse_error'} plus the sizes they were measured on.
+    """{'trustworthiness', 'continuity', 'knn_recall', 'inverse_error'} plus the sizes they were measured on.
 
     Trustworthiness and recall use a seeded sample of at most `max_points` points (neighbours
     within the sample); the inverse error holds out 10% of the points (at most 1000), refits the
@@ -64,6 +70,7 @@ def projection_quality(projection, max_points: int = 2000, seed: int = 0) -> dic
     predicted = projection.make_inverse(rest).predict(embedding[held].astype(np.float64))
     return {
         "trustworthiness": trustworthiness(codes[sample], embedding[sample]),
+        "continuity": continuity(codes[sample], embedding[sample]),
         "knn_recall": knn_recall(codes[sample], embedding[sample]),
         "inverse_error": inverse_error(codes[held], predicted),
         "n_neighbors": QUALITY_K,

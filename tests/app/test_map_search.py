@@ -1,4 +1,4 @@
-"""The Map page's search box and neighbour rings: matches and neighbours become overlays of the map."""
+"""The Map page's search box, neighbour rings and quality figures (overlays and captions of the map)."""
 
 from __future__ import annotations
 
@@ -49,3 +49,22 @@ def test_neighbour_rings_follow_the_clicked_point():
     ringed = map_payload(at)["overlay"]["neighbours"]
     np.testing.assert_allclose(ringed["x"], projection.embedding[expected, 0], atol=1e-4)
     assert map_events.handle(ws, {"kind": "point", "index": 9}, projection) == [VIEW, PANEL]  # the rings move
+
+
+def test_the_maps_quality_figures_are_measured_in_the_background_and_shown_under_it():
+    from ui import jobs, map_quality
+
+    at = app()
+    ws = at.session_state["workspace"]
+    projection = projections.cached(ws.codes(), ws.method, ws.dims)
+    key = ("quality", projections.projection_key(ws.codes(), ws.method, ws.dims))
+    job = jobs.runner.find(key)
+    assert job is not None
+    job.join(120)
+    at.run()
+    figures = job.result()
+    expected = projection.quality(max_points=map_quality.SAMPLE)
+    assert figures == expected  # the worker measured the map shown, with the same seed
+    caption = " ".join(texts(at.caption))
+    assert f"Trustworthiness@10 {expected['trustworthiness']:.3f}" in caption
+    assert f"continuity@10 {expected['continuity']:.3f}" in caption and "held-out points" in caption

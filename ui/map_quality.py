@@ -1,0 +1,65 @@
+"""How faithful the map is, shown under it: trustworthiness, continuity and kNN recall of the map's neighbourhoods,
+and the inverse mapping's held-out error (latent_core's Projection.quality).
+
+The figures sort 2,000 x 2,000 distances and refit the inverse, hundreds of milliseconds, so they are measured in
+a worker process as a background job, once per map (its content key), and shown when they are ready.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import latent_core
+
+from . import jobs
+from .jobs import FAILED, Job
+from .messages import MESSAGE_LIMIT, plain
+
+SAMPLE = 2000  # points the neighbourhood figures are measured on
+
+
+def light(projection) -> latent_core.Projection:
+    """The projection without its live UMAP estimator, which the figures do not need (and a worker need not get)."""
+    return latent_core.Projection(
+        projection.codes, projection.embedding, projection.config, projection.state, None, projection.fingerprint
+    )
+
+
+def measured(projection, job) -> dict:
+    """The figures, in a worker process (`job` is its progress proxy there)."""
+    job.report(0.1, "measuring neighbourhoods")
+    return projection.quality(max_points=SAMPLE)
+
+
+def measure(projection, job: Job) -> dict:
+    return jobs.runner.pool().call(measured, (light(projection),), job, what="measuring the map")
+
+
+def figures_text(figures: dict) -> str:
+    return (
+        f"Trustworthiness@{figures['n_neighbors']} {figures['trustworthiness']:.3f} · "
+        f"continuity@{figures['n_neighbors']} {figures['continuity']:.3f} · "
+        f"kNN recall@{figures['n_neighbors']} {figures['knn_recall']:.3f} · "
+        f"inverse error {figures['inverse_error']:.1%} (relative, on {figures['holdout_size']:,} held-out points)"
+    )
+
+
+HELP = (
+    "Trustworthiness: 1 when no neighbour on the map is a stranger in the latent space. Continuity: 1 when no "
+    "latent neighbour is torn away on the map. kNN recall: the share of each point's 10 nearest codes that are among "
+    "its 10 nearest on the map. Inverse error: how far the codes decoded from held-out points' map positions are "
+    "from their true codes (relative L2). Neighbourhoods are measured on a sample of 2,000 points."
+)
+
+
+def section(projection, view_key: str) -> None:
+    """A caption with the map's quality figures, or that they are being measured."""
+    job = jobs.runner.submit(
+        "projection", ("quality", view_key), lambda job: measure(projection, job), failure="Measuring the map failed"
+    )
+    if job.running:
+        jobs.poll(lambda: st.caption("Measuring how faithful this map is…"), job)
+    elif job.status == FAILED:
+        st.caption(f"No quality figures: {plain(job.error, MESSAGE_LIMIT)}")
+    elif job.result() is not None:
+        st.caption(figures_text(job.result()), help=HELP)
