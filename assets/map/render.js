@@ -2,8 +2,8 @@
 // axes and the decoded grid.
 //
 // Categorical colours are drawn as one scattergl trace per class, each with one colour: measured in Chromium
-// (README, "The map"), 100,000 points in 10 or 40 such traces draw in about half the time of one trace with a
-// colour per point, whose per-point colour parsing dominates; the class traces also give the legend, whose
+// (README, "Map: 100,000 points"), 100,000 points in 10 or 40 such traces draw in about half the time of one trace
+// with a colour per point, whose per-point colour parsing dominates; the class traces also give the legend, whose
 // entries hide and show a class.
 
 function markerTrace(d, p, members, extra) {
