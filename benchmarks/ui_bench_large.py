@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -33,8 +34,8 @@ COPIES, NOISE = 10, 8.0
 GOALS = {"draw_ms": 3000, "click_p50_ms": 250}
 SELECT_TIMER = """() => { window.__bench = {start: 0};
   document.addEventListener('pointerup', () => { window.__bench.start = performance.now(); }, true); }"""
-STRIP_SHOWN = """(before) => { const img = document.querySelector('.st-key-interpolation img');
-  if (img === null || img.src === before || !img.complete || img.naturalWidth === 0) return false;
+STRIP_SHOWN = """() => { const box = document.querySelector('.st-key-interpolation');
+  if (!box || !/images through \\d+ waypoints/.test(box.innerText)) return false;
   window.__bench.end = performance.now(); return true; }"""
 PLOT_AREA = f"""() => {{ const gd = {MAP_STATE}.gd;
   const b = gd.getBoundingClientRect(), s = gd._fullLayout._size; return [b.left + s.l, b.top + s.t, s.w, s.h]; }}"""
@@ -52,24 +53,28 @@ def tiled_mnist(path: Path) -> int:
     return len(images)
 
 
-def measure_selections(page, count: int, rng: random.Random) -> list[float]:
-    """Box-select a random square of the plot `count` times; ms from the mouse's release to the strip shown."""
+def measure_selections(page, count: int, rng: random.Random) -> tuple[list[float], int]:
+    """Box-select a random square of the plot `count` times: ms from the mouse's release to the interpolation strip
+    shown, and how many selections got no strip within 30 s."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.locator(".lm-root .modebar-btn[data-val=select]").click()
     page.evaluate(SELECT_TIMER)
-    results = []
+    results, unanswered = [], 0
     for _ in range(count):
         left, top, width, height = page.evaluate(PLOT_AREA)
         low = rng.uniform(0.25, 0.45)
-        before = page.evaluate(
-            "() => { const i = document.querySelector('.st-key-interpolation img'); return i ? i.src : ''; }"
-        )
         page.mouse.move(left + low * width, top + low * height)
         page.mouse.down()
         page.mouse.move(left + (low + 0.2) * width, top + (low + 0.2) * height, steps=8)
-        results.append(timed(page, page.mouse.up, STRIP_SHOWN, before))
-        page.get_by_role("button", name="Clear selection").click()
+        try:
+            results.append(timed(page, page.mouse.up, STRIP_SHOWN, None))
+            page.get_by_role("button", name="Clear selection").click()
+            page.get_by_text(re.compile(r"images through \d+ waypoints")).wait_for(state="detached")
+        except PlaywrightTimeout:
+            unanswered += 1
         page.wait_for_timeout(500)
-    return results
+    return results, unanswered
 
 
 def measure_large_map(model: Path, work: Path, clicks: int, selections: int) -> dict:
@@ -99,7 +104,7 @@ def measure_large_map(model: Path, work: Path, clicks: int, selections: int) -> 
             page.evaluate(INSTALL_TIMER)
             point_ms, space_ms, preview_ms = measure_clicks(page, clicks, rng)
             log(f"clicks: p50 {summary(point_ms + space_ms)['p50']} ms")
-            select_ms = measure_selections(page, selections, rng)
+            select_ms, unanswered = measure_selections(page, selections, rng)
         finally:
             stop_server(process)
             browser.close()
@@ -113,6 +118,7 @@ def measure_large_map(model: Path, work: Path, clicks: int, selections: int) -> 
         "click_space_ms": summary(space_ms),
         "click_preview_ms": summary(preview_ms),  # the page's instant answer, where the click had one
         "select_ms": summary(select_ms),
+        "selections_unanswered": unanswered,
         "goals": GOALS,
         "meets_goals": {
             "draw": drawn[1] <= GOALS["draw_ms"],
