@@ -123,7 +123,7 @@ function layoutFor(d, probe) {
   if (d.dims === 3) {
     // The default camera (eye at 1.25 on each axis) puts the cube's lower corner outside a wide, short scene.
     layout.scene = { xaxis: axis(d.axes[0]), yaxis: axis(d.axes[1]), zaxis: axis(d.axes[2]), aspectmode: "cube",
-      camera: { eye: { x: 1.45, y: 1.45, z: 1.05 }, center: { x: 0, y: 0, z: -0.08 } },
+      camera: { eye: { x: 1.75, y: 1.75, z: 1.25 }, center: { x: 0, y: 0, z: -0.1 } },
       annotations: probeAnnotations(d, probe) };
   } else {
     layout.xaxis = axis(d.axes[0], !d.grid);
