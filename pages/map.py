@@ -5,7 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from latent_core.projection import DIMS, METHODS
-from ui import exports, gan_views, large_maps, map_data, map_events, map_search, map_view, replay, state
+from ui import (
+    exports,
+    gan_views,
+    large_maps,
+    map_data,
+    map_events,
+    map_search,
+    map_view,
+    projection_settings,
+    replay,
+    state,
+)
 from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from ui.state import METHOD_LABELS
 
@@ -56,7 +67,7 @@ modes = map_data.colour_modes(ws.dataset, anomaly=ws.model is not None and not g
 if ws.colour not in modes:
     ws.colour = next(iter(modes))
 st.session_state.update(map_method=ws.method, map_dims=ws.dims, map_colour=ws.colour, map_grid=ws.show_grid)
-controls = st.columns([2, 1, 2, 2], vertical_alignment="bottom")
+controls = st.columns([2, 1, 1, 2, 2], vertical_alignment="bottom")
 controls[0].segmented_control(
     "Projection",
     METHODS,
@@ -76,8 +87,10 @@ controls[1].segmented_control(
     required=True,
     help="3D maps can be rotated; clicking empty space decodes only in 2D.",
 )
-controls[2].selectbox("Colour by", list(modes), key="map_colour", format_func=modes.get, on_change=set_view)
-controls[3].toggle(
+with controls[2]:
+    projection_settings.popover(ws)
+controls[3].selectbox("Colour by", list(modes), key="map_colour", format_func=modes.get, on_change=set_view)
+controls[4].toggle(
     "Decoded grid",
     key="map_grid",
     on_change=set_view,

@@ -84,7 +84,7 @@ def slug(text: str) -> str:
 
 def map_downloads(ws: Workspace) -> None:
     """CSV and Parquet buttons for the points of the map on show; a note until the map is drawn."""
-    projection = projections.cached(ws.codes(), ws.method, ws.dims)
+    projection = projections.cached(ws.codes(), ws.method, ws.dims, ws.map_settings)
     what = "vectors" if ws.is_embeddings else "codes"
     if projection is None:
         st.caption(f"The map's points and {what} can be downloaded once the map is drawn.")

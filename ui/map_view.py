@@ -213,13 +213,13 @@ def anomaly_colours(ws: Workspace) -> tuple[np.ndarray | None, jobs.Job | None]:
 
 def on_map_event(ws: Workspace) -> None:
     event = st.session_state[MAP_KEY]["event"]
-    projection = projections.cached(ws.codes(), ws.method, ws.dims)
+    projection = projections.cached(ws.codes(), ws.method, ws.dims, ws.map_settings)
     st.rerun(map_events.handle(ws, event, projection))
 
 
 @st.fragment(key=VIEW)
 def view(ws: Workspace) -> None:
-    projection, job = projections.request(ws.codes(), ws.method, ws.dims)
+    projection, job = projections.request(ws.codes(), ws.method, ws.dims, settings=ws.map_settings)
     if projection is None:
         if job.error:
             st.error(job.error)
@@ -230,7 +230,7 @@ def view(ws: Workspace) -> None:
     ws.drawn_view = (ws.method, ws.dims)
     embedding = np.asarray(projection.embedding, dtype=np.float32)
     indices = ws.mapped()
-    view_key = projections.projection_key(ws.codes(), ws.method, ws.dims)
+    view_key = projections.projection_key(ws.codes(), ws.method, ws.dims, ws.map_settings)
     views.record_map(ws, projection, view_key)
     scores, scoring, grid = None, None, None
     if ws.model is not None and ws.colour == "anomaly":
@@ -340,7 +340,7 @@ def round_trip_section(ws: Workspace) -> None:
         help="Encode the decoded image again and draw an arrow on the map to where it lands: short where the model "
         "is consistent, long where the encoder reads the decoded image as something else.",
     )
-    projection = projections.cached(ws.codes(), ws.method, ws.dims)
+    projection = projections.cached(ws.codes(), ws.method, ws.dims, ws.map_settings)
     found = kept_round_trip(ws, projection)
     if found is not None:
         st.caption(round_trips.text(found, projection.codes))

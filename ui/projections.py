@@ -9,13 +9,14 @@ fingerprint, and latent_core also caches them on disk, so a restart does not fit
 
 from __future__ import annotations
 
+import json
 from functools import partial
 
 import numpy as np
 
 import latent_core
 from latent_core.io.fingerprint import fingerprint
-from latent_core.projection import fit_projection
+from latent_core.projection import ProjectionConfig, fit_projection
 
 from . import jobs, workers
 from .jobs import FAILED, FINISHED, Job
@@ -25,48 +26,74 @@ AXIS_NAMES = {"pca": "PC {}", "tsne": "t-SNE {}", "umap": "UMAP {}"}
 # Up to this many code values (N x D) fit in this process: a PCA of 10,000 x 64 takes about 8-25 ms of CPU
 # (benchmarks/click_cpu_bench.py; 20,000 x 64 took 15-50 ms, as BLAS threads spin on a busy machine).
 IN_PROCESS = {"pca": 10_000 * 64, "tsne": 0, "umap": 0}
+TUNABLE = {"pca": (), "tsne": ("perplexity", "metric"), "umap": ("neighbors", "min_dist", "metric")}
 
 
-def projection_key(codes: np.ndarray, method: str, dims: int) -> str:
+def used(method: str, settings: dict | None) -> dict:
+    """The settings of `settings` (ProjectionConfig fields) that `method` uses and that differ from their defaults:
+    a map's settings, so that a t-SNE setting does not refit UMAP, and the defaults keep the keys they always had."""
+    defaults = ProjectionConfig()
+    return {
+        name: value
+        for name, value in (settings or {}).items()
+        if name in TUNABLE[method] and value != getattr(defaults, name)
+    }
+
+
+def projection_key(codes: np.ndarray, method: str, dims: int, settings: dict | None = None) -> str:
     """The content fingerprint of a projection: its key in the job runner (and the map's view key)."""
-    return fingerprint(codes, method, dims)
+    chosen = used(method, settings)
+    if not chosen:
+        return fingerprint(codes, method, dims)
+    return fingerprint(codes, method, dims, json.dumps(chosen, sort_keys=True))
 
 
-def fit(codes: np.ndarray, method: str, dims: int, job: Job):
+def fit(codes: np.ndarray, method: str, dims: int, settings: dict, job: Job):
     """A projection job's work: fit_projection of (N, D) codes to (N, dims), reporting to `job`, in this process for
     a small PCA, else in a worker process. Raises latent_core.ProjectionCancelled once the job is cancelled."""
     if codes.size <= IN_PROCESS[method]:
         return fit_projection(
-            codes, method=method, dims=dims, seed=0, on_progress=job.report, should_stop=job.should_stop, cache=True
+            codes,
+            method=method,
+            dims=dims,
+            seed=0,
+            on_progress=job.report,
+            should_stop=job.should_stop,
+            cache=True,
+            **settings,
         )
-    return jobs.runner.pool().call(workers.fit_map, (codes, method, dims), job, what="projection")
+    return jobs.runner.pool().call(workers.fit_map, (codes, method, dims, settings), job, what="projection")
 
 
-def request(codes: np.ndarray, method: str, dims: int, wait: float | None = QUICK_WAIT_S) -> tuple[object, Job | None]:
+def request(
+    codes: np.ndarray, method: str, dims: int, wait: float | None = QUICK_WAIT_S, settings: dict | None = None
+) -> tuple[object, Job | None]:
     """(projection, None) when it is ready within `wait` seconds (None: however long), else (None, its job).
 
-    The job is running, failed (its `error` says why; `forget()` it once shown) or cancelled.
+    `settings`: ProjectionConfig fields (perplexity, neighbors, min_dist, metric); those the method does not use
+    are left out. The job is running, failed (its `error` says why; `forget()` it once shown) or cancelled.
     """
     frozen = codes if not codes.flags.writeable else codes.copy()  # the fit must see the codes that were hashed
+    chosen = used(method, settings)
     job = jobs.runner.submit(
         "projection",
-        projection_key(codes, method, dims),
-        partial(fit, frozen, method, dims),
+        projection_key(codes, method, dims, chosen),
+        partial(fit, frozen, method, dims, chosen),
         failure="The projection failed",
     )
     job.join(wait)
     return (job.result(), None) if job.status == FINISHED else (None, job)
 
 
-def cached(codes: np.ndarray, method: str, dims: int):
+def cached(codes: np.ndarray, method: str, dims: int, settings: dict | None = None):
     """The finished projection of `codes`, or None."""
-    return jobs.runner.result(projection_key(codes, method, dims))
+    return jobs.runner.result(projection_key(codes, method, dims, settings))
 
 
-def project(codes: np.ndarray, method: str, dims: int):
+def project(codes: np.ndarray, method: str, dims: int, settings: dict | None = None):
     """The projection, waiting for it however long it takes; raises InvalidInputError if it fails."""
     while True:
-        projection, job = request(codes, method, dims, wait=None)
+        projection, job = request(codes, method, dims, wait=None, settings=settings)
         if projection is not None:
             return projection
         if job.status == FAILED:

@@ -76,6 +76,7 @@ class Workspace:
     show_round_trip: bool = False  # the decoded spot's round trip: its distances in the panel, an arrow on the map
     show_neighbours: bool = False  # ring a clicked point's nearest neighbours (in the latent space) on the map
     found: list[int] = field(default_factory=list)  # map positions the search box matched (ui.map_search)
+    map_settings: dict = field(default_factory=dict)  # t-SNE's and UMAP's settings (ui.projection_settings)
     decoded: Decoded | None = None
     base: BaseCode | None = None
     saved_models: dict[str, Option] = field(default_factory=dict)  # the workspace's models (and any added in code)

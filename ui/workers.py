@@ -436,12 +436,20 @@ def train_checkpoint(dataset, settings: dict, folder: str, job) -> str:
     return str(model.save(folder))
 
 
-def fit_map(codes, method: str, dims: int, job):
-    """fit_projection of (N, D) codes to (N, dims), cached on disk; raises ProjectionCancelled once stopped."""
+def fit_map(codes, method: str, dims: int, settings: dict, job):
+    """fit_projection of (N, D) codes to (N, dims) with the method's `settings` (ProjectionConfig fields), cached on
+    disk; raises ProjectionCancelled once stopped."""
     from latent_core.projection import fit_projection
 
     return fit_projection(
-        codes, method=method, dims=dims, seed=0, on_progress=job.report, should_stop=job.should_stop, cache=True
+        codes,
+        method=method,
+        dims=dims,
+        seed=0,
+        on_progress=job.report,
+        should_stop=job.should_stop,
+        cache=True,
+        **settings,
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from ..fields import setting, validate
 
 METHODS = ("pca", "tsne", "umap")
+METRICS = ("euclidean", "cosine")
 DIMS = (2, 3)
 UMAP_POINT_EPOCHS = 1_000_000  # default UMAP epochs: this budget over N points, clipped to [100, 500]
 TSNE_DEFAULT_EPOCHS = 250
@@ -16,7 +17,8 @@ TSNE_DEFAULT_EPOCHS = 250
 class ProjectionConfig:
     """Settings of one projection; together with the codes' fingerprint they key the cache.
 
-    neighbors: UMAP's n_neighbors; min_dist: UMAP's min_dist; perplexity: t-SNE's perplexity.
+    neighbors: UMAP's n_neighbors; min_dist: UMAP's min_dist; perplexity: t-SNE's perplexity;
+    metric: the distance t-SNE's and UMAP's neighbourhoods use ("euclidean" or "cosine").
     epochs: UMAP epochs or t-SNE iterations after early exaggeration; None picks a default
     from the number of points (see `resolved`).
     """
@@ -36,6 +38,12 @@ class ProjectionConfig:
     min_dist: float = setting(0.1, "Minimum distance", "UMAP's min_dist: how tightly points may pack.", low=0, high=1)
     perplexity: float = setting(
         30.0, "Perplexity", "t-SNE's perplexity: about how many neighbours each point has.", low=1, high=100
+    )
+    metric: str = setting(
+        "euclidean",
+        "Metric",
+        "How t-SNE and UMAP measure the distance between codes: euclidean, or cosine (the angle between them).",
+        choices=METRICS,
     )
     epochs: int | None = setting(
         None,
@@ -65,7 +73,11 @@ class ProjectionConfig:
 
     def to_dict(self) -> dict:
         """Only the settings that matter for this method, so equal maps share one cache entry."""
-        used = {"pca": (), "tsne": ("perplexity", "epochs"), "umap": ("neighbors", "min_dist", "epochs")}[self.method]
+        used = {
+            "pca": (),
+            "tsne": ("perplexity", "epochs", "metric"),
+            "umap": ("neighbors", "min_dist", "epochs", "metric"),
+        }[self.method]
         return {"method": self.method, "dims": self.dims, "seed": self.seed} | {
             key: value for key, value in asdict(self).items() if key in used
         }

@@ -56,10 +56,10 @@ class KnnIndex:
 
     _angular_trees = False
 
-    def __init__(self, codes: np.ndarray, k: int):
+    def __init__(self, codes: np.ndarray, k: int, metric: str = "euclidean"):
         from sklearn.neighbors import NearestNeighbors
 
-        self.nn = NearestNeighbors(n_neighbors=k).fit(codes)
+        self.nn = NearestNeighbors(n_neighbors=k, metric=metric).fit(codes)
 
     def graph(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Indices int32 and distances float32 (N, k) of each code's k nearest, itself included."""
@@ -116,7 +116,7 @@ def fit_umap(codes: np.ndarray, config: ProjectionConfig, progress: Progress) ->
     umap = import_umap()
 
     progress.stage(0.05, 0.15, "UMAP: nearest neighbours")
-    index = KnnIndex(codes, config.neighbors)
+    index = KnnIndex(codes, config.neighbors, config.metric)
     indices, distances = index.graph(codes)
     progress.stage(0.15, 0.3, "UMAP: fuzzy graph and spectral initialisation")
     sink = TqdmSink(progress, 0.3, 1.0, "UMAP: optimising the layout")
@@ -124,6 +124,7 @@ def fit_umap(codes: np.ndarray, config: ProjectionConfig, progress: Progress) ->
         n_neighbors=config.neighbors,
         n_components=config.dims,
         min_dist=config.min_dist,
+        metric=config.metric,
         n_epochs=config.epochs,
         random_state=config.seed,
         precomputed_knn=(indices, distances, index),
@@ -150,7 +151,7 @@ def fit_tsne(codes: np.ndarray, config: ProjectionConfig, progress: Progress) ->
     progress.stage(0.0, 0.1, "t-SNE: affinities")
     k = min(len(codes) - 1, int(3 * config.perplexity))
     knn = nearest_neighbors.Sklearn(
-        codes, k, metric="euclidean", n_jobs=2, random_state=config.seed
+        codes, k, metric=config.metric, n_jobs=2, random_state=config.seed
     )  # exact; skips pynndescent
     affinities = affinity.PerplexityBasedNN(
         perplexity=config.perplexity, knn_index=knn, n_jobs=2, random_state=config.seed
