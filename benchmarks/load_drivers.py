@@ -33,8 +33,10 @@ POINT_CLICK = b'"kind":"point"'  # in a BackMsg that carries a map click (its JS
 # In-page timing and map geometry, as in benchmarks/ui_bench.py.
 INSTALL_TIMER = """() => { window.__bench = {start: 0};
   document.addEventListener('pointerdown', () => { window.__bench.start = performance.now(); }, true); }"""
+# The server's image: a map click first shows the page's own preview in the panel (a data: URL), not counted here.
 IMAGE_CHANGED = """([selector, before]) => { const img = document.querySelector(selector);
-  if (img === null || img.src === before || !img.complete || img.naturalWidth === 0) return false;
+  if (img === null || img.src === before || img.src.startsWith('data:')) return false;
+  if (!img.complete || img.naturalWidth === 0) return false;
   window.__bench.end = performance.now(); return true; }"""
 MAP_STATE = "document.querySelector('.lm-root').__latentMap"
 ISOLATED_POINTS = f"""() => {{ const s = {MAP_STATE};
