@@ -8,7 +8,7 @@ import streamlit as st
 
 import latent_core
 from latent_core.traversal import interpolate
-from ui import catalog, gan_views, images, jobs, resources, state
+from ui import catalog, gan_views, images, jobs, linked_maps, resources, state
 from ui.messages import MESSAGE_LIMIT, plain
 
 KINDS = {"vae": "VAE", "gan": "GAN"}
@@ -18,13 +18,17 @@ SAMPLES = 16
 ws = state.workspace()
 st.title("Compare")
 st.caption(
-    "A VAE and a GAN trained on the same data, side by side: how good their samples are, what they draw from the "
-    "same codes of the prior N(0, I), and how each decodes the same path between two images."
+    "Two runs' maps of the same images side by side, with linked selection; then a VAE and a GAN trained on the "
+    "same data: how good their samples are, what they draw from the same codes of the prior N(0, I), and how each "
+    "decodes the same path between two images."
 )
 state.show_messages(ws)
 if ws.is_embeddings:
     st.info(plain(state.needs_model(ws, "Comparing models"), MESSAGE_LIMIT))
     st.stop()
+linked_maps.section(ws)  # any two runs' maps, side by side and linked
+st.divider()
+st.subheader("A VAE and a GAN")
 
 
 def candidates(kind: str) -> list[catalog.Option]:

@@ -111,6 +111,7 @@ function showTip(state, ev) {
 function showPoint(state, i) {
   const d = state.data, p = state.p;
   state.hovered = i;
+  tellLinked(state, p.ids[i]);
   state.tip.dataset.kind = "point";
   const parts = ["#" + p.ids[i]];
   if (p.labels) parts.push(d.labels.names[p.labels[i]]);
@@ -137,6 +138,34 @@ function drawThumb(state, i) {
 function hideTip(state) {
   state.hovered = null;
   state.tip.style.display = "none";
+  tellLinked(state, null);
+}
+
+// ---- linked maps (the Compare page: payload.link names a group) -------------------------------------------------
+
+// Maps of one group show the same images: hovering image `id` in one rings it in the others (null: none).
+function tellLinked(state, id) {
+  const group = state.data && state.data.link;
+  if (!group || state.linkedId === id) return;
+  state.linkedId = id;
+  window.dispatchEvent(new CustomEvent("lm-link", { detail: { group, from: state.root, id } }));
+}
+
+function bindLink(state) {
+  const ring = state.root.querySelector(".lm-link");
+  window.addEventListener("lm-link", (e) => {
+    const { group, from, id } = e.detail, d = state.data, gd = state.gd;
+    if (!d || d.link !== group || from === state.root) return;
+    const xa = gd._fullLayout && gd._fullLayout.xaxis, ya = gd._fullLayout && gd._fullLayout.yaxis;
+    const i = id === null || !state.p ? -1 : state.p.ids.indexOf(id);
+    if (i < 0 || d.dims !== 2 || !xa || !ya) {
+      ring.style.display = "none";
+      return;
+    }
+    const px = xa.l2p(state.p.x[i]), py = ya.l2p(state.p.y[i]);
+    ring.dataset.id = String(id);
+    Object.assign(ring.style, { display: "block", left: xa._offset + px + "px", top: ya._offset + py + "px" });
+  });
 }
 
 // ---- the decoded preview ----------------------------------------------------------------------------------------

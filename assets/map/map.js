@@ -81,7 +81,7 @@ function onSelected(state, ev) {
 function build(parentElement) {
   const root = document.createElement("div");
   root.className = "lm-root";
-  root.innerHTML = '<div class="lm-plot"></div><div class="lm-probe"></div><div class="lm-tip"><canvas width="96" height="96"></canvas><div class="lm-tip-bar"><div></div></div><div class="lm-tip-text"></div></div>';
+  root.innerHTML = '<div class="lm-plot"></div><div class="lm-probe"></div><div class="lm-link"></div><div class="lm-tip"><canvas width="96" height="96"></canvas><div class="lm-tip-bar"><div></div></div><div class="lm-tip-text"></div></div>';
   parentElement.appendChild(root);
   const state = {
     root, gd: root.querySelector(".lm-plot"), tip: root.querySelector(".lm-tip"), tipCanvas: root.querySelector("canvas"),
@@ -100,6 +100,7 @@ function build(parentElement) {
   root.addEventListener("pointerup", (e) => onRelease3d(state, e), true);
   root.addEventListener("pointerleave", () => hideTip(state));
   bindHover(state);
+  bindLink(state);
   // Only a displayed plot is resized: the map taken off the page (replaced by a projection's progress bar, or shelved)
   // is reported too, and plotly refuses it ("Resize must be passed a displayed plot div element").
   state.resize = new ResizeObserver(() => {

@@ -89,7 +89,7 @@ PLOT_AREA = """() => { const gd = document.querySelector('.lm-root').__latentMap
 
 def select_box(page, low: float, high: float) -> None:
     """Box-select the map from (low, low) to (high, high), as fractions of its plot area from the top left."""
-    page.locator(".lm-root .modebar-btn[data-val=select]").click()
+    page.locator(".lm-root .modebar-btn[data-val=select]").first.click()  # the first map on the page
     left, top, width, height = page.evaluate(PLOT_AREA)
     page.mouse.move(left + low * width, top + low * height)
     page.mouse.down()
