@@ -30,7 +30,8 @@ that they compete less with the server they measure; the workers run at ui.worke
 
 Reports per round and configuration: click_ms p50/p95/max/n, timeouts, wrong images, trainings running, server CPU
 per click, the peak server and workers RSS and worker counts, the 1-minute load average before and after; per round
-the ratio of the last configuration's p95 to the first's (4+2 over 1+0 by default) and their median; the SIGTERM
+the ratio of the last configuration's p95 to the first's (4+2 over 1+0 by default) and their median; the same
+ratio over every round's clicks pooled (a p95 of 60 clicks moves less than one of 20); the SIGTERM
 stop; the machine's load averages at the start and the end (other work on it slows every figure).
 
 Run: .venv/bin/python benchmarks/load_bench.py [--configs 1+0,4+0,4+2] [--rounds 3] [--client ws|browser]
@@ -173,7 +174,7 @@ async def run_config(clients, trainers, url: str, server, sampler, n: int, m: in
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     log(json.dumps(row))
-    return row, [r["clicked"] for r in results]
+    return row, [r["clicked"] for r in results], latencies
 
 
 def replay_check(browser_page, ws_handle) -> dict:
@@ -244,8 +245,10 @@ async def stop_during_training(trainers, url: str, process, uploads: Path) -> di
 
 async def driver_check(drivers, url, server, sampler, args) -> dict:
     """1+0 with a browser clicker, then 1+0 with a websocket clicker clicking the same points; the replay check."""
-    browser_row, clicked = await run_config(drivers["browser"], drivers["browser"], url, server, sampler, 1, 0, args, 7)
-    ws_row, _ = await run_config(drivers["ws"], drivers["ws"], url, server, sampler, 1, 0, args, 7, planned=clicked)
+    browser_row, clicked, _ = await run_config(
+        drivers["browser"], drivers["browser"], url, server, sampler, 1, 0, args, 7
+    )
+    ws_row, _, _ = await run_config(drivers["ws"], drivers["ws"], url, server, sampler, 1, 0, args, 7, planned=clicked)
     browser, ws = drivers["browser"], drivers["ws"]
     index = clicked[0][0] if clicked[0] else 0
     try:
@@ -259,6 +262,15 @@ async def driver_check(drivers, url, server, sampler, args) -> dict:
     except Exception as error:  # noqa: BLE001 - a check that could not run is reported; the rounds still run
         check = {"compared": False, "why": repr(error)[:300]}
     return {"browser_1+0": browser_row, "ws_1+0_same_clicks": ws_row, "same_message": check}
+
+
+def pooled_ratio(pooled: dict[str, list[float]]) -> float | None:
+    """The last configuration's p95 over the first's, each over all rounds' clicks."""
+    values = list(pooled.values())
+    if len(values) < 2:
+        return None
+    first, last = summary(values[0], None)["p95"], summary(values[-1], None)["p95"]
+    return round(last / first, 2) if first and last else None
 
 
 def ratio(rows: list[dict]) -> float | None:
@@ -276,7 +288,7 @@ async def bench(args) -> dict:
         "LATENT_EXPLORER_UPLOADS": str(work / "uploads"),
         "LATENT_EXPLORER_CACHE": str(work / "cache"),
     }
-    rounds, check = [], None
+    rounds, check, pooled = [], None, {}
     load_start = [round(v, 2) for v in os.getloadavg()]
     with open(work / "server.log", "w") as server_log:
         url, process = start_server(server_log, env=env, timeout=SERVER_START_S)
@@ -303,8 +315,11 @@ async def bench(args) -> dict:
                     for r in range(args.rounds):
                         rows = []
                         for k, (n, m) in enumerate(configs):
-                            row, _ = await run_config(clients, trainers, url, server, sampler, n, m, args, 100 * k)
+                            row, _, latencies = await run_config(
+                                clients, trainers, url, server, sampler, n, m, args, 100 * k
+                            )
                             rows.append(row)
+                            pooled.setdefault(row["config"], []).extend(latencies)
                         rounds.append({"round": r + 1, "configs": rows, "p95_ratio": ratio(rows)})
                     stopped = await stop_during_training(trainers, url, process, work / "uploads")
                     log(f"SIGTERM during a training: {json.dumps(stopped)}")
@@ -330,6 +345,9 @@ async def bench(args) -> dict:
         "driver_check": check,
         "rounds": rounds,
         "p95_ratio": {names: {"per_round": ratios, "median": statistics.median(ratios) if ratios else None}},
+        # Every round's clicks together: a p95 of 60 clicks (1+0, 3 rounds) moves less than one of 20.
+        "pooled_click_ms": {config: summary(values, None) for config, values in pooled.items()},
+        "pooled_p95_ratio": {names: pooled_ratio(pooled)},
         "sigterm_during_training": stopped,
         "server_log": str(work / "server.log"),
     }
