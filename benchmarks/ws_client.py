@@ -378,7 +378,9 @@ class Session:
             entry[1].cancel()
 
     async def fetch_media(self, urls: list[str]) -> float:
-        """GET the /media URLs at once, one per connection as a browser does; the monotonic time the last arrived."""
+        """GET the server's URLs at once, one per connection as a browser does (a data: URL holds its image, as in the
+        browser); the monotonic time the last arrived."""
+        urls = [url for url in urls if not url.startswith("data:")]
         replies = await asyncio.gather(*(self.http[k % len(self.http)].get(url) for k, url in enumerate(urls)))
         for url, (status, _) in zip(urls, replies, strict=True):
             if status != 200:
