@@ -16,6 +16,8 @@ in the browser (timestamps taken in the page, from the input event to the new im
                      and with Playwright's mouse (its moves per second reported)
   hover              the map's hover preview during mouse sweeps over the plot: frames per second (one per pointer
                      move's animation frame, p50 and p5; goal >= 30) and pointer move -> tip drawn (ms)
+  mosaic_zoom        mosaic mode (thumbnails in place of dots): ms between animation frames while the wheel zooms
+                     in and out, each mosaic redraw's ms, and the thumbnails shown before and zoomed in
   preview_error      mean absolute pixel difference (0-255) between the preview and the exact decoding: as drawn in
                      the page at empty-space positions, and (latent_core.Atlas.blend, the same arithmetic) at
                      uniformly random positions over the whole map; exact decodings made with latent_core here
@@ -252,6 +254,42 @@ def measure_page_switches(page, rounds: int) -> dict[str, list[float]]:
     return results
 
 
+# Frame times while zooming: every animation frame's timestamp for as long as the zooms last.
+FRAME_LOG = """() => { window.__frames = []; window.__mosaicMs = []; window.__framing = true;
+  const tick = (t) => { window.__frames.push(t); if (window.__framing) requestAnimationFrame(tick); };
+  requestAnimationFrame(tick); }"""
+MOSAIC_TILES = "() => Number(document.querySelector('.lm-root').dataset.mosaic || 0)"
+
+
+def measure_mosaic_zoom(page, zooms: int) -> dict:
+    """Mosaic mode (thumbnails in place of dots) on the map: frame times (ms between animation frames) while the
+    wheel zooms in `zooms` times and out again about the centre, each mosaic redraw's time (ms), and the thumbnails
+    shown before the zooms and at the deepest zoom."""
+    page.get_by_text("Thumbnails", exact=True).click()
+    page.wait_for_function(f"() => ({MOSAIC_TILES})() > 0", timeout=60_000)
+    left, top, width, height = page.evaluate(PLOT_AREA)
+    page.mouse.move(left + width / 2, top + height / 2)
+    tiles_before = page.evaluate(MOSAIC_TILES)
+    page.evaluate(FRAME_LOG)
+    for _ in range(zooms):
+        page.mouse.wheel(0, -200)
+        page.wait_for_timeout(250)
+    tiles_zoomed = page.evaluate(MOSAIC_TILES)
+    for _ in range(zooms):
+        page.mouse.wheel(0, 200)
+        page.wait_for_timeout(250)
+    frames = page.evaluate("() => { window.__framing = false; return window.__frames; }")
+    redraws = page.evaluate("() => window.__mosaicMs")
+    page.get_by_text("Thumbnails", exact=True).click()  # back to dots for the rest of the bench
+    intervals = [b - a for a, b in zip(frames, frames[1:], strict=False)]
+    return {
+        "frame_ms": summary(intervals),
+        "mosaic_redraw_ms": summary(redraws) if redraws else None,
+        "thumbnails_before": tiles_before,
+        "thumbnails_zoomed_in": tiles_zoomed,
+    }
+
+
 def measure_hover(page, sweeps: int) -> dict:
     """Sweep the pointer across the map's plot area `sweeps` times (150 moves each, at evenly spaced heights); the
     page logs every hover frame it draws (its 'lm-hover' event: the preview or a point's thumbnail), so fps = 1000 /
@@ -366,6 +404,7 @@ def main() -> None:
     parser.add_argument("--drags", type=int, default=6)
     parser.add_argument("--switch-rounds", type=int, default=3)
     parser.add_argument("--hover-sweeps", type=int, default=8)
+    parser.add_argument("--zooms", type=int, default=6, help="wheel zooms in (and out) in mosaic mode")
     parser.add_argument("--preview-positions", type=int, default=120)
     parser.add_argument("--large-map", action="store_true", help="also the 100,000-point case (ui_bench_large.py)")
     parser.add_argument(
@@ -405,6 +444,8 @@ def main() -> None:
                 f"the page's preview at once in {len(preview_ms)} clicks, "
                 f"p50 {statistics.median(preview_ms or [0]):.0f} ms"
             )
+            mosaic = measure_mosaic_zoom(page, args.zooms)
+            log(f"mosaic zoom: frame p50 {mosaic['frame_ms']['p50']} ms, p95 {mosaic['frame_ms']['p95']} ms")
             hover = measure_hover(page, args.hover_sweeps)
             paced = hover["frame_paced"]
             log(f"hover: {paced['fps_p50']} fps p50, {paced['fps_p5']} p5 (moves one per animation frame)")
@@ -436,6 +477,7 @@ def main() -> None:
         "slider_ms": summary(slider_ms),
         "traverse_drag": traverse_drag,
         "hover": hover,
+        "mosaic_zoom": mosaic,
         "preview_error": preview_error,
         "page_switch_ms": summary(sum(switch_ms.values(), [])),
         "page_switch_ms_by_page": {link: [round(v) for v in values] for link, values in switch_ms.items()},

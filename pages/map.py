@@ -61,12 +61,15 @@ def set_view() -> None:
     ws.dims = st.session_state["map_dims"]
     ws.colour = st.session_state["map_colour"]
     ws.show_grid = st.session_state["map_grid"]
+    ws.mosaic = st.session_state["map_mosaic"]
 
 
 modes = map_data.colour_modes(ws.dataset, anomaly=ws.model is not None and not gan_views.is_cloud(ws))
 if ws.colour not in modes:
     ws.colour = next(iter(modes))
-st.session_state.update(map_method=ws.method, map_dims=ws.dims, map_colour=ws.colour, map_grid=ws.show_grid)
+st.session_state.update(
+    map_method=ws.method, map_dims=ws.dims, map_colour=ws.colour, map_grid=ws.show_grid, map_mosaic=ws.mosaic
+)
 controls = st.columns([2, 1, 1, 2, 2], vertical_alignment="bottom")
 controls[0].segmented_control(
     "Projection",
@@ -97,6 +100,14 @@ controls[4].toggle(
     disabled=ws.dims == 3 or ws.model is None,
     help="Lay the images decoded at a regular grid of map positions over the 2D map."
     + (" " + plain(state.needs_model(ws, "The decoded grid"), MESSAGE_LIMIT) if ws.model is None else ""),
+)
+controls[4].toggle(
+    "Thumbnails",
+    key="map_mosaic",
+    on_change=set_view,
+    disabled=ws.dims == 3 or ws.dataset.images is None,
+    help="Draw the images in place of the dots (2D): one per spot at the current zoom, more as you zoom in. With a "
+    "model, the empty spots show what it decodes there, in dashed frames.",
 )
 
 left, right = st.columns([3, 2], gap="medium")

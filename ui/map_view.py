@@ -255,6 +255,8 @@ def view(ws: Workspace) -> None:
         grid=grid,
         atlas=atlas,
     )
+    # Not part of the payload's revision: switching thumbnails on or off redraws the mosaic only, not the points.
+    payload["mosaic"] = ws.mosaic and ws.dims == 2 and ws.dataset.images is not None
     with st.container(key="map_frame"):
         latent_map(payload, key=MAP_KEY, on_event=lambda: on_map_event(ws))
     sampled = f" (an even sample of {len(ws.dataset):,})" if len(indices) < len(ws.dataset) else ""

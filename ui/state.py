@@ -77,6 +77,7 @@ class Workspace:
     show_neighbours: bool = False  # ring a clicked point's nearest neighbours (in the latent space) on the map
     found: list[int] = field(default_factory=list)  # map positions the search box matched (ui.map_search)
     map_settings: dict = field(default_factory=dict)  # t-SNE's and UMAP's settings (ui.projection_settings)
+    mosaic: bool = False  # the 2D map draws thumbnails in place of dots (assets/map/mosaic.js)
     decoded: Decoded | None = None
     base: BaseCode | None = None
     saved_models: dict[str, Option] = field(default_factory=dict)  # the workspace's models (and any added in code)

@@ -173,11 +173,30 @@ function bindLink(state) {
 // The blend at map position (mx, my) drawn in the tip; false where there is no atlas or the position lies more
 // than half a cell beyond its grid. The same arithmetic as latent_core.Atlas.blend.
 function showPreview(state, mx, my) {
-  const a = state.atlas;
-  if (!a || !a.pixels) return false;
+  const a = state.atlas, confidence = blendAt(a, mx, my);
+  if (confidence === null) return false;
+  const m = a.meta;
+  const canvas = state.tipCanvas, ctx = canvas.getContext("2d");
+  canvas.style.display = "block";
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(a.blendCanvas, 0, 0, canvas.width, canvas.height);
+  state.hovered = null;
+  state.tip.dataset.kind = "preview";
+  state.tipText.textContent = `decoded here\nconfidence ${Math.round(confidence * 100)}%`;
+  state.tipBar.style.display = "block";
+  state.tipBar.firstChild.style.width = (confidence * 100).toFixed(1) + "%";
+  state.preview = { x: mx, y: my, confidence, key: m.key };
+  placeTip(state);
+  return true;
+}
+
+// The atlas's blend at map position (mx, my) drawn into a.blendCanvas (its cell's size), and its confidence; null
+// where there is no atlas or the position lies more than half a cell beyond its grid (the mosaic uses it too).
+function blendAt(a, mx, my) {
+  if (!a || !a.pixels) return null;
   const m = a.meta, last = m.cells - 1;
   const gx = ((mx - m.x0) / (m.x1 - m.x0)) * last, gy = ((m.y1 - my) / (m.y1 - m.y0)) * last;
-  if (gx < -0.5 || gy < -0.5 || gx > last + 0.5 || gy > last + 0.5) return false;
+  if (gx < -0.5 || gy < -0.5 || gx > last + 0.5 || gy > last + 0.5) return null;
   const fx = Math.max(0, Math.min(last, gx)), fy = Math.max(0, Math.min(last, gy));
   const col = Math.min(Math.floor(fx), last - 1), row = Math.min(Math.floor(fy), last - 1);
   const tx = fx - col, ty = fy - row;
@@ -197,18 +216,7 @@ function showPreview(state, mx, my) {
   }
   const confidence = cells.reduce((sum, [r, c], k) => sum + weights[k] * a.confidence[r * m.cells + c], 0);
   a.blendCanvas.getContext("2d").putImageData(a.blended, 0, 0);
-  const canvas = state.tipCanvas, ctx = canvas.getContext("2d");
-  canvas.style.display = "block";
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(a.blendCanvas, 0, 0, canvas.width, canvas.height);
-  state.hovered = null;
-  state.tip.dataset.kind = "preview";
-  state.tipText.textContent = `decoded here\nconfidence ${Math.round(confidence * 100)}%`;
-  state.tipBar.style.display = "block";
-  state.tipBar.firstChild.style.width = (confidence * 100).toFixed(1) + "%";
-  state.preview = { x: mx, y: my, confidence, key: m.key };
-  placeTip(state);
-  return true;
+  return confidence;
 }
 
 // The atlas comes like the thumbnails: the server sends its pixels only when asked (one request at a time, the
@@ -225,7 +233,10 @@ function useAtlas(state) {
   if (meta.src && !kept.has(meta.key)) {
     const atlas = { meta: { ...meta, src: undefined }, confidence: floats(meta.confidence), pixels: null };
     const img = new Image();
-    img.onload = () => unpackAtlas(atlas, img);
+    img.onload = () => {
+      unpackAtlas(atlas, img);
+      scheduleMosaic(state); // its empty cells can be filled now
+    };
     img.src = meta.src;
     kept.set(meta.key, atlas);
     if (kept.size > ATLASES_KEPT) kept.delete(kept.keys().next().value);

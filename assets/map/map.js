@@ -116,6 +116,7 @@ function draw(state, Plotly) {
   const d = state.data;
   useSprite(state);
   useAtlas(state);
+  scheduleMosaic(state); // on or off, thumbnails or atlas arrived: the mosaic follows without redrawing the points
   if (state.revision === d.revision) return;
   state.revision = d.revision;
   const arrived = performance.now();
@@ -139,7 +140,10 @@ function draw(state, Plotly) {
     state.gd.on("plotly_selected", (ev) => onSelected(state, ev));
     state.gd.on("plotly_hover", (ev) => showTip(state, ev));
     state.gd.on("plotly_unhover", () => hideTip(state));
-    state.gd.on("plotly_afterplot", () => placeProbe(state));
+    state.gd.on("plotly_afterplot", () => {
+      placeProbe(state);
+      scheduleMosaic(state);
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-"""The Map page's search box, neighbour rings and quality figures (overlays and captions of the map)."""
+"""The Map page's search box, neighbour rings, quality figures and thumbnails switch (overlays and captions)."""
 
 from __future__ import annotations
 
@@ -68,3 +68,14 @@ def test_the_maps_quality_figures_are_measured_in_the_background_and_shown_under
     caption = " ".join(texts(at.caption))
     assert f"Trustworthiness@10 {expected['trustworthiness']:.3f}" in caption
     assert f"continuity@10 {expected['continuity']:.3f}" in caption and "held-out points" in caption
+
+
+def test_the_thumbnails_switch_sets_the_mosaic_without_changing_the_maps_revision():
+    at = app()
+    before = map_payload(at)
+    assert before["mosaic"] is False
+    at.toggle(key="map_mosaic").set_value(True).run()
+    after = map_payload(at)
+    assert after["mosaic"] is True and after["revision"] == before["revision"]  # the points are not sent again
+    at.segmented_control(key="map_dims").set_value(3).run()
+    assert map_payload(at)["mosaic"] is False  # a 2D mode
