@@ -76,3 +76,5 @@ def section(ws: Workspace) -> None:
     picked, captions = pick_classes(ws) if source == "classes" else pick_images(ws)
     result = analogy(ws.model, *picked)
     images.show_row(result.images, [*(f"{c} (decoded)" for c in captions), "a − b + c"])
+    ws.analogy_codes = np.vstack([result.inputs, result.code[None]]).astype(np.float32)
+    st.caption("a, b, c and a − b + c are marked on the Map page's 2D map.")

@@ -46,6 +46,7 @@ from .state import METHOD_LABELS, Workspace
 
 MAP_KEY = "latent_map"
 GRID_CELLS = 12
+ANALOGY_LABELS = ("a", "b", "c", "a − b + c")
 GRID_MARGIN = 0.04
 GRID_MIN_ALPHA = 40
 ATLAS_CELLS = DEFAULT_CELLS  # the hover preview's atlas: 64 x 64 decodings (seconds of a worker's CPU, once per map)
@@ -92,6 +93,9 @@ def path_overlay(ws: Workspace, projection, embedding: np.ndarray) -> dict:
     for name, rows in (("found", ws.found), ("neighbours", map_search.neighbours(ws))):
         if rows:
             overlay[name] = map_data.points(embedding, rows)
+    marks = analogy_marks(ws, projection)
+    if marks is not None:
+        overlay["analogy"] = map_data.points(marks, range(len(marks))) | {"text": list(ANALOGY_LABELS)}
     found = kept_round_trip(ws, projection) if ws.dims == 2 else None
     if found is not None:
         start, end = found.start_positions[0], found.positions[0]
@@ -306,6 +310,20 @@ def decoded_section(ws: Workspace) -> None:
             on_click=lambda: st.session_state.update(trav_source="map"),
         ):
             st.switch_page("pages/traverse.py")
+
+
+def analogy_marks(ws: Workspace, projection) -> np.ndarray | None:
+    """Map positions (4, 2) of the Traverse page's last analogy (a, b, c, a - b + c), placed once per analogy and
+    map; None without one, in 3D, or when its codes are not the model's."""
+    codes = ws.analogy_codes
+    if codes is None or ws.dims != 2 or codes.shape[1] != projection.codes.shape[1]:
+        return None
+    kept = ws.__dict__.get("_analogy_marks")
+    if kept is not None and kept[0] is codes and kept[1] is projection:
+        return kept[2]
+    marks = np.asarray(projection.transform(codes), dtype=np.float32)
+    ws.__dict__["_analogy_marks"] = (codes, projection, marks)
+    return marks
 
 
 def kept_round_trip(ws: Workspace, projection):

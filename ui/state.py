@@ -78,6 +78,7 @@ class Workspace:
     found: list[int] = field(default_factory=list)  # map positions the search box matched (ui.map_search)
     map_settings: dict = field(default_factory=dict)  # t-SNE's and UMAP's settings (ui.projection_settings)
     mosaic: bool = False  # the 2D map draws thumbnails in place of dots (assets/map/mosaic.js)
+    analogy_codes: np.ndarray | None = None  # (4, d): the Traverse page's a, b, c and a - b + c, marked on the map
     decoded: Decoded | None = None
     base: BaseCode | None = None
     saved_models: dict[str, Option] = field(default_factory=dict)  # the workspace's models (and any added in code)

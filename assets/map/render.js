@@ -63,7 +63,17 @@ function overlayTraces(d) {
     }),
     ringTrace(d, o.found, "found", "#f59e0b"), // the search box's matches
     ringTrace(d, o.neighbours, "neighbours", "#059669"), // the clicked point's nearest neighbours (latent space)
+    lineTrace(d, o.analogy || empty, { // the Traverse page's analogy: a, b, c and a − b + c (labels: analogyLabels)
+      name: "analogy", mode: "markers", marker: { size: 13, symbol: "diamond", color: "#db2777", line: { color: "#ffffff", width: 1.5 } },
+    }),
   ];
+}
+
+function analogyLabels(d) {
+  const marks = (d.overlay || {}).analogy;
+  if (!marks) return [];
+  return marks.text.map((text, k) => ({ name: "analogy", x: marks.x[k], y: marks.y[k], xref: "x", yref: "y", text,
+    showarrow: false, yshift: -18, font: { color: "#db2777", size: 12 }, bgcolor: "rgba(255,255,255,0.7)", borderpad: 1 }));
 }
 
 function ringTrace(d, pts, name, colour) {
@@ -130,7 +140,7 @@ function layoutFor(d, probe) {
     layout.yaxis = axis(d.axes[1], !d.grid);
     layout.images = [];
     if (d.grid) gridLayout(layout, d.grid);
-    layout.annotations = tripAnnotations(d).concat(waypointLabels(d));
+    layout.annotations = tripAnnotations(d).concat(waypointLabels(d), analogyLabels(d));
   }
   return layout;
 }

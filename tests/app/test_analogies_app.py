@@ -47,3 +47,19 @@ def test_class_means_make_the_analogy_of_three_classes():
     np.testing.assert_allclose(means[7], ws.codes()[labels == 7].mean(axis=0), rtol=1e-6)
     result = analogy(ws.model, means[0], means[1], means[7])
     np.testing.assert_allclose(result.code, means[0] - means[1] + means[7], rtol=1e-5, atol=1e-6)
+
+
+def test_the_analogy_is_marked_on_the_maps_2d_map():
+    from tests.app.app_workspace import map_payload
+    from ui import projections
+
+    at = traverse_page()
+    ws = at.session_state["workspace"]
+    result = analogy(ws.model, *ws.dataset.images[[0, 1, 2]])
+    np.testing.assert_allclose(ws.analogy_codes, np.vstack([result.inputs, result.code[None]]), atol=1e-5)
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, texts(at.exception)
+    marks = map_payload(at)["overlay"]["analogy"]
+    placed = projections.cached(ws.codes(), ws.method, ws.dims).transform(ws.analogy_codes)
+    np.testing.assert_allclose(marks["x"], placed[:, 0], atol=1e-4)
+    assert marks["text"] == ["a", "b", "c", "a − b + c"]
