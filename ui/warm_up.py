@@ -103,7 +103,7 @@ def compile_in_child() -> float:
     finally:
         child.kill()  # after a timeout; nothing when it has ended
         child.wait()
-    if child.returncode != 0:
+    if child.returncode != 0 and not _stopping.is_set():  # killed by stop(): the server is stopping, not a failure
         raise RuntimeError(f"the warm-up process ended with {child.returncode}: {errors.decode()[-500:]}")
     return time.perf_counter() - started
 
