@@ -118,6 +118,6 @@ def test_a_stopping_server_ends_the_warm_ups_child_process(monkeypatch):
     warm_up.stop()
     thread.join(10)
     assert not thread.is_alive() and child.poll() is not None
-    assert outcome["error"].startswith("the warm-up process ended with -9")
+    assert "error" not in outcome  # killed because the server stops: not a failed warm-up, nothing logged as one
     with pytest.raises(RuntimeError, match="stopping"):
         warm_up.compile_in_child()  # none starts once the server stops
