@@ -173,23 +173,36 @@ def traverse(z, direction, values) -> np.ndarray:
 def nearest(codes, z, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Indices int64 and Euclidean distances float32 of the k codes nearest to z, closest first.
 
-    z of shape (d,) gives two (k,) arrays; z of shape (M, d) gives two (M, k) arrays.
+    z of shape (d,) gives two (k,) arrays; z of shape (M, d) gives two (M, k) arrays. For many searches over the
+    same codes, build a CodeIndex once.
     """
-    codes = check_codes(codes, "codes")
-    single = np.ndim(z) == 1
-    queries = check_codes(np.atleast_2d(z), "query codes")
-    if queries.shape[1] != codes.shape[1]:
-        raise InvalidInputError(
-            f"Query codes need {codes.shape[1]} values each, like the codes searched, not {queries.shape[1]}."
-        )
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= len(codes):
-        raise InvalidInputError(
-            f"k={k!r} is invalid; it must be a whole number from 1 to {len(codes)} (the number of codes)."
-        )
-    distances, indices = cKDTree(codes.astype(np.float64)).query(queries.astype(np.float64), k=k)
-    indices = indices.reshape(len(queries), k).astype(np.int64)
-    distances = distances.reshape(len(queries), k).astype(np.float32)
-    return (indices[0], distances[0]) if single else (indices, distances)
+    return CodeIndex(codes).nearest(z, k)
+
+
+class CodeIndex:
+    """Nearest codes among fixed codes (N, d), with the k-d tree built once (about 0.15 s for 100,000 x 32 codes),
+    so that each search afterwards costs microseconds. `nearest` answers as the function `nearest` does."""
+
+    def __init__(self, codes):
+        self.codes_ = check_codes(codes, "codes")
+        self.tree_ = cKDTree(self.codes_.astype(np.float64))
+
+    def nearest(self, z, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+        codes = self.codes_
+        single = np.ndim(z) == 1
+        queries = check_codes(np.atleast_2d(z), "query codes")
+        if queries.shape[1] != codes.shape[1]:
+            raise InvalidInputError(
+                f"Query codes need {codes.shape[1]} values each, like the codes searched, not {queries.shape[1]}."
+            )
+        if not isinstance(k, (int, np.integer)) or not 1 <= k <= len(codes):
+            raise InvalidInputError(
+                f"k={k!r} is invalid; it must be a whole number from 1 to {len(codes)} (the number of codes)."
+            )
+        distances, indices = self.tree_.query(queries.astype(np.float64), k=k)
+        indices = indices.reshape(len(queries), k).astype(np.int64)
+        distances = distances.reshape(len(queries), k).astype(np.float32)
+        return (indices[0], distances[0]) if single else (indices, distances)
 
 
 def waypoints_along(codes, count: int) -> np.ndarray:

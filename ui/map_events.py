@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 import latent_core
-from latent_core.traversal import nearest, waypoints_along
+from latent_core.traversal import waypoints_along
 
 from . import state
 from .messages import explain
@@ -43,7 +43,7 @@ def describe_vector(ws: Workspace, index: int) -> Decoded:
     """A mapped vector without a model: its label, its image if given,
     and its nearest neighbours in the vector space."""
     codes, mapped = ws.codes(), ws.mapped()
-    rows, distances = nearest(codes, codes[index], k=min(NEIGHBOURS + 1, len(codes)))
+    rows, distances = ws.code_index().nearest(codes[index], k=min(NEIGHBOURS + 1, len(codes)))
     near = [(int(mapped[r]), float(d)) for r, d in zip(rows, distances, strict=True) if r != index][:NEIGHBOURS]
     item = int(mapped[index])
     label = ws.dataset.label_text(item)
@@ -65,17 +65,12 @@ def describe_vector(ws: Workspace, index: int) -> Decoded:
     )
 
 
-def nearest_index(codes: np.ndarray, code: np.ndarray) -> int:
-    """Row of `codes` closest to `code`."""
-    return int(nearest(codes, code, k=1)[0][0])
-
-
 def decode_space(ws: Workspace, projection, x: float, y: float) -> Decoded:
     """The image at an empty spot of a 2D map: inverse-map it to a code, decode, and say how sure that is."""
     code, confidence = projection.inverse(np.array([[x, y]], dtype=np.float32), return_confidence=True)
     code = np.asarray(code, dtype=np.float32).reshape(1, -1)
     confidence = float(np.ravel(confidence)[0])
-    near = int(ws.mapped()[nearest_index(ws.codes(), code[0])])
+    near = int(ws.mapped()[ws.code_index().nearest(code[0], k=1)[0][0]])
     extrapolated = confidence < CONFIDENCE_THRESHOLD
     return Decoded(
         title=f"Empty space at ({x:.2f}, {y:.2f})",

@@ -9,7 +9,6 @@ import streamlit as st
 
 import latent_core
 from latent_core.search import find_points
-from latent_core.traversal import nearest
 
 from . import state
 from .messages import explain
@@ -49,7 +48,7 @@ def neighbours(ws: Workspace) -> list[int]:
     if not ws.show_neighbours or decoded is None or decoded.point is None:
         return []
     codes = ws.codes()
-    rows, _ = nearest(codes, codes[decoded.point], k=min(NEIGHBOURS + 1, len(codes)))
+    rows, _ = ws.code_index().nearest(codes[decoded.point], k=min(NEIGHBOURS + 1, len(codes)))
     return [int(r) for r in rows if r != decoded.point][:NEIGHBOURS]
 
 

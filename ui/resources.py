@@ -19,6 +19,7 @@ from latent_core.analysis import anomaly_scores as score_images
 from latent_core.checkpoint.discovery import shipped_dir
 from latent_core.checkpoint.format import CONFIG_FILE, WEIGHTS_FILE
 from latent_core.io.fingerprint import fingerprint
+from latent_core.traversal import CodeIndex
 
 from . import jobs, workers, workspaces
 from .catalog import LIBRARY, Option
@@ -104,6 +105,13 @@ def model_for(option: Option) -> tuple[latent_core.LatentModel, str]:
         raise latent_core.InvalidInputError(f"Model '{option.label}' is no longer on disk.")
     model_fp = checkpoint_fingerprint(directory)
     return checkpoint(str(directory), model_fp), model_fp
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def code_index(key: tuple, _codes: np.ndarray) -> CodeIndex:
+    """Nearest-neighbour search over a map's codes, built once per (model, dataset) fingerprints `key`: an
+    empty-space click's nearest image and a clicked point's neighbours cost microseconds, not a k-d tree each."""
+    return CodeIndex(_codes)
 
 
 def map_indices(n: int) -> np.ndarray:

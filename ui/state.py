@@ -19,6 +19,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 import latent_core
 from latent_core.datasets.builtin import needs_download
+from latent_core.traversal import CodeIndex
 
 from . import catalog, resources, views, workspaces
 from .catalog import LIBRARY, Option
@@ -122,6 +123,11 @@ class Workspace:
         if isinstance(self.dataset, SampledCloud):  # a GAN's sampled codes (ui.gan_views): the codes themselves
             return self.dataset.codes
         return resources.codes(self.model_fp, self.dataset_fp, self.model, self.dataset)
+
+    def code_index(self) -> CodeIndex:
+        """Nearest-neighbour search over codes(), built once per model and dataset (ui.resources.code_index)."""
+        codes = self.codes()
+        return resources.code_index((self.model_fp, self.dataset_fp, codes.shape), codes)
 
     def mapped(self) -> np.ndarray:
         """Dataset indices of the map's points, in map order."""

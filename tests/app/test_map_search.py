@@ -79,3 +79,10 @@ def test_the_thumbnails_switch_sets_the_mosaic_without_changing_the_maps_revisio
     assert after["mosaic"] is True and after["revision"] == before["revision"]  # the points are not sent again
     at.segmented_control(key="map_dims").set_value(3).run()
     assert map_payload(at)["mosaic"] is False  # a 2D mode
+
+
+def test_the_maps_nearest_neighbour_index_is_built_once_per_model_and_dataset(ws):
+    assert ws.code_index() is ws.code_index()
+    codes = ws.codes()
+    rows, _ = ws.code_index().nearest(codes[7], k=3)
+    assert rows[0] == 7

@@ -274,3 +274,18 @@ def test_waypoints_along_rejects_a_bad_count(count):
 
     with pytest.raises(InvalidInputError, match="at least 2 waypoints"):
         waypoints_along(np.zeros((10, 2)), count)
+
+
+def test_a_code_index_answers_as_nearest_does_for_many_searches():
+    from latent_core.traversal import CodeIndex
+
+    rng = np.random.default_rng(3)
+    codes, queries = rng.normal(size=(500, 6)), rng.normal(size=(20, 6))
+    index = CodeIndex(codes)
+    for query in queries:
+        expected = nearest(codes, query, k=4)
+        found = index.nearest(query, k=4)
+        np.testing.assert_array_equal(found[0], expected[0])
+        np.testing.assert_array_equal(found[1], expected[1])
+    with pytest.raises(InvalidInputError, match="need 6 values"):
+        index.nearest(np.zeros(5))
