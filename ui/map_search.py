@@ -1,4 +1,5 @@
-"""Finding images on the map: a search box (image numbers, ranges, labels) whose matches are ringed on the map, and
+"""Finding images on the map: a search box (image numbers, ranges, labels) whose matches are ringed on the map (or,
+as a filter, shown alone with every other point faint), and
 the clicked point's nearest neighbours ringed too when asked. The rings are overlays of the map component
 (`found` and `neighbours` in ui.map_view.path_overlay; drawn by assets/map/render.js)."""
 
@@ -63,6 +64,13 @@ def search_box(ws: Workspace) -> None:
         help="Image numbers (12), ranges (10-20) and label names, separated by commas; matches are ringed on the "
         "map. Empty the field to clear the rings. To hide a class, click it in the legend; double-click to show it "
         "alone.",
+    )
+    st.session_state["map_only_found"] = ws.only_found
+    left.toggle(
+        "Show only the matches",
+        key="map_only_found",
+        on_change=lambda: setattr(ws, "only_found", st.session_state["map_only_found"]),
+        help="A filter: every other point is drawn faint, so the matches stand out (clicks still reach every point).",
     )
     st.session_state["map_neighbours"] = ws.show_neighbours
     right.toggle(

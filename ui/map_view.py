@@ -93,6 +93,8 @@ def path_overlay(ws: Workspace, projection, embedding: np.ndarray) -> dict:
     for name, rows in (("found", ws.found), ("neighbours", map_search.neighbours(ws))):
         if rows:
             overlay[name] = map_data.points(embedding, rows)
+    if ws.found and ws.only_found:
+        overlay["only"] = True
     marks = analogy_marks(ws, projection)
     if marks is not None:
         overlay["analogy"] = map_data.points(marks, range(len(marks))) | {"text": list(ANALOGY_LABELS)}

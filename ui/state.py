@@ -77,6 +77,7 @@ class Workspace:
     show_round_trip: bool = False  # the decoded spot's round trip: its distances in the panel, an arrow on the map
     show_neighbours: bool = False  # ring a clicked point's nearest neighbours (in the latent space) on the map
     found: list[int] = field(default_factory=list)  # map positions the search box matched (ui.map_search)
+    only_found: bool = False  # show only the search's matches: the other points faint (a filter)
     map_settings: dict = field(default_factory=dict)  # t-SNE's and UMAP's settings (ui.projection_settings)
     mosaic: bool = False  # the 2D map draws thumbnails in place of dots (assets/map/mosaic.js)
     analogy_codes: np.ndarray | None = None  # (4, d): the Traverse page's a, b, c and a - b + c, marked on the map

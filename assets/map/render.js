@@ -16,7 +16,8 @@ function markerTrace(d, p, members, extra) {
 // The traces of the points and, per trace, the map positions of its points (owners[t][k] is trace t's point k).
 function dataTraces(d, p) {
   const size = d.dims === 3 ? 2.5 : d.n > 20000 ? 3 : d.n > 5000 ? 4 : 6;
-  const opacity = d.grid ? 0.35 : 0.8; // let the decoded grid show through
+  // Faint behind the search's matches when only they are to be seen (overlay.only), and behind the decoded grid.
+  const opacity = (d.overlay || {}).only ? 0.07 : d.grid ? 0.35 : 0.8;
   if (d.colour.kind === "categorical") {
     const colours = classColours(d.colour.names.length);
     const counts = new Int32Array(d.colour.names.length);
@@ -61,7 +62,7 @@ function overlayTraces(d) {
       textfont: { color: "#111827", size: 13 },
       marker: { size: d.dims === 3 ? 7 : 14, color: "rgba(255,255,255,0.15)", line: { color: "#111827", width: 2.5 } },
     }),
-    ringTrace(d, o.found, "found", "#f59e0b"), // the search box's matches
+    ringTrace(d, o.found, "found", "#f59e0b", o.only), // the search box's matches (filled: only they are shown)
     ringTrace(d, o.neighbours, "neighbours", "#059669"), // the clicked point's nearest neighbours (latent space)
     lineTrace(d, o.analogy || empty, { // the Traverse page's analogy: a, b, c and a − b + c (labels: analogyLabels)
       name: "analogy", mode: "markers", marker: { size: 13, symbol: "diamond", color: "#db2777", line: { color: "#ffffff", width: 1.5 } },
@@ -76,9 +77,10 @@ function analogyLabels(d) {
     showarrow: false, yshift: -18, font: { color: "#db2777", size: 12 }, bgcolor: "rgba(255,255,255,0.7)", borderpad: 1 }));
 }
 
-function ringTrace(d, pts, name, colour) {
+function ringTrace(d, pts, name, colour, filled = false) {
+  const fill = filled ? colour : "rgba(0,0,0,0)";
   return lineTrace(d, pts || { x: [], y: [], z: [] }, {
-    name, mode: "markers", marker: { size: d.dims === 3 ? 6 : 12, color: "rgba(0,0,0,0)", line: { color: colour, width: 2.5 } },
+    name, mode: "markers", marker: { size: d.dims === 3 ? 6 : 12, color: fill, line: { color: colour, width: 2.5 } },
   });
 }
 

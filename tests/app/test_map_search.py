@@ -19,6 +19,9 @@ def test_a_search_rings_its_matches_on_the_map_and_an_empty_one_clears_them():
     embedding = projections.cached(ws.codes(), ws.method, ws.dims).embedding
     np.testing.assert_allclose(found["x"], embedding[[3, 10, 11, 12], 0], atol=1e-4)
     assert any("4 images found" in text for text in texts(at.info))
+    assert "only" not in map_payload(at)["overlay"]
+    at.toggle(key="map_only_found").set_value(True).run()
+    assert map_payload(at)["overlay"]["only"] is True  # the other points are drawn faint: a filter
     at.text_input(key=map_search.FIND_KEY).set_value("").run()
     assert ws.found == [] and "found" not in map_payload(at)["overlay"]
 

@@ -19,6 +19,10 @@ def test_search_rings_waypoint_labels_and_the_round_trip_arrow(page, server):
     find.fill("label 3")
     find.press("Enter")
     page.wait_for_function(f"() => ({TRACE_POINTS})('found') === 183", timeout=30_000)  # the digits' 183 threes
+    page.get_by_text("Show only the matches", exact=True).click()
+    page.wait_for_function(f"() => {GD}.data[0].marker.opacity < 0.1", timeout=30_000)  # the rest drawn faint
+    page.get_by_text("Show only the matches", exact=True).click()
+    page.wait_for_function(f"() => {GD}.data[0].marker.opacity > 0.5", timeout=30_000)
     index, _ = page.evaluate(ISOLATED_POINT)
     click_point(page, index, shift=True)
     click_point(page, (index + 1) % 1797, shift=True)
