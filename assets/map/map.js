@@ -42,11 +42,14 @@ function onClick(state, ev) {
 }
 
 function send3d(state, i) {
+  if (state.press.sent && state.press.index === i) return; // plotly reports a held 3D click again on each render
   const p = state.p;
-  state.press.sent = true;
+  Object.assign(state.press, { sent: true, index: i });
   send(state, { kind: "point", index: i, x: p.x[i], y: p.y[i], z: p.z[i], add: state.shift });
   state.probe = { x: p.x[i], y: p.y[i], z: p.z[i], view: state.data.view };
-  markProbe3d(state);
+  // After plotly's click handling, not inside it: the relayout renders the scene, which reported the click again,
+  // and so on until the stack overflowed.
+  setTimeout(() => markProbe3d(state), 0);
 }
 
 // plotly reports a 3D click only if the scene renders while the button is down, which a quick

@@ -62,6 +62,9 @@ def test_a_clicked_3d_point_is_marked_and_stays_marked(page, render_server, arti
       if (a.length !== 1) return [a.length, null];
       const i = s.p.x.findIndex((x, k) => x === a[0].x && s.p.y[k] === a[0].y && s.p.z[k] === a[0].z);
       return [a.length, i < 0 ? null : s.p.ids[i]]; }}"""
+    arrow_drawn = f"""() => {{ const s = {MAP_STATE}, scene = s.gd._fullLayout.scene;
+      return s.root.dataset.ready === 'true' && scene !== undefined && scene.annotations.length > 0; }}"""
+    page.wait_for_function(arrow_drawn, timeout=30_000)
     count, image_id = page.evaluate(marker)
     assert count == 1
     assert title.inner_text().startswith(f"Image #{image_id}")  # the arrow points at the point the panel shows
