@@ -50,6 +50,8 @@ def drawn_within(condition, page, seconds: float) -> bool:
 
 
 def test_a_clicked_3d_point_is_marked_and_stays_marked(page, render_server, artifacts):
+    errors = []  # an arrow set inside plotly's click handling re-reported the click until the stack overflowed
+    page.on("pageerror", lambda error: errors.append(str(error)))
     open_map(page, render_server, "?dims=3")
     assert red_pixels(page) == 0
     spot = find_3d_point(page)
@@ -75,6 +77,7 @@ def test_a_clicked_3d_point_is_marked_and_stays_marked(page, render_server, arti
     page.wait_for_selector(MAP_READY, timeout=60_000)
     assert page.evaluate(marker) == [count, image_id]
     page.locator(".lm-root").screenshot(path=artifacts / "map-3d-clicked.png")
+    assert errors == []
 
 
 def test_the_decoded_grid_has_square_cells_and_says_what_faded_cells_mean(page, render_server, artifacts):
