@@ -142,7 +142,8 @@ function layoutFor(d, probe) {
     layout.yaxis = axis(d.axes[1], !d.grid);
     layout.images = [];
     if (d.grid) gridLayout(layout, d.grid);
-    layout.annotations = tripAnnotations(d).concat(waypointLabels(d), analogyLabels(d));
+    // After the decoded grid's legend line (gridLayout), not in its place.
+    layout.annotations = (layout.annotations || []).concat(tripAnnotations(d), waypointLabels(d), analogyLabels(d));
   }
   return layout;
 }
