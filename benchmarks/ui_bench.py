@@ -80,8 +80,9 @@ EMPTY_SPOTS = f"""() => {{ const s = {MAP_STATE};
   const px = Array.from(s.p.x, (v) => xa.l2p(v)), py = Array.from(s.p.y, (v) => ya.l2p(v)); const spots = [];
   for (let x = 10; x < xa._length - 10; x += 12) for (let y = 10; y < ya._length - 10; y += 12) {{
     let near = false; for (let i = 0; i < px.length && !near; i++) near = (px[i] - x) ** 2 + (py[i] - y) ** 2 < 400;
-    if (!near) spots.push([b.left + xa._offset + x, b.top + ya._offset + y]); }}
-  return spots; }}"""
+    const at = [b.left + xa._offset + x, b.top + ya._offset + y];
+    if (!near && at[1] < window.innerHeight - 4) spots.push(at); }}
+  return spots; }}"""  # only spots inside the window: the plot can reach below it
 DECODED = ".st-key-decoded img"
 ATLAS_READY = f"() => {{ const a = {MAP_STATE}.atlas; return !!(a && a.pixels); }}"
 SPRITE_READY = f"() => {{ const i = {MAP_STATE}.spriteImage; return !!(i && i.complete && i.naturalWidth > 0); }}"
@@ -128,13 +129,16 @@ def measure_clicks(page, count: int, rng: random.Random) -> tuple[list[float], l
     for k in range(count):
         before = page.evaluate("(s) => { const i = document.querySelector(s); return i ? i.src : ''; }", DECODED)
         if k % 2 == 0 or not spots:
-            while True:
+            while True:  # a point inside the window (the plot can reach below it), away from the last click
                 xy = page.evaluate(POINT_XY, rng.randrange(n))
-                if last is None or abs(xy[0] - last[0]) + abs(xy[1] - last[1]) > 20:
+                inside = xy[1] < page.viewport_size["height"] - 4
+                if inside and (last is None or abs(xy[0] - last[0]) + abs(xy[1] - last[1]) > 20):
                     break
             points.append(timed(page, partial(page.mouse.click, *xy), IMAGE_CHANGED, [DECODED, before]))
         else:
-            xy = rng.choice(spots)
+            # Found again before each such click: the page's layout can move the map (a scrollbar appears once the
+            # panel holds images), and a spot found before could now lie on a point.
+            xy = rng.choice(page.evaluate(EMPTY_SPOTS) or spots)
             spaces.append(timed(page, partial(page.mouse.click, *xy), IMAGE_CHANGED, [DECODED, before]))
         if (preview := page.evaluate(PREVIEW_MS)) is not None:
             previews.append(preview)
