@@ -57,8 +57,14 @@ def section(projection, view_key: str) -> None:
     job = jobs.runner.submit(
         "projection", ("quality", view_key), lambda job: measure(projection, job), failure="Measuring the map failed"
     )
+    # A fragment of its own that shows the figures once they are measured, without rerunning the page (jobs.poll's
+    # full rerun when a job ends could take the place of a click made at that moment).
+    st.fragment(show, run_every=jobs.POLL_S * 2 if job.running else None)(job)
+
+
+def show(job: Job) -> None:
     if job.running:
-        jobs.poll(lambda: st.caption("Measuring how faithful this map is…"), job)
+        st.caption("Measuring how faithful this map is…")
     elif job.status == FAILED:
         st.caption(f"No quality figures: {plain(job.error, MESSAGE_LIMIT)}")
     elif job.result() is not None:
