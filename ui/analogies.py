@@ -15,6 +15,7 @@ from . import images
 from .messages import MESSAGE_LIMIT, plain
 from .state import Workspace
 
+MARK_LABELS = ("a", "b", "c", "a − b + c")  # the analogy's marks on the Map page's map
 SOURCES = {"images": "Dataset images", "classes": "Class means"}
 ROLES = ("a", "b", "c")
 
@@ -78,3 +79,17 @@ def section(ws: Workspace) -> None:
     images.show_row(result.images, [*(f"{c} (decoded)" for c in captions), "a − b + c"])
     ws.analogy_codes = np.vstack([result.inputs, result.code[None]]).astype(np.float32)
     st.caption("a, b, c and a − b + c are marked on the Map page's 2D map.")
+
+
+def marks(ws: Workspace, projection) -> np.ndarray | None:
+    """Map positions (4, 2) of the Traverse page's last analogy (a, b, c, a - b + c), placed once per analogy and
+    map; None without one, in 3D, or when its codes are not the model's."""
+    codes = ws.analogy_codes
+    if codes is None or ws.dims != 2 or codes.shape[1] != projection.codes.shape[1]:
+        return None
+    kept = ws.__dict__.get("_analogy_marks")
+    if kept is not None and kept[0] is codes and kept[1] is projection:
+        return kept[2]
+    marks = np.asarray(projection.transform(codes), dtype=np.float32)
+    ws.__dict__["_analogy_marks"] = (codes, projection, marks)
+    return marks

@@ -25,6 +25,7 @@ from latent_core.imaging import image_grid, png_bytes, upscale_for_display
 from latent_core.io.fingerprint import fingerprint
 
 from . import (
+    analogies,
     images,
     interpolation,
     jobs,
@@ -41,12 +42,11 @@ from . import (
 from .jobs import FAILED
 from .map_component import latent_map
 from .map_events import PANEL, VIEW
-from .messages import LABEL_LIMIT, MESSAGE_LIMIT, explain, plain
+from .messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from .state import METHOD_LABELS, Workspace
 
 MAP_KEY = "latent_map"
 GRID_CELLS = 12
-ANALOGY_LABELS = ("a", "b", "c", "a − b + c")
 GRID_MARGIN = 0.04
 GRID_MIN_ALPHA = 40
 ATLAS_CELLS = DEFAULT_CELLS  # the hover preview's atlas: 64 x 64 decodings (seconds of a worker's CPU, once per map)
@@ -95,10 +95,10 @@ def path_overlay(ws: Workspace, projection, embedding: np.ndarray) -> dict:
             overlay[name] = map_data.points(embedding, rows)
     if ws.found and ws.only_found:
         overlay["only"] = True
-    marks = analogy_marks(ws, projection)
+    marks = analogies.marks(ws, projection)
     if marks is not None:
-        overlay["analogy"] = map_data.points(marks, range(len(marks))) | {"text": list(ANALOGY_LABELS)}
-    found = kept_round_trip(ws, projection) if ws.dims == 2 else None
+        overlay["analogy"] = map_data.points(marks, range(len(marks))) | {"text": list(analogies.MARK_LABELS)}
+    found = round_trips.kept(ws, projection) if ws.dims == 2 else None
     if found is not None:
         start, end = found.start_positions[0], found.positions[0]
         overlay["trip"] = {"x": [float(start[0]), float(end[0])], "y": [float(start[1]), float(end[1])]}
@@ -304,7 +304,7 @@ def decoded_section(ws: Workspace) -> None:
         if decoded.confidence is not None:
             st.progress(decoded.confidence, text=f"Confidence of the inverse mapping: {decoded.confidence:.0%}")
             (st.warning if decoded.extrapolated else st.caption)(decoded.note)
-        round_trip_section(ws)
+        round_trips.section(ws)
         if ws.model is not None and st.button(
             "Traverse from this code",
             key="to_traverse",
@@ -312,60 +312,6 @@ def decoded_section(ws: Workspace) -> None:
             on_click=lambda: st.session_state.update(trav_source="map"),
         ):
             st.switch_page("pages/traverse.py")
-
-
-def analogy_marks(ws: Workspace, projection) -> np.ndarray | None:
-    """Map positions (4, 2) of the Traverse page's last analogy (a, b, c, a - b + c), placed once per analogy and
-    map; None without one, in 3D, or when its codes are not the model's."""
-    codes = ws.analogy_codes
-    if codes is None or ws.dims != 2 or codes.shape[1] != projection.codes.shape[1]:
-        return None
-    kept = ws.__dict__.get("_analogy_marks")
-    if kept is not None and kept[0] is codes and kept[1] is projection:
-        return kept[2]
-    marks = np.asarray(projection.transform(codes), dtype=np.float32)
-    ws.__dict__["_analogy_marks"] = (codes, projection, marks)
-    return marks
-
-
-def kept_round_trip(ws: Workspace, projection):
-    """The decoded spot's round trip on `projection` (ui.round_trips.trip), made once per click and map: the panel
-    and the map's arrow both use it. None when it is off, or the model cannot encode."""
-    if not ws.show_round_trip or ws.decoded is None or projection is None:
-        return None
-    kept = ws.__dict__.get("_round_trip")
-    if kept is not None and kept[0] is ws.decoded and kept[1] is projection:
-        return kept[2]
-    try:
-        found = round_trips.trip(ws, projection)
-    except latent_core.InvalidInputError as exc:
-        state.say(ws, "error", explain(exc))
-        found = None
-    ws.__dict__["_round_trip"] = (ws.decoded, projection, found)
-    return found
-
-
-def toggle_round_trip(ws: Workspace) -> None:
-    ws.show_round_trip = st.session_state["round_trip"]
-    st.rerun([VIEW, PANEL])
-
-
-def round_trip_section(ws: Workspace) -> None:
-    """A switch for the round trip, and its distances in words (the arrow is on the map)."""
-    if ws.model is None or not ws.model.can_encode:
-        return
-    st.session_state["round_trip"] = ws.show_round_trip
-    st.toggle(
-        "Round trip",
-        key="round_trip",
-        on_change=lambda: toggle_round_trip(ws),
-        help="Encode the decoded image again and draw an arrow on the map to where it lands: short where the model "
-        "is consistent, long where the encoder reads the decoded image as something else.",
-    )
-    projection = projections.cached(ws.codes(), ws.method, ws.dims, ws.map_settings)
-    found = kept_round_trip(ws, projection)
-    if found is not None:
-        st.caption(round_trips.text(found, projection.codes))
 
 
 def set_path_options(ws: Workspace) -> None:

@@ -1,8 +1,8 @@
 """The round trip of the Map panel's decoded point: decode it, encode the image again, and say where it lands.
 
-For the Map page's owner to call from the decoded panel: `trip(ws, projection)` gives latent_core's RoundTrip
-(start_positions -> positions is the arrow to draw on the map), `show(ws, projection)` writes its distances as a
-caption and returns it.
+The decoded panel's "Round trip" switch (`section`): when it is on, `kept(ws, projection)` is the decoded spot's
+latent_core RoundTrip, made once per click and map (start_positions -> positions is the arrow ui.map_view draws),
+and its distances are written in words under the images.
 """
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+import latent_core
 from latent_core.round_trip import RoundTrip, round_trip
 
+from . import projections, state
+from .map_events import PANEL, VIEW
+from .messages import explain
 from .state import Workspace
 
 
@@ -46,13 +50,41 @@ def text(found: RoundTrip, codes: np.ndarray) -> str:
     )
 
 
-def show(ws: Workspace, projection) -> RoundTrip | None:
-    """A caption with the decoded point's round trip (see `trip`, `text`); returns it for the map's arrow."""
-    found = trip(ws, projection)
-    if found is not None:
-        st.caption(
-            text(found, projection.codes),
-            help="The decoded image is encoded again (its posterior mean). Where the model is consistent it lands "
-            "where it started; far away means the encoder reads the decoded image as something else.",
-        )
+def kept(ws: Workspace, projection) -> RoundTrip | None:
+    """The decoded spot's round trip on `projection` (`trip`), made once per click and map: the panel
+    and the map's arrow both use it. None when it is off, or the model cannot encode."""
+    if not ws.show_round_trip or ws.decoded is None or projection is None:
+        return None
+    kept = ws.__dict__.get("_round_trip")
+    if kept is not None and kept[0] is ws.decoded and kept[1] is projection:
+        return kept[2]
+    try:
+        found = trip(ws, projection)
+    except latent_core.InvalidInputError as exc:
+        state.say(ws, "error", explain(exc))
+        found = None
+    ws.__dict__["_round_trip"] = (ws.decoded, projection, found)
     return found
+
+
+def toggle(ws: Workspace) -> None:
+    ws.show_round_trip = st.session_state["round_trip"]
+    st.rerun([VIEW, PANEL])
+
+
+def section(ws: Workspace) -> None:
+    """A switch for the round trip, and its distances in words (the arrow is on the map)."""
+    if ws.model is None or not ws.model.can_encode:
+        return
+    st.session_state["round_trip"] = ws.show_round_trip
+    st.toggle(
+        "Round trip",
+        key="round_trip",
+        on_change=lambda: toggle(ws),
+        help="Encode the decoded image again and draw an arrow on the map to where it lands: short where the model "
+        "is consistent, long where the encoder reads the decoded image as something else.",
+    )
+    projection = projections.cached(ws.codes(), ws.method, ws.dims, ws.map_settings)
+    found = kept(ws, projection)
+    if found is not None:
+        st.caption(text(found, projection.codes))
