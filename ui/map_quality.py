@@ -1,8 +1,9 @@
 """How faithful the map is, shown under it: trustworthiness, continuity and kNN recall of the map's neighbourhoods,
 and the inverse mapping's held-out error (latent_core's Projection.quality).
 
-The figures sort 2,000 x 2,000 distances and refit the inverse, hundreds of milliseconds, so they are measured in
-a worker process as a background job, once per map (its content key), and shown when they are ready.
+The figures sort 2,000 x 2,000 distances and refit the inverse, hundreds of milliseconds, so they are measured when
+asked (a button under the map), in a worker process as a background job, once per map (its content key), and
+shown when they are ready; a map measured before shows them at once.
 """
 
 from __future__ import annotations
@@ -53,10 +54,18 @@ HELP = (
 
 
 def section(projection, view_key: str) -> None:
-    """A caption with the map's quality figures, or that they are being measured."""
-    job = jobs.runner.submit(
-        "projection", ("quality", view_key), lambda job: measure(projection, job), failure="Measuring the map failed"
-    )
+    """A button that measures the map's quality figures in the background, then the figures in a caption.
+
+    On demand, not for every map drawn: the figures take a worker for a while, which trainings, projections and the
+    hover preview's atlas also wait for."""
+    key = ("quality", view_key)
+    job = jobs.runner.find(key)
+    if job is None:
+        if not st.button("How faithful is this map?", key=f"quality_{view_key}", icon=":material/insights:", help=HELP):
+            return
+        job = jobs.runner.submit(
+            "projection", key, lambda job: measure(projection, job), failure="Measuring the map failed"
+        )
     # A fragment of its own that shows the figures once they are measured, without rerunning the page (jobs.poll's
     # full rerun when a job ends could take the place of a click made at that moment).
     st.fragment(show, run_every=jobs.POLL_S * 2 if job.running else None)(job)

@@ -60,7 +60,13 @@ def test_the_maps_quality_figures_are_measured_in_the_background_and_shown_under
     at = app()
     ws = at.session_state["workspace"]
     projection = projections.cached(ws.codes(), ws.method, ws.dims)
-    key = ("quality", projections.projection_key(ws.codes(), ws.method, ws.dims))
+    view_key = projections.projection_key(ws.codes(), ws.method, ws.dims)
+    key = ("quality", view_key)
+    if (earlier := jobs.runner.find(key)) is not None:  # measured by an earlier test
+        earlier.forget()
+    at.run()
+    assert jobs.runner.find(key) is None  # measured when asked, not for every map drawn
+    at.button(key=f"quality_{view_key}").click().run()
     job = jobs.runner.find(key)
     assert job is not None
     job.join(120)

@@ -57,7 +57,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A fresh browser context per test: its own Streamlit session."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context = browser.new_context(viewport={"width": 1440, "height": 1200})  # the whole map in view, below its controls
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page

@@ -42,7 +42,7 @@ def test_the_sidebar_lists_the_apps_pages_and_plotly_comes_from_the_cached_stati
 
 def test_enter_in_a_training_field_starts_no_training(page, server):
     page.goto(f"{server}/model")
-    page.get_by_role("heading", name="Model").wait_for(timeout=90_000)
+    page.get_by_role("heading", name="Model", exact=True).wait_for(timeout=90_000)
     field = page.get_by_role("spinbutton", name="Epochs")
     field.wait_for(timeout=90_000)
     field.fill("3")
