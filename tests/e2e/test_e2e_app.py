@@ -117,8 +117,8 @@ def test_data_page_and_page_switching(page, server, artifacts):
     open_map(page, server)
     page.locator("[data-testid=stSidebarNav]").get_by_text("Data", exact=True).click()
     page.get_by_role("heading", name="Data").wait_for(timeout=5_000)
-    page.get_by_test_id("stMetricValue").first.wait_for()
-    assert page.get_by_test_id("stMetricValue").first.inner_text() == "1,797"
+    # The image count among the page's figures (waited for: the page's elements arrive one by one).
+    page.get_by_test_id("stMetricValue").filter(has_text="1,797").first.wait_for(timeout=15_000)
     assert "/data" in page.url
     page.wait_for_selector("[data-testid=stVegaLiteChart], .stVegaLiteChart, canvas.marks", timeout=15_000)
     page.screenshot(path=artifacts / "data.png", full_page=True)
