@@ -268,6 +268,7 @@ def initial_model(dataset: ImageDataset, config: TrainConfig) -> LatentModel:
                 "name": f"{config.kind}-{dataset.name}",
                 "kind": config.kind,
                 "beta": config.beta,
+                "tc_weight": config.tc_weight if config.applies("tc_weight") else 0.0,
                 "likelihood": likelihood,
                 "architecture": arch.to_dict(),
                 "dataset": {

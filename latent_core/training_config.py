@@ -51,6 +51,17 @@ class TrainConfig:
         high=1000,
         kinds=("vae",),
     )
+    tc_weight: float = setting(
+        0.0,
+        "Total-correlation weight",
+        "Extra weight on the codes' total correlation (β-TCVAE), on top of β·KL: it pushes the latent dimensions "
+        "towards carrying independent factors, without charging the information the codes keep about the "
+        "images; 5 with β 1 is the paper's usual β-TCVAE; 0: off.",
+        low=0,
+        high=1000,
+        advanced=True,
+        kinds=("vae",),
+    )
     n_dis: int = setting(
         1,
         "Discriminator steps",

@@ -115,6 +115,7 @@ def loss_lines(config: dict) -> list[str]:
     vae, sampled = config["kind"] == "vae", SAMPLED_VALIDATION_KEY in record
     epoch = record.get("epoch", len(config.get("history") or []))
     objective = "reconstruction + β·KL" if vae else "reconstruction"
+    objective += " + tc_weight·TC" if vae and config.get("tc_weight") else ""  # β-TCVAE's total-correlation term
     text = f"- Training objective ({objective}) at epoch {epoch}: {record['train_loss']:.3f} on the training images"
     if "val_loss" in record and (sampled or not vae):
         text += f", {record['val_loss']:.3f} on the validation images"

@@ -28,7 +28,13 @@ class ModelKind:
 
 
 def build_vae(config: dict) -> VAE:
-    return VAE(VAEConfig(Architecture.from_dict(config["architecture"]), float(config.get("beta", 1.0))))
+    return VAE(
+        VAEConfig(
+            Architecture.from_dict(config["architecture"]),
+            float(config.get("beta", 1.0)),
+            float(config.get("tc_weight", 0.0)),  # configs saved before the TC term: none
+        )
+    )
 
 
 def build_ae(config: dict) -> Autoencoder:
