@@ -18,7 +18,7 @@ import re
 import time
 
 from streamlit.proto.WidgetStates_pb2 import WidgetState
-from ws_client import Session, component_data, map_points, trigger_state
+from ws_client import Session, component_data, map_points, state_values, trigger_state
 
 from ui.server import CHROMIUM, CHROMIUM_ARGS, chromium_path
 
@@ -228,8 +228,9 @@ class Websocket:
     async def _ask_for_sheets(self, handle: dict) -> None:
         while True:
             key = await handle["session"].wait_for(lambda: self._wanted_sheet(handle), None)
-            handle["asked"].add(key)
-            await self._send(handle, {"kind": "sprite", "key": key})
+            handle["asked"].add(key)  # as assets/map/map.js's askSheet: a state value, not the event trigger
+            sheet = state_values(handle["map"], {"sheet": {"key": key, "nonce": random.random()}})
+            await handle["session"].rerun([sheet], fragment_id=handle["fragment"])
 
     async def _send(self, handle: dict, event: dict) -> None:
         handle["seq"] += 1

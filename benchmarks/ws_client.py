@@ -148,6 +148,13 @@ def map_points(data: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return array("x", "f4"), array("y", "f4"), array("ids", "i4")
 
 
+def state_values(element, values: dict) -> WidgetState:
+    """The widget state a components v2 element sends after `setStateValue(name, value)`: its whole state map."""
+    state = WidgetState(id=element.bidi_component.id)
+    state.json_value = json.dumps(values, separators=(",", ":"))
+    return state
+
+
 def trigger_state(element, event: str, value: dict) -> WidgetState:
     """The widget state a components v2 element sends for `setTriggerValue(event, value)`."""
     state = WidgetState(id=_make_trigger_id(element.bidi_component.id, "events"))

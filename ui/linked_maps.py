@@ -55,9 +55,6 @@ def selection_of(event, n: int) -> list[int] | None:
 def on_event(key: str, indices: np.ndarray) -> None:
     """A click or selection on either map rings those images on both (map rows are the same images on both)."""
     event = st.session_state[key]["event"]
-    if isinstance(event, dict) and event.get("kind") == "sprite":  # the browser lacks the thumbnails: send them
-        st.session_state.setdefault("linked_sprites", set()).add(str(event.get("key")))
-        return
     chosen = selection_of(event, len(indices))
     if chosen is not None:
         st.session_state[SELECTION_KEY] = chosen
@@ -99,7 +96,12 @@ def one_map(ws: Workspace, slot: int, run: tuple, method: str) -> None:
     payload["link"] = LINK_GROUP
     key = f"linked_map_{slot}"
     with st.container(key=f"linked_{slot}"):
-        latent_map(payload, key=key, on_event=lambda: on_event(key, indices))
+        latent_map(
+            payload,
+            key=key,
+            on_event=lambda: on_event(key, indices),
+            on_sheet=lambda sheet: st.session_state.setdefault("linked_sprites", set()).add(sheet),
+        )
     map_quality.section(projection, view_key)
 
 

@@ -46,11 +46,34 @@ def plotly_url() -> str:
     return "/" + "/".join(part for part in (base, "component", component.name, PLOTLY_FILE) if part)
 
 
-def latent_map(payload: dict, *, key: str, on_event: Callable[[], None]):
-    """Mount the map; `on_event` runs when the user clicks or selects (read st.session_state[key]["event"])."""
+def latent_map(payload: dict, *, key: str, on_event: Callable[[], None], on_sheet: Callable[[str], None]):
+    """Mount the map; `on_event` runs when the user clicks or selects (read st.session_state[key]["event"]), and
+    `on_sheet(sheet_key)` when the browser asks for a thumbnail or atlas sheet it lacks."""
     return _latent_map(
-        key=key, data=dict(payload, plotly_url=plotly_url()), height=payload["height"], on_event_change=on_event
+        key=key,
+        data=dict(payload, plotly_url=plotly_url()),
+        height=payload["height"],
+        on_event_change=on_event,
+        on_sheet_change=lambda: on_sheet(asked_sheet(key)),
     )
+
+
+def asked_sheet(key: str) -> str:
+    """The key of the sheet the map `key` asked for last ('' if its request is malformed)."""
+    asked = st.session_state[key].get("sheet")
+    return str(asked.get("key", ""))[:200] if isinstance(asked, dict) else ""
+
+
+def first_time(key: str, event: object) -> bool:
+    """Whether this session handles the map event for the first time. Events that reach the server together run the
+    map's callback once each, but st.session_state shows only the newest, which would be handled twice (two
+    shift-clicks picked and dropped one waypoint)."""
+    mark = (event.get("from"), event.get("seq")) if isinstance(event, dict) and "seq" in event else None
+    seen = st.session_state.setdefault("map_events_seen", {})
+    if mark is not None and seen.get(key) == mark:
+        return False
+    seen[key] = mark
+    return True
 
 
 def preload_plotly() -> None:

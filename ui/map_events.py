@@ -5,12 +5,14 @@ Without a model (uploaded embeddings) a click shows the point and its nearest ne
 what needs a decoder (empty space, waypoints) is answered with why it is unavailable.
 
 `handle` takes the component's event dict and returns which fragments must redraw; it never
-draws anything itself, so it is tested directly.
+draws anything itself, so it is tested directly. `rerun` reruns them, with any that an earlier event asked for
+and that have not been drawn since (`drawn` marks them).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import streamlit as st
 
 import latent_core
 from latent_core.traversal import waypoints_along
@@ -23,6 +25,24 @@ MAX_WAYPOINTS = 8
 NEIGHBOURS = 5
 CONFIDENCE_THRESHOLD = 0.5
 PANEL, VIEW = "map_panel", "map_view"
+OWED_KEY = "map_fragments_owed"  # session state: fragments an event asked to rerun that have not finished drawing
+
+
+def rerun(fragments: list[str]) -> None:
+    """From a callback: rerun these fragments of the Map page, and those an earlier event asked for that have not
+    finished drawing since. Events that reach the server together are handled in one run, and a callback's
+    st.rerun(keys) sets that run's fragments, so the last callback's keys alone would drop the earlier ones': the
+    thumbnail request a new map sends (the view only), arriving just after a first click (the panel), left that
+    click unanswered about one time in four on a loaded machine."""
+    owed = st.session_state.setdefault(OWED_KEY, set())
+    owed.update(fragments)
+    if owed:
+        st.rerun(sorted(owed))
+
+
+def drawn(fragment: str) -> None:
+    """At the end of a fragment's body: what was owed to it is drawn (not reached when a rerun interrupts it)."""
+    st.session_state.get(OWED_KEY, set()).discard(fragment)
 
 
 def decode_point(ws: Workspace, index: int) -> Decoded:
@@ -128,11 +148,14 @@ def select(ws: Workspace, indices: list[int]) -> None:
         )
 
 
+def sheet_asked(ws: Workspace, key: str) -> list[str]:
+    """The browser lacks this thumbnail or atlas sheet: the map's next run sends it."""
+    ws.sprites_wanted.add(key)
+    return [VIEW]
+
+
 def handle(ws: Workspace, event: dict | None, projection) -> list[str]:
     """Apply one map event; returns the fragments to rerun (the map itself only when its overlays change)."""
-    if isinstance(event, dict) and event.get("kind") == "sprite":  # the browser lacks a thumbnail sheet: send it
-        ws.sprites_wanted.add(str(event.get("key")))
-        return [VIEW]
     if not isinstance(event, dict) or (ws.model is None and not ws.is_embeddings):
         return [PANEL]
     n = len(ws.mapped())

@@ -40,7 +40,7 @@ from . import (
     views,
 )
 from .jobs import FAILED
-from .map_component import latent_map
+from .map_component import first_time, latent_map
 from .map_events import PANEL, VIEW
 from .messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from .state import METHOD_LABELS, Workspace
@@ -219,12 +219,20 @@ def anomaly_colours(ws: Workspace) -> tuple[np.ndarray | None, jobs.Job | None]:
 
 def on_map_event(ws: Workspace) -> None:
     event = st.session_state[MAP_KEY]["event"]
+    if not first_time(MAP_KEY, event):
+        map_events.rerun([])  # what the first call asked for
+        return
     projection = projections.cached(ws.codes(), ws.method, ws.dims, ws.map_settings)
-    st.rerun(map_events.handle(ws, event, projection))
+    map_events.rerun(map_events.handle(ws, event, projection))
 
 
 @st.fragment(key=VIEW)
 def view(ws: Workspace) -> None:
+    draw_view(ws)
+    map_events.drawn(VIEW)
+
+
+def draw_view(ws: Workspace) -> None:
     projection, job = projections.request(ws.codes(), ws.method, ws.dims, settings=ws.map_settings)
     if projection is None:
         if job.error:
@@ -264,7 +272,12 @@ def view(ws: Workspace) -> None:
     # Not part of the payload's revision: switching thumbnails on or off redraws the mosaic only, not the points.
     payload["mosaic"] = ws.mosaic and ws.dims == 2 and ws.dataset.images is not None
     with st.container(key="map_frame"):
-        latent_map(payload, key=MAP_KEY, on_event=lambda: on_map_event(ws))
+        latent_map(
+            payload,
+            key=MAP_KEY,
+            on_event=lambda: on_map_event(ws),
+            on_sheet=lambda key: map_events.rerun(map_events.sheet_asked(ws, key)),
+        )
     sampled = f" (an even sample of {len(ws.dataset):,})" if len(indices) < len(ws.dataset) else ""
     if ws.is_embeddings:
         st.caption(
@@ -317,13 +330,13 @@ def decoded_section(ws: Workspace) -> None:
 def set_path_options(ws: Workspace) -> None:
     ws.path_mode = st.session_state["path_mode"]
     ws.path_steps = st.session_state["path_steps"]
-    st.rerun([VIEW, PANEL])
+    map_events.rerun([VIEW, PANEL])
 
 
 def clear_selection(ws: Workspace) -> None:
     ws.selection = []
     ws.selections_cleared += 1
-    st.rerun([VIEW, PANEL])
+    map_events.rerun([VIEW, PANEL])
 
 
 def interpolation_section(ws: Workspace) -> None:
@@ -374,3 +387,4 @@ def panel(ws: Workspace) -> None:
     decoded_section(ws)
     interpolation_section(ws)
     views.save(ws)  # the picks and the path: a fragment's run does not reach the end of app.py
+    map_events.drawn(PANEL)

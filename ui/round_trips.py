@@ -13,7 +13,7 @@ import streamlit as st
 import latent_core
 from latent_core.round_trip import RoundTrip, round_trip
 
-from . import projections, state
+from . import map_events, projections, state
 from .map_events import PANEL, VIEW
 from .messages import explain
 from .state import Workspace
@@ -69,7 +69,7 @@ def kept(ws: Workspace, projection) -> RoundTrip | None:
 
 def toggle(ws: Workspace) -> None:
     ws.show_round_trip = st.session_state["round_trip"]
-    st.rerun([VIEW, PANEL])
+    map_events.rerun([VIEW, PANEL])
 
 
 def section(ws: Workspace) -> None:

@@ -243,7 +243,7 @@ function useAtlas(state) {
   }
   state.atlas = kept.get(meta.key) || null;
   const thumbnailsWanted = state.data.sprite && !state.spriteImage;
-  if (!state.atlas && !meta.src && !thumbnailsWanted) send(state, { kind: "sprite", key: meta.key });
+  if (!state.atlas && !meta.src && !thumbnailsWanted) askSheet(state, meta.key);
 }
 
 // The sprite's pixels as RGBA bytes (grey PNGs decode to R = G = B), and a w x h canvas to blend into.
@@ -280,7 +280,7 @@ function useSprite(state) {
     if (kept.size > SPRITES_KEPT) kept.delete(kept.keys().next().value);
   }
   state.spriteImage = kept.get(s.key) || null;
-  if (!state.spriteImage && !s.src) send(state, { kind: "sprite", key: s.key });
+  if (!state.spriteImage && !s.src) askSheet(state, s.key);
 }
 
 // ---- a click's answer at once -----------------------------------------------------------------------------------

@@ -1,16 +1,24 @@
 // The latent map: a WebGL plotly.js scatter of latent codes (2D or 3D); the component's entry point.
 // Reports, as the trigger value "event": clicks on points (2D and 3D), clicks on empty space
 // (2D, in map coordinates; layout.clickanywhere makes plotly report clicks off the points), and
-// lasso/box selections. Traces and layout are in render.js, the hover thumbnail in hover.js.
+// lasso/box selections; and, as the state value "sheet", a thumbnail or atlas sheet it lacks.
+// Traces and layout are in render.js, the hover thumbnail in hover.js.
 
 function pointIndex(state, pt) {
   const owner = state.owners[pt.curveNumber];
   return owner === undefined ? null : owner[pt.pointNumber];
 }
 
+// Each event names this map instance and its number, so that the server handles it once (see ui/map_view.py).
 function send(state, event) {
   state.seq += 1;
-  state.setTriggerValue("event", { ...event, seq: state.seq });
+  state.setTriggerValue("event", { ...event, seq: state.seq, from: state.instance });
+}
+
+// A sheet is asked for with a state value, not with the event trigger: of trigger values that reach the server
+// together only the newest is kept, so a sheet asked for just after a click lost the click.
+function askSheet(state, key) {
+  state.setStateValue("sheet", { key, nonce: Math.random() });
 }
 
 // The point under a 2D click, or null, and the click's map coordinates. Computed from the
@@ -88,7 +96,7 @@ function build(parentElement) {
   parentElement.appendChild(root);
   const state = {
     root, gd: root.querySelector(".lm-plot"), tip: root.querySelector(".lm-tip"), tipCanvas: root.querySelector("canvas"),
-    tipText: root.querySelector(".lm-tip-text"), tipBar: root.querySelector(".lm-tip-bar"), ring: root.querySelector(".lm-probe"), seq: 0, shift: false, pointer: { x: 0, y: 0 }, revision: null, bound: false,
+    tipText: root.querySelector(".lm-tip-text"), tipBar: root.querySelector(".lm-tip-bar"), ring: root.querySelector(".lm-probe"), seq: 0, instance: Math.random().toString(36).slice(2), shift: false, pointer: { x: 0, y: 0 }, revision: null, bound: false,
     hovered: null, press: { x: null, y: null, sent: false },
   };
   const track = (e) => {
@@ -170,7 +178,7 @@ function unshelve(parentElement, data) {
 }
 
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { data, parentElement, setTriggerValue, setStateValue } = component;
   if (data.preload) {
     // Mounted on every page: fetch and parse plotly.js while the browser is idle, so the first map is quick.
     (window.requestIdleCallback || setTimeout)(() => loadPlotly(data.plotly_url).catch(() => {}));
@@ -180,6 +188,7 @@ export default function (component) {
   const state = existing ? existing.__latentMap : unshelve(parentElement, data) || build(parentElement);
   state.data = data;
   state.setTriggerValue = setTriggerValue;
+  state.setStateValue = setStateValue;
   state.root.style.height = data.height + "px";
   loadPlotly(data.plotly_url)
     .then((Plotly) => draw(state, Plotly))

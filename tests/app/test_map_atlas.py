@@ -56,7 +56,7 @@ def test_map_page_makes_the_atlas_in_the_background_and_sends_it_when_asked():
     assert (atlas["cells"], atlas["w"], atlas["h"], atlas["channels"]) == (map_view.ATLAS_CELLS, 8, 8, 1)
     assert atlas["x0"] < atlas["x1"] and atlas["y0"] < atlas["y1"]
     ws = at.session_state["workspace"]
-    assert map_events.handle(ws, {"kind": "sprite", "key": atlas["key"]}, None) == [VIEW]
+    assert map_events.sheet_asked(ws, atlas["key"]) == [VIEW]
     at.run()
     answered = map_payload(at)
     assert answered["revision"] == data["revision"]  # no redraw of the points

@@ -251,7 +251,7 @@ def test_map_page_sends_colours_grid_and_3d_to_the_component():
     assert data["plotly_url"].endswith("/plotly.min.js")
     ws = at.session_state["workspace"]
     assert "src" not in data["sprite"]  # thumbnails are sent when the browser asks, not with every map
-    assert map_events.handle(ws, {"kind": "sprite", "key": data["sprite"]["key"]}, None) == [VIEW]
+    assert map_events.sheet_asked(ws, data["sprite"]["key"]) == [VIEW]
     at.run()
     answered = map_payload(at)
     assert (
