@@ -193,16 +193,19 @@ def wanted_indices(keys: Sequence[str], inactive: Sequence[bool]) -> list[int]:
     return [keys.index(key) for key in asked if key in keys and not inactive[keys.index(key)]]
 
 
-def asked_after(asked: Sequence[str], key) -> list[str]:
-    """The sliders asked for once the browser asks for `key` too: it last, the oldest dropped beyond MAX_WANTED;
-    anything but a string (a malformed event) changes nothing."""
-    if not isinstance(key, str):
-        return list(asked)
-    return ([k for k in asked if k != key] + [key])[-MAX_WANTED:]
+def asked_after(asked: Sequence[str], keys) -> list[str]:
+    """The sliders asked for once the browser asks for `keys` too (one key, or a list of keys oldest first): each
+    moved last, the oldest dropped beyond MAX_WANTED; anything but a string (a malformed event) changes nothing."""
+    asked = list(asked)
+    for key in keys if isinstance(keys, list) else [keys]:
+        if isinstance(key, str):
+            asked = [k for k in asked if k != key] + [key]
+    return asked[-MAX_WANTED:]
 
 
 def on_want() -> None:
-    """The browser asked for a slider's strip (its pointer entered the slider, or the keyboard focused it)."""
+    """The browser asked for sliders' strips (its pointer entered them, or the keyboard focused them): the keys it
+    asked for since its last render, oldest first."""
     asked = st.session_state.get(WANTED_KEY, [])
     st.session_state[WANTED_KEY] = asked_after(asked, st.session_state[COMPONENT_KEY].get("want"))
 

@@ -34,7 +34,9 @@ const decodedImage = (state) => document.querySelector(".st-key-" + state.data.i
 function want(state, key) {
   if (!key || state.data.strips[key] || state.asked.has(key)) return;
   state.asked.add(key);
-  state.setTriggerValue("want", key);
+  // Every key asked since the last render, oldest first: of trigger values that reach the server together only the
+  // newest is kept, so a second slider entered at once would otherwise drop the first's request.
+  state.setTriggerValue("want", [...state.asked]);
 }
 
 // Where `value` falls in the strip, in frames: a whole number on a frame (every value, for most models), else

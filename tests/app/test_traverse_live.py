@@ -117,6 +117,9 @@ def test_the_browser_asks_for_a_few_strips_latest_last():
     assert live.asked_after(["a", "b", "c"], "a") == ["b", "c", "a"]
     assert live.asked_after(["a", "b", "c"], "d") == ["b", "c", "d"]  # MAX_WANTED = 3
     assert live.asked_after(["a"], None) == ["a"] and live.asked_after(["a"], {"x": 1}) == ["a"]
+    # The browser sends every key asked for since its last render, oldest first (a lost trigger loses none).
+    assert live.asked_after(["a"], ["b", "a"]) == ["b", "a"]
+    assert live.asked_after([], ["x", 5, "y"]) == ["x", "y"]
 
 
 def test_page_sends_the_asked_strips_and_the_sliders_values():
