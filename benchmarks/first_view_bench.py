@@ -4,6 +4,9 @@
                       ...: raw_sidebar_s), the app's page list (sidebar_s), a spinner, the page's title, the map
   new_tab_to          the same for a new session in a new tab of the first browser (its HTTP cache holds plotly.js)
   new_session_to      the same for a new session in a new browser context (an empty cache) on the warm server
+  warm_server         after the server's warm-up has ended (it logs one; at most --warm-up-wait s): --sessions new
+                      sessions each in a new tab and in a new browser context, one after the other; the median and
+                      each run of their map_s (load average beside it)
   first_switch_ms     the new session's first switch to each page (sidebar link -> its title, the map for Map)
   umap_s              the Map's UMAP button -> the UMAP drawn (--umap; after the server's warm-up has ended, when
                       the server logs one), in that new session
@@ -11,13 +14,15 @@
 Every run has its own library and projection cache; numba's machine code goes to --numba-cache (default a new
 folder: cold), so a second run with the same folder measures a warm numba cache.
 
-Run: .venv/bin/python benchmarks/first_view_bench.py [--umap] [--numba-cache DIR]
+Run: .venv/bin/python benchmarks/first_view_bench.py [--umap] [--numba-cache DIR] [--sessions N]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -79,11 +84,39 @@ def switches(page) -> dict:
     return result
 
 
-def umap_time(page, log_path: Path, wait_s: float) -> dict:
+def wait_for_warm_up(log_path: Path, wait_s: float) -> list[str]:
+    """Wait until the server logs that its warm-up has ended (at most wait_s); its log lines saying so."""
     waited = time.perf_counter()
     while WARMED not in log_path.read_text() and time.perf_counter() - waited < wait_s:
         time.sleep(0.5)
-    warm_up = [line for line in log_path.read_text().splitlines() if WARMED in line]
+    return [line for line in log_path.read_text().splitlines() if WARMED in line]
+
+
+def warm_server(browser, url: str, log_path: Path, wait_s: float, sessions: int) -> dict:
+    """New sessions on the server once warmed up: map_s of each, in a new tab of one browser context (plotly.js
+    cached after the first) and in a new context (an empty cache), with medians and the load average."""
+    waited = time.perf_counter()
+    warmed = bool(wait_for_warm_up(log_path, wait_s))
+    result = {"warmed_up": warmed, "waited_s": round(time.perf_counter() - waited, 1), "load_1min": os.getloadavg()[0]}
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.new_page().goto(url)  # fills this context's cache with plotly.js
+    for kind in ("new_tab", "new_context"):
+        runs = []
+        for _ in range(sessions):
+            if kind == "new_tab":
+                page = context.new_page()
+            else:
+                page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+            runs.append(first_view(page, url, time.perf_counter())["map_s"])
+            page.context.close() if kind == "new_context" else page.close()
+        result[kind] = {"median_map_s": round(statistics.median(runs), 2), "map_s": runs}
+    context.close()
+    return result
+
+
+def umap_time(page, log_path: Path, wait_s: float) -> dict:
+    waited = time.perf_counter()
+    warm_up = wait_for_warm_up(log_path, wait_s)
     page.wait_for_selector(MAP_READY)
     started = time.perf_counter()
     page.locator(".st-key-map_method").get_by_text("UMAP", exact=True).click()
@@ -107,6 +140,7 @@ def main() -> None:
         "--numba-cache", help="numba's cache folder (default: a new one, cold; 'unset': numba's own, beside its code)"
     )
     parser.add_argument("--warm-up-wait", type=float, default=300, help="seconds to wait for the server's warm-up")
+    parser.add_argument("--sessions", type=int, default=5, help="new sessions timed on the warmed-up server")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -142,6 +176,8 @@ def main() -> None:
             log(f"first switches: {result['first_switch_ms']}")
             if args.umap:
                 result |= umap_time(page, log_path, args.warm_up_wait)
+            result["warm_server"] = warm_server(browser, url, log_path, args.warm_up_wait, args.sessions)
+            log(f"warm server: {result['warm_server']}")
         finally:
             stop_server(process)
             browser.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import latent_core
 from latent_core.traversal import waypoints_along
@@ -36,7 +37,9 @@ def rerun(fragments: list[str]) -> None:
     click unanswered about one time in four on a loaded machine."""
     owed = st.session_state.setdefault(OWED_KEY, set())
     owed.update(fragments)
-    if owed:
+    ctx = get_script_run_ctx(suppress_warning=True)
+    # An event that came with a whole-page rerun (a job's end reruns the page) leaves it whole: it draws them all.
+    if owed and ctx is not None and ctx.fragment_ids_this_run:
         st.rerun(sorted(owed))
 
 
