@@ -20,7 +20,7 @@ from . import static_files
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "map"  # the component's browser code
 # The component's one ES module, joined from files by concern (map.js, with the default export, last).
-JS_FILES = ("common.js", "render.js", "hover.js", "mosaic.js", "map.js")
+JS_FILES = ("common.js", "render.js", "hover.js", "mosaic.js", "sketch.js", "map.js")
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 PLOTLY_FILE = "plotly.min.js"
 # For st.plotly_chart with a mode bar: no "Edit in Chart Studio" button (plotly.js 3 shows it by default), because the

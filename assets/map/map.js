@@ -136,6 +136,7 @@ function draw(state, Plotly) {
   state.owners = owners;
   indexPoints(state);
   Plotly.react(state.gd, traces.concat(overlayTraces(d)), layoutFor(d, state.probe), CONFIG).then(() => {
+    dropSketch(state);
     placeProbe(state);
     // data-draw-ms: from this revision's data to its first frame on screen (benchmarks/ui_bench.py reads it).
     requestAnimationFrame(() => {
@@ -190,6 +191,7 @@ export default function (component) {
   state.setTriggerValue = setTriggerValue;
   state.setStateValue = setStateValue;
   state.root.style.height = data.height + "px";
+  sketchMap(state); // the points at once, while plotly.js loads (sketch.js)
   loadPlotly(data.plotly_url)
     .then((Plotly) => draw(state, Plotly))
     .catch((err) => {

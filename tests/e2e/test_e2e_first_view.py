@@ -19,6 +19,27 @@ PAGES = ["Data", "Model", "Map", "Traverse", "Compare"]
 NAV_TEXT = "() => [...document.querySelectorAll('[data-testid=stSidebarNav] a')].map((a) => a.innerText.trim())"
 
 
+# Share of the sketch canvas's pixels that are a point's colour: neither transparent nor the plot's grey-white.
+SKETCHED = """() => { const c = document.querySelector('.lm-sketch'); if (!c) return -1;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let coloured = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && Math.min(d[i], d[i + 1], d[i + 2]) < 200) coloured++;
+  return coloured / (d.length / 4); }"""
+
+
+def test_the_points_are_sketched_at_once_while_plotly_loads_and_the_plotly_map_replaces_them(page, server):
+    held = []
+    page.route("**/plotly.min.js", lambda route: held.append(route))  # plotly.js arrives when the test lets it
+    page.goto(server)
+    page.wait_for_selector(".lm-sketch", timeout=90_000)
+    assert page.query_selector(MAP_READY) is None and page.evaluate("() => window.Plotly === undefined")
+    assert page.evaluate(SKETCHED) > 0.01  # 1,797 dots of a few pixels each, in the class colours
+    assert held, "the map asked for plotly.js"
+    for route in held:
+        route.continue_()
+    page.wait_for_selector(MAP_READY, timeout=60_000)
+    assert page.query_selector(".lm-sketch") is None
+
+
 def go_to(page, title: str) -> None:
     page.locator("[data-testid=stSidebarNav]").get_by_text(title, exact=True).click()
     page.get_by_role("heading", name=title if title != "Map" else "Latent map").wait_for()
