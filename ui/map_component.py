@@ -20,7 +20,7 @@ from . import static_files
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "map"  # the component's browser code
 # The component's one ES module, joined from files by concern (map.js, with the default export, last).
-JS_FILES = ("common.js", "render.js", "hover.js", "mosaic.js", "sketch.js", "map.js")
+JS_FILES = ("common.js", "render.js", "hover.js", "mosaic.js", "density.js", "sketch.js", "map.js")
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 PLOTLY_FILE = "plotly.min.js"
 # For st.plotly_chart with a mode bar: no "Edit in Chart Studio" button (plotly.js 3 shows it by default), because the
@@ -46,15 +46,25 @@ def plotly_url() -> str:
     return "/" + "/".join(part for part in (base, "component", component.name, PLOTLY_FILE) if part)
 
 
-def latent_map(payload: dict, *, key: str, on_event: Callable[[], None], on_sheet: Callable[[str], None]):
-    """Mount the map; `on_event` runs when the user clicks or selects (read st.session_state[key]["event"]), and
-    `on_sheet(sheet_key)` when the browser asks for a thumbnail or atlas sheet it lacks."""
+def latent_map(
+    payload: dict,
+    *,
+    key: str,
+    on_event: Callable[[], None],
+    on_sheet: Callable[[str], None],
+    on_view: Callable[[object], None] = lambda asked: None,
+):
+    """Mount the map; `on_event` runs when the user clicks or selects (read st.session_state[key]["event"]),
+    `on_sheet(sheet_key)` when the browser asks for a thumbnail or atlas sheet it lacks, and `on_view(asked)` when
+    a map with a density layer is zoomed, panned or reset (asked: the state value "view", see assets/map/density.js).
+    """
     return _latent_map(
         key=key,
         data=dict(payload, plotly_url=plotly_url()),
         height=payload["height"],
         on_event_change=on_event,
         on_sheet_change=lambda: on_sheet(asked_sheet(key)),
+        on_view_change=lambda: on_view(st.session_state[key].get("view")),
     )
 
 

@@ -30,6 +30,7 @@ from . import (
     interpolation,
     jobs,
     map_data,
+    map_density,
     map_events,
     map_quality,
     map_search,
@@ -254,6 +255,7 @@ def draw_view(ws: Workspace) -> None:
     atlas, atlas_job = None, None
     if ws.model is not None and ws.dims == 2:
         atlas, atlas_job = hover_atlas(ws, projection, view_key, grid_bounds(embedding))
+    density, density_job = map_density.layer(ws, projection, view_key, embedding)
     thumbs = None
     if ws.dataset.images is not None:
         thumbs = map_data.sprite_entry(sprite(ws.dataset_fp, len(indices), ws.dataset, indices), ws.sprites_wanted)
@@ -268,6 +270,7 @@ def draw_view(ws: Workspace) -> None:
         overlay=path_overlay(ws, projection, embedding),
         grid=grid,
         atlas=atlas,
+        density=density,
     )
     # Not part of the payload's revision: switching thumbnails on or off redraws the mosaic only, not the points.
     payload["mosaic"] = ws.mosaic and ws.dims == 2 and ws.dataset.images is not None
@@ -277,6 +280,7 @@ def draw_view(ws: Workspace) -> None:
             key=MAP_KEY,
             on_event=lambda: on_map_event(ws),
             on_sheet=lambda key: map_events.rerun(map_events.sheet_asked(ws, key)),
+            on_view=lambda asked: map_events.rerun(map_density.view_asked(asked)),
         )
     sampled = f" (an even sample of {len(ws.dataset):,})" if len(indices) < len(ws.dataset) else ""
     if ws.is_embeddings:
@@ -293,6 +297,7 @@ def draw_view(ws: Workspace) -> None:
         jobs.poll(scoring_note, scoring, ws)
     if atlas_job is not None:
         jobs.poll(atlas_note, atlas_job, atlas_job)
+    map_density.caption(ws, density, density_job)
     map_quality.section(projection, view_key)
 
 

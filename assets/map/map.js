@@ -1,7 +1,8 @@
 // The latent map: a WebGL plotly.js scatter of latent codes (2D or 3D); the component's entry point.
 // Reports, as the trigger value "event": clicks on points (2D and 3D), clicks on empty space
 // (2D, in map coordinates; layout.clickanywhere makes plotly report clicks off the points), and
-// lasso/box selections; and, as the state value "sheet", a thumbnail or atlas sheet it lacks.
+// lasso/box selections; as the state value "sheet", a thumbnail or atlas sheet it lacks; and, as the state value
+// "view", the visible range of a map with a density layer (density.js).
 // Traces and layout are in render.js, the hover thumbnail in hover.js.
 
 function pointIndex(state, pt) {
@@ -127,6 +128,7 @@ function draw(state, Plotly) {
   const d = state.data;
   useSprite(state);
   useAtlas(state);
+  useDensity(state); // a new density layer on the same points: put in place without redrawing them (density.js)
   scheduleMosaic(state); // on or off, thumbnails or atlas arrived: the mosaic follows without redrawing the points
   if (state.revision === d.revision) return;
   state.revision = d.revision;
@@ -152,6 +154,7 @@ function draw(state, Plotly) {
     state.gd.on("plotly_selected", (ev) => onSelected(state, ev));
     state.gd.on("plotly_hover", (ev) => showTip(state, ev));
     state.gd.on("plotly_unhover", () => hideTip(state));
+    state.gd.on("plotly_relayout", (ev) => onRelayoutDensity(state, ev));
     state.gd.on("plotly_afterplot", () => {
       placeProbe(state);
       scheduleMosaic(state);

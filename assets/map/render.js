@@ -142,6 +142,7 @@ function layoutFor(d, probe) {
     layout.yaxis = axis(d.axes[1], !d.grid);
     layout.images = [];
     if (d.grid) gridLayout(layout, d.grid);
+    layout.images = densityImages(d).concat(layout.images); // under the grid too (density.js)
     // After the decoded grid's legend line (gridLayout), not in its place.
     layout.annotations = (layout.annotations || []).concat(tripAnnotations(d), waypointLabels(d), analogyLabels(d));
   }

@@ -1,0 +1,58 @@
+// The density layer (payload.density: 2D maps of more than 100,000 rows, whose dots are an even sample): one image
+// of every row's log(1 + count) on a grid, a plotly layout image with layer "below", under the WebGL dots, which
+// keep their hover and clicks. It is not part of the payload's revision: when it arrives (the server placed every
+// row) or changes (a zoom's layer), it is put in place with a relayout of the layout's images alone, and the points
+// are not redrawn. After a zoom or pan (plotly_relayout with axis ranges, debounced DENSITY_WAIT_MS) the map asks
+// for the density of the visible range with the state value "view" (a trigger could be lost: see askSheet in
+// map.js); a reset (double-click, the home button) asks for the whole map's layer again.
+
+const DENSITY_WAIT_MS = 250;
+
+// The layout image of the density entry, or none.
+function densityImages(d) {
+  const g = d.density;
+  if (!g || !g.src || d.dims !== 2) return [];
+  return [{ name: "density", source: g.src, xref: "x", yref: "y", x: g.x0, y: g.y1, sizex: g.x1 - g.x0,
+    sizey: g.y1 - g.y0, sizing: "stretch", opacity: 1, layer: "below" }];
+}
+
+// Each render: a new layer on an unchanged revision replaces the old one in place (a new revision's full draw has
+// it through layoutFor). data-density says which layer is drawn ("whole" or "zoomed"), for tests.
+function useDensity(state) {
+  const d = state.data, key = d.density ? d.density.key : null;
+  const redraw = state.revision !== d.revision;
+  if (key === state.densityKey && !redraw) return;
+  state.densityKey = key;
+  const mark = () => {
+    if (key) state.root.dataset.density = d.density.zoomed ? "zoomed" : "whole";
+    else delete state.root.dataset.density;
+  };
+  if (redraw || !state.gd._fullLayout || !window.Plotly) {
+    mark();
+    return;
+  }
+  const others = (state.gd.layout.images || []).filter((image) => image.name !== "density");
+  window.Plotly.relayout(state.gd, { images: densityImages(d).concat(others) }).then(mark);
+}
+
+// After plotly_relayout: a zoom or pan on a map with a density layer asks, once the user has paused, for the layer of
+// the visible range; a reset for the whole map's.
+function onRelayoutDensity(state, ev) {
+  const d = state.data;
+  if (!ev || !d || d.dims !== 2 || !d.density) return;
+  const keys = Object.keys(ev).filter((k) => k.startsWith("xaxis.") || k.startsWith("yaxis."));
+  if (!keys.length) return; // e.g. our own relayout of the images
+  const reset = keys.some((k) => k.endsWith("autorange") && ev[k]);
+  clearTimeout(state.densityTimer);
+  state.densityTimer = setTimeout(() => askDensity(state, reset), DENSITY_WAIT_MS);
+}
+
+function askDensity(state, reset) {
+  const gd = state.gd, view = state.data.view, xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  if (reset || !xa || !ya) {
+    state.setStateValue("view", { view, reset: true, nonce: Math.random() });
+    return;
+  }
+  const [x0, x1] = xa.range.slice().sort((a, b) => a - b), [y0, y1] = ya.range.slice().sort((a, b) => a - b);
+  state.setStateValue("view", { view, x0, x1, y0, y1, nonce: Math.random() });
+}

@@ -1,0 +1,167 @@
+"""The Map page's density layer (issue #13): above MAX_MAP_POINTS rows, the map draws an even sample as dots and,
+under them, the density of every row; zooming or panning asks for the density of the visible range.
+
+Every row's map position is found once per projection and dataset in a background job (ui.jobs, like the hover
+atlas): the rows the map leaves out are encoded with the model (or are the uploaded vectors themselves) and placed
+with Projection.transform (exact for PCA; kNN placement for t-SNE and UMAP), in a worker process
+(ui.density_grid.place_rows). The map is drawn at once; the layer comes with the first run after the job ends, and
+is not part of the payload's revision, so the points are not redrawn and the zoom stays. The browser reports a
+zoom or pan with the state value "view" (assets/map/density.js); the server then counts every position over that
+range (ui.density_grid.counts: about 20 ms for a million points) and sends the new layer.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import threading
+from collections import OrderedDict
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+import latent_core
+
+from . import density_grid, jobs
+from .jobs import FAILED
+from .map_events import VIEW
+from .messages import MESSAGE_LIMIT, plain
+from .resources import MAX_MAP_POINTS
+from .state import Workspace
+
+ZOOM_KEY = "map_density_zoom"  # session state: {"view": the map's view key, "bounds": (x0, x1, y0, y1)} in view
+POSITIONS_KEPT = 3  # (N, 2) float32 position sets kept in the server's memory (8 MB a million rows)
+LAYERS_KEPT = 8  # finished layer pictures kept, by positions and bounds
+
+_positions: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_layers: OrderedDict[tuple, dict] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _keep(store: OrderedDict, limit: int, key: tuple, value=None):
+    """The value under `key` in `store` (storing `value` there when given, least recently used out), or None."""
+    with _lock:
+        if value is not None:
+            store[key] = value
+            while len(store) > limit:
+                store.popitem(last=False)
+        if key in store:
+            store.move_to_end(key)
+        return store.get(key)
+
+
+def wanted(ws: Workspace) -> bool:
+    """Whether this map gets a density layer: a 2D map of more than MAX_MAP_POINTS uploaded vectors, or of
+    dataset images with a model."""
+    if ws.dims != 2 or len(ws.dataset) <= MAX_MAP_POINTS:
+        return False
+    return ws.is_embeddings or (ws.model is not None and type(ws.dataset) is latent_core.ImageDataset)
+
+
+def all_positions(projection, sample: np.ndarray, rest: np.ndarray, source: np.ndarray, model, job) -> np.ndarray:
+    """A density job's work: the map positions float32 (N, 2) of all N rows, the drawn `sample` rows at their
+    fitted place, the `rest` (placed from `source`, their vectors or images) through the projection. In a worker
+    process (the model from a checkpoint written for it), except a PCA of vectors and TorchScript models."""
+    light = latent_core.Projection(
+        projection.codes, projection.embedding, projection.config, projection.state, None, projection.fingerprint
+    )
+    if (model is None and projection.method == "pca") or (model is not None and model.kind == "torchscript"):
+        placed = density_grid.place_rows(light, source, model, job)
+    elif model is None:
+        placed = jobs.runner.pool().call(density_grid.place_rows, (light, source, None), job, what="density layer")
+    else:
+        with tempfile.TemporaryDirectory(prefix="density-", dir=jobs.jobs_folder()) as folder:
+            checkpoint = str(model.save(Path(folder) / "model"))
+            args = (light, source, checkpoint)
+            placed = jobs.runner.pool().call(density_grid.place_rows, args, job, what="density layer")
+    if placed is None:
+        return None
+    positions = np.empty((len(sample) + len(rest), 2), dtype=np.float32)
+    positions[sample] = np.asarray(projection.embedding, dtype=np.float32)[:, :2]
+    positions[rest] = placed
+    positions.setflags(write=False)
+    return positions
+
+
+def request(ws: Workspace, projection, view_key: str) -> tuple[np.ndarray | None, jobs.Job | None]:
+    """(every row's positions, None) once placed, else (None, the job while it runs); a failure is said once."""
+    key = ("density", view_key, ws.dataset_fp)
+    positions = _keep(_positions, POSITIONS_KEPT, key)
+    if positions is not None:
+        return positions, None
+    sample = ws.mapped()
+    rest = np.setdiff1d(np.arange(len(ws.dataset)), sample, assume_unique=True)
+    source = ws.dataset.vectors[rest] if ws.is_embeddings else ws.dataset.images[rest]
+    job = jobs.runner.submit(
+        "projection",
+        key,
+        partial(all_positions, projection, sample, rest, source, None if ws.is_embeddings else ws.model),
+        failure="Mapping every row for the density layer failed",
+    )
+    if job.running:
+        return None, job
+    if job.status == FAILED:  # the map works without it; say why once and try again on a later run
+        st.caption(f"No density layer: {plain(job.error, MESSAGE_LIMIT)}")
+        job.forget()
+        return None, None
+    positions = _keep(_positions, POSITIONS_KEPT, key, job.result())
+    job.forget()  # kept above
+    return positions, None
+
+
+def layer(ws: Workspace, projection, view_key: str, embedding: np.ndarray) -> tuple[dict | None, jobs.Job | None]:
+    """The payload's density entry (density_grid.layer) for this map, over the range the browser last zoomed to
+    (else the whole map), or None; and the job placing every row while it runs."""
+    if not wanted(ws):
+        return None, None
+    positions, job = request(ws, projection, view_key)
+    if positions is None:
+        return None, job
+    zoom = st.session_state.get(ZOOM_KEY)
+    zoomed = isinstance(zoom, dict) and zoom.get("view") == view_key
+    bounds = tuple(zoom["bounds"]) if zoomed else density_grid.whole_bounds(embedding)
+    key = (view_key, ws.dataset_fp, bounds)
+    entry = _keep(_layers, LAYERS_KEPT, key)
+    if entry is None:
+        entry = _keep(_layers, LAYERS_KEPT, key, density_grid.layer(positions, bounds, zoomed))
+    return entry, None
+
+
+def view_asked(asked: object) -> list[str]:
+    """The browser zoomed or panned the map ({"view", "x0", "x1", "y0", "y1"}) or reset it ({"view", "reset"}):
+    the map's next run sends the layer of that range (or of the whole map). Returns the fragments to rerun."""
+    if not isinstance(asked, dict) or asked.get("reset"):
+        st.session_state.pop(ZOOM_KEY, None)
+        return [VIEW]
+    try:
+        bounds = tuple(float(asked[name]) for name in ("x0", "x1", "y0", "y1"))
+    except (KeyError, TypeError, ValueError):
+        return []
+    if not all(math.isfinite(v) for v in bounds) or bounds[0] >= bounds[1] or bounds[2] >= bounds[3]:
+        return []
+    st.session_state[ZOOM_KEY] = {"view": str(asked.get("view", ""))[:200], "bounds": bounds}
+    return [VIEW]
+
+
+def mapping_note(ws: Workspace, job: jobs.Job) -> None:
+    things = "vectors" if ws.is_embeddings else "images"
+    st.caption(f"Mapping all {len(ws.dataset):,} {things} for the density layer: {job.progress.message}…")
+
+
+def caption(ws: Workspace, entry: dict | None, job: jobs.Job | None) -> None:
+    """Under the map: how many rows are dots and what the grey layer counts, or the mapping job's progress."""
+    if job is not None:
+        jobs.poll(mapping_note, job, ws, job)
+    if entry is None:
+        return
+    things = "vectors" if ws.is_embeddings else "images"
+    total, drawn = entry["total"], len(ws.mapped())
+    text = (
+        f"{drawn:,} of {total:,} {things} drawn as dots (an even sample); "
+        f"the grey layer is the density of all {total:,}."
+    )
+    if entry["zoomed"]:
+        text += f" Zoomed in: it counts the {entry['inside']:,} in view, at full resolution."
+    st.caption(text)
