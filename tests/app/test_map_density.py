@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import threading
+from functools import partial
 
 import numpy as np
 from PIL import Image
@@ -144,3 +145,19 @@ def test_a_150000_vector_upload_gets_the_density_of_every_row_then_a_zoomed_laye
     ws.dims = 3
     at.run()
     assert map_payload(at)["density"] is None  # 3D maps have no layer
+
+
+def test_a_models_rows_are_encoded_and_placed_in_a_worker(digits, tiny_model):
+    """The model path: the rows left out are encoded in a worker process from a checkpoint, in batches; the sampled
+    rows keep their fitted place; every position is where the projection puts the row's code."""
+    sample = np.arange(0, len(digits), 3)
+    rest = np.setdiff1d(np.arange(len(digits)), sample)
+    projection = latent_core.fit_projection(tiny_model.encode(digits.images[sample]), method="pca", dims=2, cache=False)
+    work = partial(map_density.all_positions, projection, sample, rest, digits.images[rest], tiny_model)
+    job = jobs.runner.submit("projection", ("density-test", len(rest)), work)
+    assert job.join(120) and job.error is None, job.error
+    positions = job.result()
+    expected = projection.transform(tiny_model.encode(digits.images))
+    assert positions.shape == (len(digits), 2) and np.allclose(positions, expected, atol=1e-4)
+    assert np.array_equal(positions[sample], projection.embedding)
+    job.forget()
