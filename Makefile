@@ -46,7 +46,7 @@ models: install
 	rm -rf models/digits models/shapes
 	$(TRAIN) --dataset digits --out models/digits --name digits --latent-dim 5 --batch-size 64
 	$(EVALUATE) --model models/digits --dataset digits -k 1000
-	$(TRAIN) --dataset shapes --out models/shapes --name shapes --latent-dim 10 --blocks mlp --hidden 400 --epochs 200 --batch-size 128  # fully connected, as the beta-VAE paper for dSprites: 17,000 steps
+	$(TRAIN) --dataset shapes --out models/shapes --name shapes --latent-dim 10 --blocks mlp --hidden 400 --epochs 400 --batch-size 128  # fully connected, as the beta-VAE paper for dSprites: 34,000 steps
 	$(EVALUATE) --model models/shapes --dataset shapes -k 20
 	rm -rf models/gan-digits models/gan-shapes  # GANs: explicit epochs, a GAN needs more steps than the default run
 	$(TRAIN) --kind gan --dataset digits --out models/gan-digits --name gan-digits --latent-dim 16 --epochs 100 --batch-size 64
