@@ -32,7 +32,28 @@ function useDensity(state) {
     return;
   }
   const others = (state.gd.layout.images || []).filter((image) => image.name !== "density");
-  window.Plotly.relayout(state.gd, { images: densityImages(d).concat(others) }).then(mark);
+  window.Plotly.relayout(state.gd, { images: densityImages(d).concat(others) }).then(() => {
+    mark();
+    syncDensity(state);
+  });
+}
+
+// The layer must count the range on screen: a zoom made before the layer existed (the job takes seconds to minutes),
+// or a map drawn afresh at its whole range (a page switch rebuilt it) while the server kept an earlier zoom, asks
+// again. Called after the layer is put in place and after each full draw; a layer of the range shown asks nothing.
+function syncDensity(state) {
+  const d = state.data, g = d.density, full = state.gd._fullLayout;
+  if (!g || d.dims !== 2 || !full || !full.xaxis || !full.yaxis || state.densityWaiting) return;
+  const xa = full.xaxis, ya = full.yaxis;
+  if (xa.autorange && ya.autorange) {
+    if (g.zoomed) askDensity(state, true);
+    return;
+  }
+  const [x0, x1] = xa.range.slice().sort((a, b) => a - b), [y0, y1] = ya.range.slice().sort((a, b) => a - b);
+  const tx = (x1 - x0) * 1e-3, ty = (y1 - y0) * 1e-3;
+  const near = (a, b, t) => Math.abs(a - b) < t;
+  const same = near(g.x0, x0, tx) && near(g.x1, x1, tx) && near(g.y0, y0, ty) && near(g.y1, y1, ty);
+  if (!g.zoomed || !same) askDensity(state, false);
 }
 
 // After plotly_relayout: a zoom or pan on a map with a density layer asks, once the user has paused, for the layer of
@@ -44,11 +65,17 @@ function onRelayoutDensity(state, ev) {
   if (!keys.length) return; // e.g. our own relayout of the images
   const reset = keys.some((k) => k.endsWith("autorange") && ev[k]);
   clearTimeout(state.densityTimer);
-  state.densityTimer = setTimeout(() => askDensity(state, reset), DENSITY_WAIT_MS);
+  state.densityWaiting = true;
+  state.densityTimer = setTimeout(() => {
+    state.densityWaiting = false;
+    askDensity(state, reset);
+  }, DENSITY_WAIT_MS);
 }
 
+// data-density-asks counts the requests (tests check that a layer of the range on screen asks nothing more).
 function askDensity(state, reset) {
   const gd = state.gd, view = state.data.view, xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  state.root.dataset.densityAsks = String(Number(state.root.dataset.densityAsks || 0) + 1);
   if (reset || !xa || !ya) {
     state.setStateValue("view", { view, reset: true, nonce: Math.random() });
     return;

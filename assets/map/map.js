@@ -140,6 +140,7 @@ function draw(state, Plotly) {
   Plotly.react(state.gd, traces.concat(overlayTraces(d)), layoutFor(d, state.probe), CONFIG).then(() => {
     dropSketch(state);
     placeProbe(state);
+    syncDensity(state); // the density layer of the range now on screen (density.js)
     // data-draw-ms: from this revision's data to its first frame on screen (benchmarks/ui_bench.py reads it).
     requestAnimationFrame(() => {
       state.root.dataset.drawMs = String(Math.round(performance.now() - arrived));

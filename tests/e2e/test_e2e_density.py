@@ -99,6 +99,10 @@ def test_150000_vectors_get_a_density_layer_under_the_dots_that_follows_the_zoom
         f"layer in place {marks['zoomed'] - marks['lastZoom']:.0f} ms after the last wheel step"
     )
     zoomed = page.evaluate(DENSITY)
+    asks = page.locator(".lm-root").get_attribute("data-density-asks")
+    page.wait_for_timeout(1000)
+    # Each pause of 250 ms in the zoom asks once (the WebGL redraw of a wheel step can take longer); then nothing more.
+    assert int(asks) >= 1 and page.locator(".lm-root").get_attribute("data-density-asks") == asks
     assert zoomed["revision"] == whole["revision"]  # the points were not redrawn
     assert zoomed["x"][1] - zoomed["x"][0] < 0.9 * (whole["x"][1] - whole["x"][0])  # and the zoom stayed
     assert page.evaluate(ALPHA_UNDER_DOTS)["painted"] > 1000
