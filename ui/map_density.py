@@ -60,10 +60,13 @@ def wanted(ws: Workspace) -> bool:
     return ws.is_embeddings or (ws.model is not None and type(ws.dataset) is latent_core.ImageDataset)
 
 
-def all_positions(projection, sample: np.ndarray, rest: np.ndarray, source: np.ndarray, model, job) -> np.ndarray:
-    """A density job's work: the map positions float32 (N, 2) of all N rows, the drawn `sample` rows at their
-    fitted place, the `rest` (placed from `source`, their vectors or images) through the projection. In a worker
-    process (the model from a checkpoint written for it), except a PCA of vectors and TorchScript models."""
+def all_positions(projection, data, sample: np.ndarray, model, job) -> np.ndarray | None:
+    """A density job's work: the map positions float32 (N, 2) of all N rows of `data` (an EmbeddingSet when `model`
+    is None, else an ImageDataset), the drawn `sample` rows (sorted) at their fitted place, the others placed through
+    the projection: their vectors, or their images encoded with `model`. In a worker process (the model from a
+    checkpoint written for it), except a PCA of vectors and TorchScript models. None once cancelled."""
+    rest = np.setdiff1d(np.arange(len(data)), sample, assume_unique=True)
+    source = data.vectors[rest] if model is None else data.images[rest]
     light = latent_core.Projection(
         projection.codes, projection.embedding, projection.config, projection.state, None, projection.fingerprint
     )
@@ -91,13 +94,10 @@ def request(ws: Workspace, projection, view_key: str) -> tuple[np.ndarray | None
     positions = _keep(_positions, POSITIONS_KEPT, key)
     if positions is not None:
         return positions, None
-    sample = ws.mapped()
-    rest = np.setdiff1d(np.arange(len(ws.dataset)), sample, assume_unique=True)
-    source = ws.dataset.vectors[rest] if ws.is_embeddings else ws.dataset.images[rest]
     job = jobs.runner.submit(
         "projection",
         key,
-        partial(all_positions, projection, sample, rest, source, None if ws.is_embeddings else ws.model),
+        partial(all_positions, projection, ws.dataset, ws.mapped(), None if ws.is_embeddings else ws.model),
         failure="Mapping every row for the density layer failed",
     )
     if job.running:

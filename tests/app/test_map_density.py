@@ -15,6 +15,7 @@ import latent_core
 from tests.app.app_workspace import app, map_payload, texts
 from tests.waiting import until
 from ui import density_grid, jobs, map_data, map_density, state, workspaces
+from ui.map_events import VIEW
 from ui.resources import MAX_MAP_POINTS
 
 OCTETS = "application/octet-stream"
@@ -147,17 +148,38 @@ def test_a_150000_vector_upload_gets_the_density_of_every_row_then_a_zoomed_laye
     assert map_payload(at)["density"] is None  # 3D maps have no layer
 
 
-def test_a_models_rows_are_encoded_and_placed_in_a_worker(digits, tiny_model):
+def test_a_models_rows_are_encoded_and_placed_in_a_worker(digits, tiny_model, monkeypatch):
     """The model path: the rows left out are encoded in a worker process from a checkpoint, in batches; the sampled
     rows keep their fitted place; every position is where the projection puts the row's code."""
     sample = np.arange(0, len(digits), 3)
-    rest = np.setdiff1d(np.arange(len(digits)), sample)
     projection = latent_core.fit_projection(tiny_model.encode(digits.images[sample]), method="pca", dims=2, cache=False)
-    work = partial(map_density.all_positions, projection, sample, rest, digits.images[rest], tiny_model)
-    job = jobs.runner.submit("projection", ("density-test", len(rest)), work)
+    pool, called = jobs.runner.pool(), []
+    call = pool.call
+    monkeypatch.setattr(pool, "call", lambda fn, *args, **kw: called.append(fn.__name__) or call(fn, *args, **kw))
+    work = partial(map_density.all_positions, projection, digits, sample, tiny_model)
+    job = jobs.runner.submit("projection", ("density-test", len(sample)), work)
     assert job.join(120) and job.error is None, job.error
     positions = job.result()
+    assert called == ["place_rows"]  # in a worker process
     expected = projection.transform(tiny_model.encode(digits.images))
     assert positions.shape == (len(digits), 2) and np.allclose(positions, expected, atol=1e-4)
     assert np.array_equal(positions[sample], projection.embedding)
     job.forget()
+
+
+def test_a_zoom_request_is_kept_only_when_it_names_a_finite_nonempty_range(monkeypatch):
+    session = {}
+    monkeypatch.setattr(map_density.st, "session_state", session)
+    malformed = [
+        {"view": "v", "x0": 0, "x1": 1, "y0": 0},
+        {"view": "v", "x0": 1, "x1": 0, "y0": 0, "y1": 1},
+        {"view": "v", "x0": 0, "x1": float("nan"), "y0": 0, "y1": 1},
+        {"view": "v", "x0": "a", "x1": 1, "y0": 0, "y1": 1},
+    ]
+    for asked in malformed:
+        assert map_density.view_asked(asked) == [] and map_density.ZOOM_KEY not in session, asked
+    assert map_density.view_asked({"view": "v", "x0": -1, "x1": 2, "y0": 0.5, "y1": 3, "nonce": 0.1}) == [VIEW]
+    assert session[map_density.ZOOM_KEY] == {"view": "v", "bounds": (-1.0, 2.0, 0.5, 3.0)}
+    assert map_density.view_asked({"view": "v", "reset": True}) == [VIEW] and map_density.ZOOM_KEY not in session
+    session[map_density.ZOOM_KEY] = {"view": "v", "bounds": (0.0, 1.0, 0.0, 1.0)}
+    assert map_density.view_asked(None) == [VIEW] and map_density.ZOOM_KEY not in session  # no value: the whole map
