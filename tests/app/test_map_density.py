@@ -183,3 +183,29 @@ def test_a_zoom_request_is_kept_only_when_it_names_a_finite_nonempty_range(monke
     assert map_density.view_asked({"view": "v", "reset": True}) == [VIEW] and map_density.ZOOM_KEY not in session
     session[map_density.ZOOM_KEY] = {"view": "v", "bounds": (0.0, 1.0, 0.0, 1.0)}
     assert map_density.view_asked(None) == [VIEW] and map_density.ZOOM_KEY not in session  # no value: the whole map
+
+
+def test_150000_uploaded_images_with_a_model_get_the_density_of_every_image(monkeypatch, tmp_path, digits):
+    """The model path in the app: 150,000 8x8 images (the digits, tiled with noise) take the shipped digits model; the
+    map draws 100,000 of them and a worker encodes and places the other 50,000 for the layer."""
+    monkeypatch.setenv("LATENT_EXPLORER_UPLOADS", str(tmp_path / "uploads"))
+    rng = np.random.default_rng(2)
+    tiled = digits.images[np.arange(ROWS) % len(digits), ..., 0].astype(np.int16) + rng.integers(-8, 9, (ROWS, 8, 8))
+    buffer = io.BytesIO()
+    np.savez(
+        buffer, images=np.clip(tiled, 0, 255).astype(np.uint8), labels=digits.labels[np.arange(ROWS) % len(digits)]
+    )
+    at = app(timeout=180)
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="upload_data").set_value(("tiled.npz", buffer.getvalue(), OCTETS)).run()
+    assert not at.exception, texts(at.exception)
+    ws = at.session_state["workspace"]
+    assert len(ws.dataset) == ROWS and ws.model_key == "digits"
+    at.switch_page("pages/map.py").run()
+    assert until(lambda: drawn(at.run()), timeout=300, every=0.5)
+    assert until(lambda: not any(job.key[0] == "density" and job.running for job in jobs.runner.jobs()), timeout=300)
+    at.run()
+    layer = map_payload(at)["density"]
+    assert layer is not None and layer["total"] == ROWS and layer["inside"] > 0.99 * ROWS, layer
+    caption = "100,000 of 150,000 images drawn as dots (an even sample); the grey layer is the density of all 150,000."
+    assert caption in texts(at.caption), texts(at.caption)
