@@ -16,7 +16,7 @@ import numpy as np
 
 import latent_core
 from latent_core.io.fingerprint import fingerprint
-from latent_core.projection import ProjectionConfig, fit_projection
+from latent_core.projection import ProjectionConfig
 
 from . import jobs, workers
 from .jobs import FAILED, FINISHED, Job
@@ -52,16 +52,7 @@ def fit(codes: np.ndarray, method: str, dims: int, settings: dict, job: Job):
     """A projection job's work: fit_projection of (N, D) codes to (N, dims), reporting to `job`, in this process for
     a small PCA, else in a worker process. Raises latent_core.ProjectionCancelled once the job is cancelled."""
     if codes.size <= IN_PROCESS[method]:
-        return fit_projection(
-            codes,
-            method=method,
-            dims=dims,
-            seed=0,
-            on_progress=job.report,
-            should_stop=job.should_stop,
-            cache=True,
-            **settings,
-        )
+        return workers.fit_map(codes, method, dims, settings, job)
     return jobs.runner.pool().call(workers.fit_map, (codes, method, dims, settings), job, what="projection")
 
 

@@ -289,7 +289,7 @@ def test_a_long_projection_can_be_cancelled_and_the_last_map_comes_back(monkeypa
     at = app()
     ws = at.session_state["workspace"]
     assert ws.drawn_view == ("pca", 2)
-    monkeypatch.setattr(projections, "fit_projection", slow_fit)
+    monkeypatch.setattr(latent_core.projection, "fit_projection", slow_fit)  # what workers.fit_map calls
     monkeypatch.setitem(projections.IN_PROCESS, "umap", 10**9)  # the fake fit runs in this process, not a worker
     ws.method, ws.dims = "umap", 3
     at.run()
