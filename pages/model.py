@@ -85,7 +85,7 @@ def model_summary(model: latent_core.LatentModel) -> None:
         gan_views.model_summary(model)
     elif model.history:
         record = kept_record(model.config)
-        words = training.objective_words(model.kind)
+        words = training.objective_words(model.kind, float(model.config.get("tc_weight", 0.0)))
         text = f"Weights of epoch {record.get('epoch', len(model.history))}"
         text += " (its best validation objective)" if model.config.get("best_epoch") is not None else ""
         if "train_loss" in record:

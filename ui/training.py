@@ -268,12 +268,15 @@ def keep_or_discard(ws: Workspace, left: Stopped) -> None:
         )
 
 
-def objective_words(kind: str) -> str:
-    """What the loss curves measure, for the axis: a VAE's objective has a KL term, an AE's does not."""
-    return "reconstruction + β·KL" if applies(kind, "beta") else "reconstruction"
+def objective_words(kind: str, tc_weight: float = 0.0) -> str:
+    """What the loss curves measure, for the axis: a VAE's objective has a KL term (and a total-correlation term
+    when its tc_weight is above 0), an AE's does not."""
+    if not applies(kind, "beta"):
+        return "reconstruction"
+    return "reconstruction + β·KL" + (" + tc_weight·TC" if tc_weight > 0 else "")
 
 
-def loss_figure(reported: Curve, kind: str = "vae") -> go.Figure:
+def loss_figure(reported: Curve, kind: str = "vae", tc_weight: float = 0.0) -> go.Figure:
     """The training objective's running mean as it goes, and the same objective on the validation images after each
     epoch (z drawn from q(z|x), at the full KL weight)."""
     fig = go.Figure()
@@ -293,7 +296,7 @@ def loss_figure(reported: Curve, kind: str = "vae") -> go.Figure:
         height=260,
         margin={"l": 40, "r": 10, "t": 10, "b": 36},
         xaxis_title="epochs",
-        yaxis_title=f"{objective_words(kind)} (nats / image)",
+        yaxis_title=f"{objective_words(kind, tc_weight)} (nats / image)",
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
     )
     return fig
@@ -335,7 +338,8 @@ def panel(job: Job) -> None:
         if kind == "gan":
             gan_views.training_view(curve(job))
         else:
-            st.plotly_chart(loss_figure(curve(job), kind), key="training_curve", config={"displayModeBar": False})
+            figure = loss_figure(curve(job), kind, float(run.settings.get("tc_weight", 0.0)))
+            st.plotly_chart(figure, key="training_curve", config={"displayModeBar": False})
 
 
 def live_panel(ws: Workspace) -> None:

@@ -141,3 +141,11 @@ def test_without_an_active_model_the_picker_shows_none_and_the_map_says_when_one
     assert not at.exception, texts(at.exception)
     assert any("A model is training" in i for i in texts(at.info))
     assert not any("Train or choose a model" in w for w in texts(at.warning))
+
+
+def test_the_loss_axis_names_the_objective_trained_including_a_total_correlation_term():
+    assert training.objective_words("vae") == "reconstruction + β·KL"
+    assert training.objective_words("vae", tc_weight=5.0) == "reconstruction + β·KL + tc_weight·TC"
+    assert training.objective_words("ae", tc_weight=5.0) == "reconstruction"
+    figure = training.loss_figure(training.Curve(points=[(0, 3.0), (1, 2.0)], progress=None), "vae", 1.0)
+    assert figure.layout.yaxis.title.text == "reconstruction + β·KL + tc_weight·TC (nats / image)"
