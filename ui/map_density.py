@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import math
 import tempfile
-import threading
-from collections import OrderedDict
 from functools import partial
 from pathlib import Path
 
@@ -25,9 +23,8 @@ import streamlit as st
 import latent_core
 
 from . import density_grid, jobs
-from .jobs import FAILED
+from .kept import Kept, kept_or_made
 from .map_events import VIEW
-from .messages import MESSAGE_LIMIT, plain
 from .resources import MAX_MAP_POINTS
 from .state import Workspace
 
@@ -35,21 +32,8 @@ ZOOM_KEY = "map_density_zoom"  # session state: {"view": the map's view key, "bo
 POSITIONS_KEPT = 3  # (N, 2) float32 position sets kept in the server's memory (8 MB a million rows)
 LAYERS_KEPT = 8  # finished layer pictures kept, by positions and bounds
 
-_positions: OrderedDict[tuple, np.ndarray] = OrderedDict()
-_layers: OrderedDict[tuple, dict] = OrderedDict()
-_lock = threading.Lock()
-
-
-def _keep(store: OrderedDict, limit: int, key: tuple, value=None):
-    """The value under `key` in `store` (storing `value` there when given, least recently used out), or None."""
-    with _lock:
-        if value is not None:
-            store[key] = value
-            while len(store) > limit:
-                store.popitem(last=False)
-        if key in store:
-            store.move_to_end(key)
-        return store.get(key)
+_positions = Kept(POSITIONS_KEPT)  # every row's map position, by (view key, dataset fingerprint)
+_layers = Kept(LAYERS_KEPT)
 
 
 def wanted(ws: Workspace) -> bool:
@@ -91,24 +75,8 @@ def all_positions(projection, data, sample: np.ndarray, model, job) -> np.ndarra
 def request(ws: Workspace, projection, view_key: str) -> tuple[np.ndarray | None, jobs.Job | None]:
     """(every row's positions, None) once placed, else (None, the job while it runs); a failure is said once."""
     key = ("density", view_key, ws.dataset_fp)
-    positions = _keep(_positions, POSITIONS_KEPT, key)
-    if positions is not None:
-        return positions, None
-    job = jobs.runner.submit(
-        "projection",
-        key,
-        partial(all_positions, projection, ws.dataset, ws.mapped(), None if ws.is_embeddings else ws.model),
-        failure="Mapping every row for the density layer failed",
-    )
-    if job.running:
-        return None, job
-    if job.status == FAILED:  # the map works without it; say why once and try again on a later run
-        st.caption(f"No density layer: {plain(job.error, MESSAGE_LIMIT)}")
-        job.forget()
-        return None, None
-    positions = _keep(_positions, POSITIONS_KEPT, key, job.result())
-    job.forget()  # kept above
-    return positions, None
+    work = partial(all_positions, projection, ws.dataset, ws.mapped(), None if ws.is_embeddings else ws.model)
+    return kept_or_made(_positions, key, work, "Mapping every row for the density layer failed", "No density layer")
 
 
 def layer(ws: Workspace, projection, view_key: str, embedding: np.ndarray) -> tuple[dict | None, jobs.Job | None]:
@@ -123,9 +91,9 @@ def layer(ws: Workspace, projection, view_key: str, embedding: np.ndarray) -> tu
     zoomed = isinstance(zoom, dict) and zoom.get("view") == view_key
     bounds = tuple(zoom["bounds"]) if zoomed else density_grid.whole_bounds(embedding)
     key = (view_key, ws.dataset_fp, bounds)
-    entry = _keep(_layers, LAYERS_KEPT, key)
+    entry = _layers(key)
     if entry is None:
-        entry = _keep(_layers, LAYERS_KEPT, key, density_grid.layer(positions, bounds, zoomed))
+        entry = _layers(key, density_grid.layer(positions, bounds, zoomed))
     return entry, None
 
 

@@ -10,8 +10,6 @@ is not sent again; picking waypoints reruns both, because the map draws the path
 from __future__ import annotations
 
 import tempfile
-import threading
-from collections import OrderedDict
 from functools import partial
 from pathlib import Path
 
@@ -41,6 +39,7 @@ from . import (
     views,
 )
 from .jobs import FAILED
+from .kept import Kept, kept_or_made
 from .map_component import first_time, latent_map
 from .map_events import PANEL, VIEW
 from .messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
@@ -142,20 +141,7 @@ def grid_bounds(embedding: np.ndarray) -> tuple[float, float, float, float]:
     return (float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1]))
 
 
-_atlases: OrderedDict[tuple, dict] = OrderedDict()
-_atlases_lock = threading.Lock()
-
-
-def kept_atlas(key: tuple, sheet: dict | None = None) -> dict | None:
-    """The finished atlas sheet under `key` (storing `sheet` there when given), or None."""
-    with _atlases_lock:
-        if sheet is not None:
-            _atlases[key] = sheet
-            while len(_atlases) > ATLASES_KEPT:
-                _atlases.popitem(last=False)
-        if key in _atlases:
-            _atlases.move_to_end(key)
-        return _atlases.get(key)
+kept_atlas = Kept(ATLASES_KEPT)  # finished atlas sheets by (model, view, bounds): kept_atlas(key[, sheet])
 
 
 def make_atlas(model: latent_core.LatentModel, projection, bounds: tuple, name: str, job: jobs.Job) -> dict:
@@ -177,25 +163,10 @@ def hover_atlas(ws: Workspace, projection, view_key: str, bounds: tuple) -> tupl
     """The hover preview's atlas for this 2D map (decoded once per model, codes, projection and bounds, in a
     background job): (its entry for the payload, None) once made, else (None, the job while it runs)."""
     key = ("atlas", ws.model_fp, view_key, bounds, ATLAS_CELLS)
-    sheet = kept_atlas(key)
-    if sheet is None:
-        name = "atlas-" + fingerprint(repr(key))
-        job = jobs.runner.submit(
-            "projection",
-            key,
-            partial(make_atlas, ws.model, projection, bounds, name),
-            failure="Decoding the hover preview failed",
-        )
-        if job.running:
-            return None, job
-        if job.status == FAILED:  # the map works without it; say why once and try again on a later run
-            st.caption(f"No hover preview: {plain(job.error, MESSAGE_LIMIT)}")
-            job.forget()
-            return None, None
-        sheet = kept_atlas(key, job.result())
-        job.forget()  # kept above: its place among the jobs' kept results goes back to other work
-        if sheet is None:  # cancelled (its session ended): ask again on a later run
-            return None, None
+    work = partial(make_atlas, ws.model, projection, bounds, "atlas-" + fingerprint(repr(key)))
+    sheet, job = kept_or_made(kept_atlas, key, work, "Decoding the hover preview failed", "No hover preview")
+    if sheet is None:  # running, failed or cancelled: the map is drawn without it
+        return None, job
     return map_data.sprite_entry(sheet, ws.sprites_wanted), None
 
 

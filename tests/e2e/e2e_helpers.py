@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
+
 MAP_READY = ".lm-root[data-ready=true]"
 DECODED_IMG = ".st-key-decoded img"
 
@@ -115,3 +119,13 @@ def start_training(page, **numbers: str) -> None:
         field.fill(value)
         field.press("Tab")
     page.get_by_role("button", name="Start training").click()
+
+
+def clustered_vectors_npz(rows: int, seed: int, dim: int = 16, classes: int = 10) -> bytes:
+    """An embeddings upload: `rows` vectors of `dim` values in `classes` labelled Gaussian clusters, as .npz bytes."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, rows)
+    vectors = rng.normal(0, 3, (classes, dim))[labels] + rng.normal(0, 1, (rows, dim))
+    buffer = io.BytesIO()
+    np.savez(buffer, vectors=vectors.astype(np.float32), labels=labels)
+    return buffer.getvalue()

@@ -4,13 +4,11 @@ redrawing the points or losing the zoom, and a double-click goes back to the who
 
 from __future__ import annotations
 
-import io
 import time
 
-import numpy as np
 import pytest
 
-from tests.e2e.e2e_helpers import MAP_READY
+from tests.e2e.e2e_helpers import MAP_READY, clustered_vectors_npz
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ROWS, DIM, CLASSES = 150_000, 16, 10
@@ -49,22 +47,14 @@ WATCH_FRAMES = """() => { window.__frames = []; window.__marks = {}; let last = 
     if (Object.keys(ev).some((k) => k.startsWith('xaxis.'))) window.__marks.lastZoom = performance.now(); }); }"""
 
 
-def vectors_npz() -> bytes:
-    rng = np.random.default_rng(11)
-    labels = rng.integers(0, CLASSES, ROWS)
-    vectors = rng.normal(0, 3, (CLASSES, DIM))[labels] + rng.normal(0, 1, (ROWS, DIM))
-    buffer = io.BytesIO()
-    np.savez(buffer, vectors=vectors.astype(np.float32), labels=labels)
-    return buffer.getvalue()
-
-
 def test_150000_vectors_get_a_density_layer_under_the_dots_that_follows_the_zoom(server, page, artifacts):
     page.goto(f"{server}/data")
     page.get_by_role("heading", name="Data").wait_for(timeout=120_000)
     page.locator(".st-key-upload_data input[type=file]").wait_for(state="attached")
     page.get_by_text("Embeddings (vectors)").click()
+    vectors = clustered_vectors_npz(ROWS, seed=11, dim=DIM, classes=CLASSES)
     page.locator(".st-key-upload_data input[type=file]").set_input_files(
-        {"name": "vectors.npz", "mimeType": "application/octet-stream", "buffer": vectors_npz()}
+        {"name": "vectors.npz", "mimeType": "application/octet-stream", "buffer": vectors}
     )
     page.get_by_text("'vectors.npz' (150,000 vectors) is now the active dataset").wait_for(timeout=120_000)
     page.locator('[data-testid="stSidebarNav"] a', has_text="Map").click()
