@@ -179,11 +179,12 @@ async def run_config(clients, trainers, url: str, server, sampler, n: int, m: in
 
 def replay_check(browser_page, ws_handle) -> dict:
     """Compare the browser's first point-click BackMsg with the websocket client's: every field but the clicked
-    point (index, x, y), the workspace token in the query string and the cached messages' hashes."""
+    point (index, x, y, its number and map instance), the sheet request's nonce, the workspace token in the query
+    string and the cached messages' hashes."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
     def point_value(name: str, value):  # the clicked point's own fields: compared by type, the others by value
-        return type(value).__name__ if name in ("index", "x", "y", "seq") else value
+        return type(value).__name__ if name in ("index", "x", "y", "seq", "from") else value
 
     def normalised(raw: bytes | BackMsg) -> dict:
         message = raw if isinstance(raw, BackMsg) else BackMsg.FromString(raw)
@@ -195,6 +196,9 @@ def replay_check(browser_page, ws_handle) -> dict:
             if kind == "json_trigger_value":
                 payload = json.loads(value)
                 value = [{**p, "value": {k: point_value(k, v) for k, v in p["value"].items()}} for p in payload]
+            elif kind == "json_value" and '"nonce"' in value:  # the map's state: the sheet asked for, with a nonce
+                sheet = json.loads(value).get("sheet")
+                value = {"sheet": {**sheet, "nonce": type(sheet.get("nonce")).__name__}} if sheet else value
             widgets[state.id] = (kind, str(value))
         return {
             "query_keys": sorted(part.split("=")[0] for part in rerun.query_string.split("&")),

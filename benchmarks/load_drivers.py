@@ -234,7 +234,8 @@ class Websocket:
 
     async def _send(self, handle: dict, event: dict) -> None:
         handle["seq"] += 1
-        state = trigger_state(handle["map"], "event", event | {"seq": handle["seq"]})
+        instance = handle.setdefault("instance", f"{random.random():.10f}"[2:])  # as map.js: the map instance's id
+        state = trigger_state(handle["map"], "event", event | {"seq": handle["seq"], "from": instance})
         await handle["session"].rerun([state], fragment_id=handle["fragment"])
 
     async def settle(self, handle: dict) -> None:
