@@ -37,10 +37,13 @@ _shut = threading.Event()  # ... and ended
 
 
 def live_sessions() -> set[str] | None:
-    """The ids of the sessions the runtime holds, connected or waiting to reconnect; None without a runtime."""
+    """The ids of the sessions the runtime holds, connected or waiting to reconnect; None without a server's runtime:
+    none, or AppTest's mock, which has no session manager (the reaper raised and logged a traceback every round; the
+    likely trigger of a CI run's SystemError from CPython 3.11's thread-unsafe AST depth check, as another thread
+    compiled a page)."""
     from streamlit.runtime import Runtime
 
-    if not Runtime.exists():
+    if not serving():
         return None
     manager = Runtime.instance()._session_mgr  # noqa: SLF001 - the one use of the private session manager
     return {info.session.id for info in manager.list_sessions()}

@@ -94,6 +94,21 @@ def test_the_private_session_list_the_reaper_reads_is_still_there():
     assert sessions.live_sessions() is None  # no runtime in a test process
 
 
+def test_under_apptests_mock_runtime_the_reaper_finds_no_session_list_and_logs_nothing(monkeypatch, caplog):
+    """While an AppTest script runs, Runtime's instance is AppTest's MagicMock(spec=Runtime), without a session
+    manager: the reaper thread (started by app.py) must take that as 'no sessions known', not fail every round."""
+    from unittest.mock import MagicMock
+
+    from streamlit.runtime import Runtime
+
+    monkeypatch.setattr(Runtime, "_instance", MagicMock(spec=Runtime))  # as AppTest sets it (app_test.py)
+    assert Runtime.exists() and not sessions.serving()
+    assert sessions.live_sessions() is None
+    with caplog.at_level("ERROR", logger="ui.sessions"):
+        assert sessions.reap() == []
+    assert not caplog.records
+
+
 @pytest.fixture(autouse=True)
 def no_training_left():
     yield
