@@ -10,6 +10,7 @@ const SPRITES_KEPT = 24; // decoded strip images, by content key
 const KEY_WINDOW_MS = 600; // after a key press, how long the value is followed
 const HIDE_AFTER_MS = 3000; // the frame gives way to the server's image at the latest this long after it arrived
 const DRAWN_KEPT = 4000;
+const ASK_AGAIN_MS = 2000; // a strip asked for and not come after this long is asked for again on a new entry
 
 function spriteImage(strip) {
   const kept = window.__traverseSprites || (window.__traverseSprites = new Map());
@@ -32,11 +33,14 @@ const sliderInput = (key) => document.querySelector(".st-key-" + key + ' input[t
 const decodedImage = (state) => document.querySelector(".st-key-" + state.data.image + " img");
 
 function want(state, key) {
-  if (!key || state.data.strips[key] || state.asked.has(key)) return;
-  state.asked.add(key);
+  if (!key || state.data.strips[key]) return;
+  const asked = state.asked.get(key);
+  // A request that brought nothing for a while (lost: its rerun dropped) is made again on the next entry.
+  if (asked !== undefined && performance.now() - asked < ASK_AGAIN_MS) return;
+  state.asked.set(key, performance.now());
   // Every key asked since the last render, oldest first: of trigger values that reach the server together only the
   // newest is kept, so a second slider entered at once would otherwise drop the first's request.
-  state.setTriggerValue("want", [...state.asked]);
+  state.setTriggerValue("want", [...state.asked.keys()]);
 }
 
 // Where `value` falls in the strip, in frames: a whole number on a frame (every value, for most models), else
@@ -123,7 +127,7 @@ function build(parentElement) {
   document.body.appendChild(canvas);
   const state = {
     root, canvas, data: null, active: null, down: false, keyUntil: 0, looping: false, shown: null,
-    asked: new Set(), lastMove: 0, drawn: [],
+    asked: new Map(), lastMove: 0, drawn: [],
   };
   const start = (key) => {
     state.active = key;
@@ -174,7 +178,7 @@ export default function (component) {
   const state = existing ? existing.__traverseLive : build(parentElement);
   state.data = data;
   state.setTriggerValue = setTriggerValue;
-  state.asked = new Set();
+  state.asked = new Map();
   const keys = Object.keys(data.strips);
   keys.forEach((key) => spriteImage(data.strips[key]));
   state.root.dataset.strips = keys.join(" ");
