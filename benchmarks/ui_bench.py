@@ -120,9 +120,13 @@ def timed(page, action, predicate: str, arg) -> float:
     return page.evaluate("() => window.__bench.end - window.__bench.start")
 
 
-def measure_clicks(page, count: int, rng: random.Random) -> tuple[list[float], list[float], list[float]]:
+def measure_clicks(
+    page, count: int, rng: random.Random, pause_s: float = 0.0
+) -> tuple[list[float], list[float], list[float]]:
     """Clicks alternating between points and empty spots: ms to the server's image for each kind, and ms to the
-    page's instant answer (the preview shown in the decoded panel at once) for all clicks that had one."""
+    page's instant answer (the preview shown in the decoded panel at once) for all clicks that had one. `pause_s`:
+    seconds between a click's image and the next click (0: at once, while the server may still finish the click's
+    second script run)."""
     n = page.evaluate(f"() => {MAP_STATE}.data.n")
     spots = page.evaluate(EMPTY_SPOTS)
     points, spaces, previews, last = [], [], [], None
@@ -143,6 +147,8 @@ def measure_clicks(page, count: int, rng: random.Random) -> tuple[list[float], l
         if (preview := page.evaluate(PREVIEW_MS)) is not None:
             previews.append(preview)
         last = xy
+        if pause_s:
+            page.wait_for_timeout(pause_s * 1000)
     return points, spaces, previews
 
 
