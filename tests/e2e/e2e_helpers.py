@@ -129,3 +129,17 @@ def clustered_vectors_npz(rows: int, seed: int, dim: int = 16, classes: int = 10
     buffer = io.BytesIO()
     np.savez(buffer, vectors=vectors.astype(np.float32), labels=labels)
     return buffer.getvalue()
+
+
+def upload_clustered_vectors(page, url: str, rows: int, seed: int, dim: int = 16, classes: int = 10) -> None:
+    """On the Data page, upload clustered_vectors_npz(...) as embeddings, 'vectors.npz', and wait until it is the
+    active dataset."""
+    page.goto(f"{url}/data")
+    page.get_by_role("heading", name="Data").wait_for(timeout=120_000)  # a fresh server's first page takes a while
+    page.locator(".st-key-upload_data input[type=file]").wait_for(state="attached")
+    page.get_by_text("Embeddings (vectors)").click()
+    vectors = clustered_vectors_npz(rows, seed, dim, classes)
+    page.locator(".st-key-upload_data input[type=file]").set_input_files(
+        {"name": "vectors.npz", "mimeType": "application/octet-stream", "buffer": vectors}
+    )
+    page.get_by_text(f"'vectors.npz' ({rows:,} vectors) is now the active dataset").wait_for(timeout=120_000)

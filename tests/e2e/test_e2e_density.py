@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.e2e.e2e_helpers import MAP_READY, clustered_vectors_npz
+from tests.e2e.e2e_helpers import MAP_READY, upload_clustered_vectors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ROWS, DIM, CLASSES = 150_000, 16, 10
@@ -48,15 +48,7 @@ WATCH_FRAMES = """() => { window.__frames = []; window.__marks = {}; let last = 
 
 
 def test_150000_vectors_get_a_density_layer_under_the_dots_that_follows_the_zoom(server, page, artifacts):
-    page.goto(f"{server}/data")
-    page.get_by_role("heading", name="Data").wait_for(timeout=120_000)
-    page.locator(".st-key-upload_data input[type=file]").wait_for(state="attached")
-    page.get_by_text("Embeddings (vectors)").click()
-    vectors = clustered_vectors_npz(ROWS, seed=11, dim=DIM, classes=CLASSES)
-    page.locator(".st-key-upload_data input[type=file]").set_input_files(
-        {"name": "vectors.npz", "mimeType": "application/octet-stream", "buffer": vectors}
-    )
-    page.get_by_text("'vectors.npz' (150,000 vectors) is now the active dataset").wait_for(timeout=120_000)
+    upload_clustered_vectors(page, server, ROWS, seed=11, dim=DIM, classes=CLASSES)
     page.locator('[data-testid="stSidebarNav"] a', has_text="Map").click()
     asked = time.monotonic()
     page.wait_for_selector(MAP_READY, timeout=180_000)

@@ -16,7 +16,7 @@ import latent_core
 from latent_core.datasets.shapes import make_shapes
 from latent_core.distributed import ClusterConfig, project_to_parquet
 from latent_core.distributed.encode import checkpoint_path, codes_schema
-from tests.e2e.e2e_helpers import MAP_READY, clustered_vectors_npz, select_box
+from tests.e2e.e2e_helpers import MAP_READY, select_box, upload_clustered_vectors
 from ui.server import start_server, stop_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -125,15 +125,7 @@ WATCH_SELECTION = """() => { const s = document.querySelector('.lm-root').__late
 
 
 def test_a_100000_point_map_draws_answers_a_click_and_a_box_selection(server, page, artifacts):
-    page.goto(f"{server}/data")
-    page.get_by_role("heading", name="Data").wait_for(timeout=120_000)  # a fresh server's first page takes a while
-    page.locator(".st-key-upload_data input[type=file]").wait_for(state="attached")
-    page.get_by_text("Embeddings (vectors)").click()
-    vectors = clustered_vectors_npz(POINTS, seed=7, dim=DIM, classes=CLASSES)
-    page.locator(".st-key-upload_data input[type=file]").set_input_files(
-        {"name": "vectors.npz", "mimeType": "application/octet-stream", "buffer": vectors}
-    )
-    page.get_by_text("'vectors.npz' (100,000 vectors) is now the active dataset").wait_for(timeout=120_000)
+    upload_clustered_vectors(page, server, POINTS, seed=7, dim=DIM, classes=CLASSES)
     page.locator('[data-testid="stSidebarNav"] a', has_text="Map").click()
     page.wait_for_selector(MAP_READY, timeout=180_000)
     root = page.locator(".lm-root")
