@@ -13,9 +13,14 @@ function markerTrace(d, p, members, extra) {
   return trace;
 }
 
+const MARGIN_2D = { l: 48, r: 12, t: 34, b: 40 }; // px around a 2D plot (sketch.js draws in the same place)
+
+// A point's marker diameter in px: smaller as the map holds more points.
+const markerSize = (d) => (d.dims === 3 ? 2.5 : d.n > 20000 ? 3 : d.n > 5000 ? 4 : 6);
+
 // The traces of the points and, per trace, the map positions of its points (owners[t][k] is trace t's point k).
 function dataTraces(d, p) {
-  const size = d.dims === 3 ? 2.5 : d.n > 20000 ? 3 : d.n > 5000 ? 4 : 6;
+  const size = markerSize(d);
   // Faint behind the search's matches when only they are to be seen (overlay.only), and behind the decoded grid.
   const opacity = (d.overlay || {}).only ? 0.07 : d.grid ? 0.35 : 0.8;
   if (d.colour.kind === "categorical") {
@@ -126,7 +131,7 @@ function layoutFor(d, probe) {
   const layout = {
     // A new overlay.cleared (the user pressed "Clear selection") drops plotly's own selection: its outline and faded points.
     uirevision: d.view, selectionrevision: d.view + "#" + ((d.overlay || {}).cleared || 0), height: d.height,
-    margin: d.dims === 3 ? { l: 0, r: 0, t: 34, b: 8 } : { l: 48, r: 12, t: 34, b: 40 },
+    margin: d.dims === 3 ? { l: 0, r: 0, t: 34, b: 8 } : { ...MARGIN_2D }, // a copy: plotly keeps the layout it is given
     // 2D hover is hover.js's grid index (plotly's searches every point on each move); 3D keeps plotly's.
     hovermode: d.dims === 3 ? "closest" : false, hoverdistance: HIT_RADIUS, clickanywhere: d.dims === 2, dragmode: d.dims === 3 ? "orbit" : "zoom",
     showlegend: d.colour.kind === "categorical", legend: legendFor(),

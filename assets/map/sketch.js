@@ -3,7 +3,6 @@
 // that plotly's margins (and legend) will leave them, over plotly's default range (the points' extent padded by 5%),
 // so the plotly map that replaces it (map.js, draw) lands nearly in place. The sketch takes no clicks.
 
-const SKETCH_MARGIN = { l: 48, r: 12, t: 34, b: 40 }; // layoutFor's 2D margin (render.js)
 const SKETCH_LEGEND_PX = 70; // about what plotly's legend takes on the right of a map coloured by class
 const VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
 
@@ -13,8 +12,8 @@ function sketchMap(state) {
   const width = state.root.clientWidth, height = d.height;
   if (!width) return;
   const p = decode(d);
-  const right = SKETCH_MARGIN.r + (d.colour.kind === "categorical" ? SKETCH_LEGEND_PX : 0);
-  const area = { l: SKETCH_MARGIN.l, t: SKETCH_MARGIN.t, w: width - SKETCH_MARGIN.l - right, h: height - SKETCH_MARGIN.t - SKETCH_MARGIN.b };
+  const right = MARGIN_2D.r + (d.colour.kind === "categorical" ? SKETCH_LEGEND_PX : 0);
+  const area = { l: MARGIN_2D.l, t: MARGIN_2D.t, w: width - MARGIN_2D.l - right, h: height - MARGIN_2D.t - MARGIN_2D.b };
   if (area.w <= 0 || area.h <= 0) return;
   const canvas = document.createElement("canvas");
   canvas.className = "lm-sketch";
@@ -29,7 +28,7 @@ function sketchMap(state) {
   ctx.fillRect(area.l, area.t, area.w, area.h);
   const [x0, x1] = paddedRange(p.x), [y0, y1] = paddedRange(p.y);
   const colourOf = sketchColours(d, p);
-  const size = d.n > 20000 ? 1.5 : d.n > 5000 ? 2 : 3; // half of dataTraces' marker sizes: a radius
+  const size = markerSize(d) / 2; // a radius
   ctx.globalAlpha = 0.8;
   for (let i = 0; i < d.n; i++) {
     ctx.fillStyle = colourOf(i);
