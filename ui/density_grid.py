@@ -22,12 +22,12 @@ INK = (51, 65, 110)  # the layer's colour (a dark slate blue), its alpha growing
 MAX_ALPHA = 150  # the densest cell's alpha: the dots stay readable over it
 
 
-def place_rows(projection, rows_source, model, job) -> np.ndarray | None:
+def place_rows(model, projection, rows_source, job) -> np.ndarray | None:
     """A density job's work: the map positions float32 (M, 2) of M rows that the map does not draw.
 
     `rows_source`: their vectors float (M, d) when `model` is None, else their images uint8 (M, H, W, C), encoded
-    with `model` (a LatentModel or a checkpoint folder, loaded here) in batches of BATCH. Returns None once the job
-    is stopped."""
+    with `model` (a LatentModel or a checkpoint folder, loaded here: first, as ui.jobs.call_with_checkpoint passes
+    it) in batches of BATCH. Returns None once the job is stopped."""
     if isinstance(model, str):
         import latent_core
 

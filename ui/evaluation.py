@@ -12,11 +12,9 @@ metrics.json counts too. Only figures measured on the active dataset (by fingerp
 from __future__ import annotations
 
 import json
-import tempfile
 import threading
 from collections import OrderedDict
 from functools import partial
-from pathlib import Path
 
 import streamlit as st
 
@@ -111,11 +109,7 @@ def compute(model: latent_core.LatentModel, dataset: latent_core.ImageDataset, j
     model from a safetensors checkpoint written for it (a TorchScript model is evaluated in this job's thread)."""
     if model.kind == "torchscript":
         return evaluation_work.evaluate_model(model, dataset, job.report, job.should_stop)
-    with tempfile.TemporaryDirectory(prefix="evaluate-", dir=jobs.jobs_folder()) as folder:
-        checkpoint = str(model.save(Path(folder) / "model"))
-        return jobs.runner.pool().call(
-            evaluation_work.evaluate_checkpoint, (checkpoint, dataset), job, what="evaluation"
-        )
+    return jobs.call_with_checkpoint(evaluation_work.evaluate_checkpoint, model, (dataset,), job, "evaluation")
 
 
 def evaluation_job(ws: Workspace) -> Job:

@@ -7,9 +7,7 @@ worker process (ui.gan_work), as one job per model and dataset shared by every s
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, fields
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -142,13 +140,6 @@ def model_summary(model: latent_core.LatentModel) -> None:
 # ---- work in a worker ----------------------------------------------------------------------------------------
 
 
-def in_worker(fn, model: latent_core.LatentModel, args: tuple, job: Job, what: str):
-    """`fn(checkpoint, *args, job)` in a worker process, with the model saved as a safetensors checkpoint for it."""
-    with tempfile.TemporaryDirectory(prefix="gan-", dir=jobs.jobs_folder()) as folder:
-        checkpoint = str(model.save(Path(folder) / "model"))
-        return jobs.runner.pool().call(fn, (checkpoint, *args), job, what=what)
-
-
 def cloud_key(model_fp: str, dataset_fp: str) -> tuple:
     return ("gan-cloud", model_fp, dataset_fp, CLOUD_SAMPLES, CLOUD_SEED)
 
@@ -158,7 +149,7 @@ def cloud_job(model_fp: str, dataset_fp: str, model: latent_core.LatentModel, da
     return jobs.runner.submit(
         "evaluation",
         cloud_key(model_fp, dataset_fp),
-        lambda job: in_worker(
+        lambda job: jobs.call_with_checkpoint(
             gan_work.sampled_cloud, model, (dataset, CLOUD_SAMPLES, CLOUD_SEED), job, "sampling codes"
         ),
         failure="Sampling codes for the map failed",
@@ -171,7 +162,7 @@ def figures_job(model_fp: str, dataset_fp: str, model: latent_core.LatentModel, 
     return jobs.runner.submit(
         "evaluation",
         ("gan-compare", model_fp, dataset_fp, gan_work.QUALITY_SAMPLES, evaluate),
-        lambda job: in_worker(gan_work.compare_figures, model, (dataset, evaluate), job, "measuring"),
+        lambda job: jobs.call_with_checkpoint(gan_work.compare_figures, model, (dataset, evaluate), job, "measuring"),
         failure="Measuring the model failed",
         message="Starting…",
     )

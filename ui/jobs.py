@@ -26,6 +26,7 @@ import functools
 import itertools
 import logging
 import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -387,6 +388,14 @@ def jobs_folder() -> Path:
     if not runner.closed:  # once the server's runner is closed (the server stops), nothing makes it again
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
+
+
+def call_with_checkpoint(fn: Callable[..., Any], model: latent_core.LatentModel, args: tuple, job: Job, what: str):
+    """`fn(checkpoint, *args, job)` in a worker process, the model saved for it as a safetensors checkpoint in
+    jobs_folder() (removed once the call returns)."""
+    with tempfile.TemporaryDirectory(prefix="model-", dir=jobs_folder()) as folder:
+        checkpoint = str(model.save(Path(folder) / "model"))
+        return runner.pool().call(fn, (checkpoint, *args), job, what=what)
 
 
 def too_many(limit: int) -> str:

@@ -13,9 +13,7 @@ range (ui.density_grid.counts: about 20 ms for a million points) and sends the n
 from __future__ import annotations
 
 import math
-import tempfile
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -51,18 +49,13 @@ def all_positions(projection, data, sample: np.ndarray, model, job) -> np.ndarra
     checkpoint written for it), except a PCA of vectors and TorchScript models. None once cancelled."""
     rest = np.setdiff1d(np.arange(len(data)), sample, assume_unique=True)
     source = data.vectors[rest] if model is None else data.images[rest]
-    light = latent_core.Projection(
-        projection.codes, projection.embedding, projection.config, projection.state, None, projection.fingerprint
-    )
+    light = projection.without_estimator()
     if (model is None and projection.method == "pca") or (model is not None and model.kind == "torchscript"):
-        placed = density_grid.place_rows(light, source, model, job)
+        placed = density_grid.place_rows(model, light, source, job)
     elif model is None:
-        placed = jobs.runner.pool().call(density_grid.place_rows, (light, source, None), job, what="density layer")
+        placed = jobs.runner.pool().call(density_grid.place_rows, (None, light, source), job, what="density layer")
     else:
-        with tempfile.TemporaryDirectory(prefix="density-", dir=jobs.jobs_folder()) as folder:
-            checkpoint = str(model.save(Path(folder) / "model"))
-            args = (light, source, checkpoint)
-            placed = jobs.runner.pool().call(density_grid.place_rows, args, job, what="density layer")
+        placed = jobs.call_with_checkpoint(density_grid.place_rows, model, (light, source), job, "density layer")
     if placed is None:
         return None
     positions = np.empty((len(sample) + len(rest), 2), dtype=np.float32)

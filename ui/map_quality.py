@@ -10,20 +10,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-import latent_core
-
 from . import jobs
 from .jobs import FAILED, Job
 from .messages import MESSAGE_LIMIT, plain
 
 SAMPLE = 2000  # points the neighbourhood figures are measured on
-
-
-def light(projection) -> latent_core.Projection:
-    """The projection without its live UMAP estimator, which the figures do not need (and a worker need not get)."""
-    return latent_core.Projection(
-        projection.codes, projection.embedding, projection.config, projection.state, None, projection.fingerprint
-    )
 
 
 def measured(projection, job) -> dict:
@@ -33,7 +24,7 @@ def measured(projection, job) -> dict:
 
 
 def measure(projection, job: Job) -> dict:
-    return jobs.runner.pool().call(measured, (light(projection),), job, what="measuring the map")
+    return jobs.runner.pool().call(measured, (projection.without_estimator(),), job, what="measuring the map")
 
 
 def figures_text(figures: dict) -> str:

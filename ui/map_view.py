@@ -9,9 +9,7 @@ is not sent again; picking waypoints reruns both, because the map draws the path
 
 from __future__ import annotations
 
-import tempfile
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -148,15 +146,11 @@ def make_atlas(model: latent_core.LatentModel, projection, bounds: tuple, name: 
     """An atlas job's work: in a worker process from a checkpoint written for it (TorchScript models stay here).
 
     The worker gets the projection without its live UMAP estimator (the inverse needs only codes and embedding)."""
-    light = latent_core.Projection(
-        projection.codes, projection.embedding, projection.config, projection.state, None, projection.fingerprint
-    )
+    light = projection.without_estimator()
     if model.kind == "torchscript":
         return map_data.decoded_atlas(model, light, bounds, ATLAS_CELLS, name, job)
-    with tempfile.TemporaryDirectory(prefix="atlas-", dir=jobs.jobs_folder()) as folder:
-        checkpoint = str(model.save(Path(folder) / "model"))
-        args = (checkpoint, light, bounds, ATLAS_CELLS, name)
-        return jobs.runner.pool().call(map_data.decoded_atlas, args, job, what="decoding the hover preview")
+    args = (light, bounds, ATLAS_CELLS, name)
+    return jobs.call_with_checkpoint(map_data.decoded_atlas, model, args, job, "decoding the hover preview")
 
 
 def hover_atlas(ws: Workspace, projection, view_key: str, bounds: tuple) -> tuple[dict | None, jobs.Job | None]:

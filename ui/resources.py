@@ -7,7 +7,6 @@ token and key, and kept under their content hash). Mutable per-session things li
 
 from __future__ import annotations
 
-import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -149,9 +148,7 @@ def score(model: latent_core.LatentModel, dataset: latent_core.ImageDataset, job
         result = np.asarray(score_images(model, dataset), dtype=np.float32)
         result.setflags(write=False)
         return result
-    with tempfile.TemporaryDirectory(prefix="score-", dir=jobs.jobs_folder()) as folder:
-        checkpoint = str(model.save(Path(folder) / "model"))
-        return jobs.runner.pool().call(workers.score_images, (checkpoint, dataset), job, what="scoring")
+    return jobs.call_with_checkpoint(workers.score_images, model, (dataset,), job, "scoring")
 
 
 def anomaly_scoring(

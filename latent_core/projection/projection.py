@@ -65,6 +65,11 @@ class Projection:
     def dims(self) -> int:
         return self.config.dims
 
+    def without_estimator(self) -> Projection:
+        """This map without its live umap.UMAP, for a worker process: the inverse needs only codes and embedding,
+        and transform places by kNN instead."""
+        return Projection(self.codes, self.embedding, self.config, self.state, None, self.fingerprint)
+
     @property
     def transform_kind(self) -> str:
         """'exact' (PCA), 'umap' (umap-learn's transform) or 'knn' (kNN placement)."""
