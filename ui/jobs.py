@@ -13,7 +13,8 @@ until a page has said why and forgets it. Cancelled jobs, and jobs submitted wit
 (training, which belongs to one session), leave the store when they end.
 
 Heavy work runs in worker processes (ui.workers): `in_worker(fn, *args, what=...)` is the work
-that runs `fn` in the server's ProcessPool, whose size is settings().jobs ($LATENT_EXPLORER_JOBS);
+that runs `fn` in the server's ProcessPool (`call_with_checkpoint` for work on a model, saved for the worker as a
+checkpoint), whose size is settings().jobs ($LATENT_EXPLORER_JOBS);
 jobs beyond it wait in line, and their progress says where. Each job has owners (the sessions that
 asked for it): when the last one ends (ui.sessions), a job that is not `lasting` is cancelled.
 One session may have at most MAX_WAITING jobs waiting for a worker; a further request fails at
