@@ -21,7 +21,7 @@ from dataclasses import asdict, is_dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -65,6 +65,14 @@ TOKEN_LENGTH = 32
 SOURCES = {"trained": "run", "uploaded": "checkpoint"}  # a model's source -> its key prefix
 MAX_VIEW_BYTES = 1024 * 1024
 GRACE_S = 600.0  # files younger than this are never swept: a save in another process may be about to use them
+KNOWN_IDS = 4096  # token -> workspace id entries a Library remembers (save_view); it forgets them all beyond this
+# A view save, built once (SQLAlchemy compiles it once per dialect): the row must have both the id and the token's
+# hash, so a remembered id never writes to another workspace, even where a deleted workspace's id is reused (SQLite).
+SAVE_VIEW = (
+    update(workspaces)
+    .where(workspaces.c.id == bindparam("wid"), workspaces.c.token_sha256 == bindparam("sha"))
+    .values(view=bindparam("new_view", type_=workspaces.c.view.type), last_used=bindparam("now"))
+)
 
 
 def token_sha256(token: str) -> str:
@@ -86,6 +94,7 @@ class Library:
         self.url = url or current.db_url or f"sqlite:///{self.home / 'library.sqlite3'}"
         self.store = ObjectStore(self.home)
         self.engine = make_engine(self.url)
+        self._ids: dict[str, int] = {}  # token -> workspace id, as save_view found them (an id never changes)
         try:
             metadata.create_all(self.engine)
         except DBAPIError:  # another process created the tables at the same moment
@@ -167,8 +176,21 @@ class Library:
         if size is None or size > MAX_VIEW_BYTES:
             raise InvalidInputError(f"A workspace view must be a JSON object of at most {size_text(MAX_VIEW_BYTES)}.")
         with self.engine.begin() as conn:
-            wid = self._workspace(conn, token)
-            conn.execute(update(workspaces).where(workspaces.c.id == wid).values(view=view, last_used=utcnow()))
+            # The map saves the view on every click: one UPDATE by the remembered id, the token lookup only the first
+            # time, or when the row is gone (then _workspace raises, as for any unknown or malformed token).
+            wid = self._ids.get(token) if self.valid_token(token) else None
+            if wid is None or not self._write_view(conn, wid, token, view):
+                wid = self._workspace(conn, token)
+                self._write_view(conn, wid, token, view)
+        if len(self._ids) >= KNOWN_IDS:
+            self._ids.clear()
+        self._ids[token] = wid
+
+    @staticmethod
+    def _write_view(conn, wid: int, token: str, view: dict) -> bool:
+        """Write the view to workspace `wid` if it is the one `token` names; whether it was."""
+        values = {"wid": wid, "sha": token_sha256(token), "new_view": view, "now": utcnow()}
+        return conn.execute(SAVE_VIEW, values).rowcount == 1
 
     def usage(self, token) -> int:
         """Bytes of the files this workspace refers to (each file counted once)."""
