@@ -10,6 +10,9 @@ fingerprint, and latent_core also caches them on disk, so a restart does not fit
 from __future__ import annotations
 
 import json
+import threading
+import weakref
+from collections import OrderedDict
 from functools import partial
 
 import numpy as np
@@ -27,6 +30,9 @@ AXIS_NAMES = {"pca": "PC {}", "tsne": "t-SNE {}", "umap": "UMAP {}"}
 # (benchmarks/click_cpu_bench.py; 20,000 x 64 took 15-50 ms, as BLAS threads spin on a busy machine).
 IN_PROCESS = {"pca": 10_000 * 64, "tsne": 0, "umap": 0}
 TUNABLE = {"pca": (), "tsne": ("perplexity", "metric"), "umap": ("neighbors", "min_dist", "metric")}
+KEYED_ARRAYS = 8  # read-only code arrays whose projection keys are remembered (the most recently used ones)
+_keys: OrderedDict[int, tuple[weakref.ref, dict[tuple, str]]] = OrderedDict()  # id(codes) -> (codes, parts -> key)
+_keys_lock = threading.Lock()
 
 
 def used(method: str, settings: dict | None) -> dict:
@@ -41,11 +47,40 @@ def used(method: str, settings: dict | None) -> dict:
 
 
 def projection_key(codes: np.ndarray, method: str, dims: int, settings: dict | None = None) -> str:
-    """The content fingerprint of a projection: its key in the job runner (and the map's view key)."""
+    """The content fingerprint of a projection of (N, D) codes: its key in the job runner (and the map's view key).
+
+    A click asks for it twice, and hashing the codes is the costly part (a few ms for 100,000 x 16), so the keys of
+    read-only arrays (see `unwritable`: the map's codes, ui.resources.codes) are remembered per array object."""
     chosen = used(method, settings)
-    if not chosen:
-        return fingerprint(codes, method, dims)
-    return fingerprint(codes, method, dims, json.dumps(chosen, sort_keys=True))
+    parts = (method, dims) if not chosen else (method, dims, json.dumps(chosen, sort_keys=True))
+    if not unwritable(codes):
+        return fingerprint(codes, *parts)
+    with _keys_lock:
+        entry = _keys.get(id(codes))
+        if entry is not None and entry[0]() is codes:  # a dead reference: another array that got the same id
+            _keys.move_to_end(id(codes))
+            if parts in entry[1]:
+                return entry[1][parts]
+    key = fingerprint(codes, *parts)
+    with _keys_lock:
+        entry = _keys.get(id(codes))
+        if entry is None or entry[0]() is not codes:
+            entry = _keys[id(codes)] = (weakref.ref(codes), {})
+            while len(_keys) > KEYED_ARRAYS:
+                _keys.popitem(last=False)
+        entry[1][parts] = key
+    return key
+
+
+def unwritable(array: np.ndarray) -> bool:
+    """Whether nothing can change the array's values: it and every array it views are read-only, down to the array
+    that owns the memory. (numpy lets the owner be made writeable again; nothing here does: ui.resources makes the
+    map's codes read-only once made.)"""
+    while isinstance(array, np.ndarray):
+        if array.flags.writeable:
+            return False
+        array = array.base
+    return array is None
 
 
 def fit(codes: np.ndarray, method: str, dims: int, settings: dict, job: Job):

@@ -7,6 +7,10 @@ token and key, and kept under their content hash). Mutable per-session things li
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+from collections import OrderedDict
 from functools import partial
 from pathlib import Path
 
@@ -29,6 +33,10 @@ MAX_MAP_POINTS = 100_000
 # benchmarks/click_cpu_bench.py measures (1.4 us a pixel value for digits, 3.6 for a 28x28 VAE); more in a worker.
 IN_PROCESS_PIXELS = 10_000
 QUICK_SCORE_S = 0.3  # scoring that finishes this fast (small datasets, cache hits) is shown at once
+FINGERPRINTED_CHECKPOINTS = 32  # checkpoints whose fingerprint is remembered by their files' stamps
+SETTLED_S = 2.0  # files changed less than this long ago are read again (a rewrite in the same clock tick keeps a stamp)
+_checkpoint_fps: OrderedDict[tuple, str] = OrderedDict()  # files' (path, size, mtime_ns, ctime_ns, inode)s -> fp
+_checkpoint_fps_lock = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
@@ -79,15 +87,38 @@ def checkpoint_dir(option: Option) -> Path:
 
 def checkpoint_fingerprint(directory: Path) -> str:
     """Hash of a checkpoint's config and weights (or of the whole file,
-    for a .zip): the identity of a model's content."""
+    for a .zip): the identity of a model's content.
+
+    The Model page asks for every listed checkpoint on each run, so the hash is remembered under the files' stamps
+    (path, size, mtime_ns, ctime_ns, inode): files whose stamps are unchanged are not read again."""
     if directory.is_file():
-        return fingerprint(directory.read_bytes())
-    files = [directory / CONFIG_FILE, directory / WEIGHTS_FILE]
-    if not all(f.is_file() for f in files):
-        raise latent_core.InvalidInputError(
-            f"Checkpoint folder '{directory.name}' needs {CONFIG_FILE} and {WEIGHTS_FILE}."
-        )
-    return fingerprint(*(f.read_bytes() for f in files))
+        files = [directory]
+    else:
+        files = [directory / CONFIG_FILE, directory / WEIGHTS_FILE]
+        if not all(f.is_file() for f in files):
+            raise latent_core.InvalidInputError(
+                f"Checkpoint folder '{directory.name}' needs {CONFIG_FILE} and {WEIGHTS_FILE}."
+            )
+    stamps = tuple(stamp(f) for f in files)
+    with _checkpoint_fps_lock:
+        known = _checkpoint_fps.get(stamps)
+        if known is not None:
+            _checkpoint_fps.move_to_end(stamps)
+            return known
+    result = fingerprint(*(f.read_bytes() for f in files))
+    changed_ns = max(max(s[2], s[3]) for s in stamps)  # the latest modification or status change
+    if time.time_ns() - changed_ns > SETTLED_S * 1e9 and stamps == tuple(stamp(f) for f in files):
+        with _checkpoint_fps_lock:  # only files that did not change while (and just before) they were read
+            _checkpoint_fps[stamps] = result
+            while len(_checkpoint_fps) > FINGERPRINTED_CHECKPOINTS:
+                _checkpoint_fps.popitem(last=False)
+    return result
+
+
+def stamp(path: Path) -> tuple:
+    """(absolute path, size, mtime_ns, ctime_ns, inode) of a file: a rewrite or a replacement changes it."""
+    stat = os.stat(path)
+    return (os.path.abspath(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

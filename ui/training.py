@@ -10,6 +10,7 @@ cancelled it may keep or discard (`keep_or_discard`).
 
 from __future__ import annotations
 
+import functools
 import shutil
 import tempfile
 import uuid
@@ -30,6 +31,7 @@ from .state import Workspace
 from .workers import Curve
 
 STARTING = "Starting…"
+FIGURES_KEPT = 16  # loss figures remembered by content (loss_figure)
 __all__ = ["Curve", "Run", "Stopped", "Trained", "attach", "collect", "start"]
 
 
@@ -278,28 +280,40 @@ def objective_words(kind: str, tc_weight: float = 0.0) -> str:
 
 def loss_figure(reported: Curve, kind: str = "vae", tc_weight: float = 0.0) -> go.Figure:
     """The training objective's running mean as it goes, and the same objective on the validation images after each
-    epoch (z drawn from q(z|x), at the full KL weight)."""
-    fig = go.Figure()
-    if reported.points:
-        xs, ys = zip(*reported.points, strict=True)
-        fig.add_scatter(x=xs, y=ys, mode="lines", name="training objective (running mean)", line={"color": "#4f46e5"})
+    epoch (z drawn from q(z|x), at the full KL weight).
+
+    The panel redraws it every second while the training runs, so a figure is remembered by its content (a few,
+    shared by every session: do not change one) and is built from plain dicts, which plotly checks faster than
+    add_scatter and update_layout do."""
     history = reported.progress.history if reported.progress else []
-    if history and "val_loss" in history[0]:
-        fig.add_scatter(
-            x=[h["epoch"] for h in history],
-            y=[h["val_loss"] for h in history],
-            mode="lines+markers",
-            name="validation objective",
-            line={"color": "#f28e2b"},
-        )
-    fig.update_layout(
-        height=260,
-        margin={"l": 40, "r": 10, "t": 10, "b": 36},
-        xaxis_title="epochs",
-        yaxis_title=f"{objective_words(kind, tc_weight)} (nats / image)",
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-    )
-    return fig
+    validation = tuple((h["epoch"], h["val_loss"]) for h in history) if history and "val_loss" in history[0] else ()
+    points = tuple(map(tuple, reported.points))  # hashable, as the cache needs (a Curve's are; a test's may be lists)
+    return curve_figure(points, validation, objective_words(kind, tc_weight))
+
+
+@functools.lru_cache(maxsize=FIGURES_KEPT)
+def curve_figure(
+    points: tuple[tuple[float, float], ...], validation: tuple[tuple[int, float], ...], objective: str
+) -> go.Figure:
+    """loss_figure's figure of the (epochs, running training objective) points and the (epoch, validation objective)
+    pairs; `objective` names the y axis."""
+    data = []
+    if points:
+        xs, ys = zip(*points, strict=True)
+        training_line = {"mode": "lines", "name": "training objective (running mean)", "line": {"color": "#4f46e5"}}
+        data.append({"type": "scatter", "x": xs, "y": ys, **training_line})
+    if validation:
+        epochs, losses = zip(*validation, strict=True)
+        validation_line = {"mode": "lines+markers", "name": "validation objective", "line": {"color": "#f28e2b"}}
+        data.append({"type": "scatter", "x": list(epochs), "y": list(losses), **validation_line})
+    layout = {
+        "height": 260,
+        "margin": {"l": 40, "r": 10, "t": 10, "b": 36},
+        "xaxis": {"title": {"text": "epochs"}},
+        "yaxis": {"title": {"text": f"{objective} (nats / image)"}},
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    }
+    return go.Figure(data=data, layout=layout)
 
 
 def title(run: Run) -> str:
