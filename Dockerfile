@@ -1,4 +1,11 @@
 # Latent Explorer on the CPU. Same start command as `make run`, but listening on every interface (0.0.0.0), not localhost.
+
+# The map's own plotly.js (web/plotly-map, as `make map-bundle`), built in a Node stage: the image itself has no Node.
+FROM node:22-slim AS map-bundle
+WORKDIR /build
+COPY web/plotly-map/ ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && node build.js /static
+
 FROM python:3.11-slim
 
 WORKDIR /app
@@ -9,6 +16,7 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.14.1 t
  && pip install -r requirements.txt
 
 COPY . .
+COPY --from=map-bundle /static/ ./static/
 RUN pip install --no-deps -e . && useradd --create-home explorer && chown -R explorer /app \
  && mkdir /library && chown explorer /library
 # The workspaces, uploads and runs (the library) outlive the container in this volume.

@@ -6,7 +6,7 @@ PORT ?= 8501
 # The address `make run` listens on: this machine only. `HOST=0.0.0.0 make run` shares it on the network (no login).
 HOST ?= 127.0.0.1
 
-.PHONY: run install dev test test-fast models bench clean
+.PHONY: run install dev test test-fast models bench clean map-bundle
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,18 +20,35 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install -r requirements-dev.txt
 	touch $@
 
+# The map's own plotly.js (web/plotly-map: the core with scattergl and scatter3d, 2.0 MB against 4.8 MB), built with
+# plotly.js's own esbuild settings from the npm registry into static/ (not committed). Without npm, or when the
+# registry cannot be reached, the map uses the installed plotly package's full plotly.min.js: it works, its first
+# view in a new browser is about 0.6 s slower.
+PLOTLY_JS := $(shell sed -n 's/.*"plotly.js": "\([^"]*\)".*/\1/p' web/plotly-map/package.json)
+MAP_BUNDLE := static/plotly-map-$(PLOTLY_JS)/plotly.min.js
+NPM_CI := npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --fetch-retries=1 --fetch-timeout=30000
+
+$(MAP_BUNDLE): web/plotly-map/package.json web/plotly-map/package-lock.json web/plotly-map/entry.js web/plotly-map/build.js
+	@if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then \
+		(cd web/plotly-map && $(NPM_CI) && node build.js ../../static) || \
+		echo "Could not build the map's plotly.js (web/plotly-map); the map uses the full plotly.min.js."; \
+	else \
+		echo "npm not found: the map uses the full plotly.min.js (install Node.js and npm for a faster first view)."; \
+	fi
+
 install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
+map-bundle: $(MAP_BUNDLE)
 
-run: install
+run: install map-bundle
 	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
-test: dev
+test: dev map-bundle
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-test-fast: dev
+test-fast: dev map-bundle
 	$(BIN)/python -m pytest -m "not e2e and not slow"
 
 # Shipped checkpoints, made deterministically (one thread, fixed seeds) by the project's own CLI, then evaluated
@@ -68,4 +85,4 @@ bench: dev
 	$(BIN)/python benchmarks/ui_bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache tests/e2e/artifacts
+	rm -rf $(VENV) .pytest_cache tests/e2e/artifacts web/plotly-map/node_modules static

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import io
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -108,6 +110,29 @@ def test_plotly_is_copied_into_the_static_folder_once_and_addressed_there(monkey
     assert static_files.plotly_url() is None  # the component route serves it then
 
 
+def test_the_maps_own_plotly_bundle_is_served_when_built_and_the_full_one_is_not_copied(monkeypatch, tmp_path):
+    monkeypatch.setattr(static_files, "STATIC_DIR", tmp_path / "static")
+    monkeypatch.setattr(static_files.config, "get_option", {"server.enableStaticServing": True}.get)
+    built = tmp_path / "static" / static_files.map_bundle_name()
+    built.parent.mkdir(parents=True)
+    built.write_text("/* plotly.js (core, scattergl, scatter3d) */")
+    assert static_files.plotly_url() == f"/app/static/{static_files.map_bundle_name()}"
+    assert not (tmp_path / "static" / static_files.PLOTLY_NAME).exists()
+    built.unlink()  # not built (no npm): the installed plotly package's bundle, as before
+    assert static_files.plotly_url() == f"/app/static/{static_files.PLOTLY_NAME}"
+
+
+def test_the_maps_plotly_bundle_pins_the_plotly_js_of_the_installed_plotly_package():
+    """The map draws the same with its own bundle as with the fallback: both are the same plotly.js version, pinned
+    in web/plotly-map/package.json and its lock file."""
+    header = static_files.PLOTLY_SOURCE.read_text(encoding="utf-8")[:200]
+    installed = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", header).group(1)
+    assert static_files.map_bundle_name() == f"plotly-map-{installed}/plotly.min.js"
+    lock = json.loads((static_files.MAP_BUNDLE_PACKAGE.parent / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/plotly.js"]["version"] == installed
+
+
 def test_the_map_loads_plotly_from_the_static_route():
     data = map_payload(app())
-    assert data["plotly_url"] == f"/app/static/{static_files.PLOTLY_NAME}"
+    built = (static_files.STATIC_DIR / static_files.map_bundle_name()).is_file()
+    assert data["plotly_url"] == f"/app/static/{static_files.map_bundle_name() if built else static_files.PLOTLY_NAME}"
