@@ -152,11 +152,10 @@ def payload(
     grid: dict | None = None,
     height: int = MAP_HEIGHT,
     atlas: dict | None = None,
-    density: dict | None = None,
 ) -> dict:
     """Everything the component draws; `view` names the projection so zoom survives overlay updates only.
     `atlas`: the hover preview's atlas_sheet (through sprite_entry), or None (no model, 3D, or not made yet).
-    `density`: the density layer of every row under the dots (ui.density_grid.layer), or None (small or 3D maps)."""
+    The density layer of a large map is not in it: it comes as an element of its own (map_component.density_layer)."""
     embedding = np.asarray(embedding, dtype=np.float32)
     dims = embedding.shape[1]
     data = {
@@ -174,14 +173,13 @@ def payload(
         "overlay": overlay or {},
         "grid": grid,
         "atlas": atlas,
-        "density": density,
     }
     if dims == 3:
         data["z"] = b64(embedding[:, 2], np.float32)
-    # The revision decides whether the browser redraws the scene; the thumbnails, the preview's atlas (which arrive
-    # later, when the browser asks) and the density layer (when every row is placed, and after each zoom) must not.
+    # The revision decides whether the browser redraws the scene; the thumbnails and the preview's atlas (which arrive
+    # later, when the browser asks) must not.
     data["revision"] = fingerprint(
-        sorted((k, str(v)) for k, v in data.items() if k not in ("sprite", "atlas", "density")),
+        sorted((k, str(v)) for k, v in data.items() if k not in ("sprite", "atlas")),
         thumbs and thumbs["key"],
     )
     return data

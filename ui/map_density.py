@@ -73,8 +73,8 @@ def request(ws: Workspace, projection, view_key: str) -> tuple[np.ndarray | None
 
 
 def layer(ws: Workspace, projection, view_key: str, embedding: np.ndarray) -> tuple[dict | None, jobs.Job | None]:
-    """The payload's density entry (density_grid.layer) for this map, over the range the browser last zoomed to
-    (else the whole map), or None; and the job placing every row while it runs."""
+    """The density layer (density_grid.layer, with the map's `view` key) for this map, over the range the browser
+    last zoomed to (else the whole map), or None; and the job placing every row while it runs."""
     if not wanted(ws):
         return None, None
     positions, job = request(ws, projection, view_key)
@@ -87,7 +87,7 @@ def layer(ws: Workspace, projection, view_key: str, embedding: np.ndarray) -> tu
     entry = _layers(key)
     if entry is None:
         entry = _layers(key, density_grid.layer(positions, bounds, zoomed))
-    return entry, None
+    return dict(entry, view=view_key), None  # the browser puts a layer only under the map of its view
 
 
 def view_asked(asked: object) -> list[str]:

@@ -38,12 +38,13 @@ from . import (
 )
 from .jobs import FAILED
 from .kept import Kept, kept_or_made
-from .map_component import first_time, latent_map
+from .map_component import density_layer, first_time, latent_map
 from .map_events import PANEL, VIEW
 from .messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from .state import METHOD_LABELS, Workspace
 
 MAP_KEY = "latent_map"
+DENSITY_KEY = "latent_map_density"  # the map's density layer, an element of its own (assets/map/map.css hides it)
 GRID_CELLS = 12
 GRID_MARGIN = 0.04
 GRID_MIN_ALPHA = 40
@@ -235,10 +236,10 @@ def draw_view(ws: Workspace) -> None:
         overlay=path_overlay(ws, projection, embedding),
         grid=grid,
         atlas=atlas,
-        density=density,
     )
     # Not part of the payload's revision: switching thumbnails on or off redraws the mosaic only, not the points.
     payload["mosaic"] = ws.mosaic and ws.dims == 2 and ws.dataset.images is not None
+    payload["map_key"] = MAP_KEY  # the name its density layer comes under (density_layer below)
     with st.container(key="map_frame"):
         latent_map(
             payload,
@@ -247,6 +248,8 @@ def draw_view(ws: Workspace) -> None:
             on_sheet=lambda key: map_events.rerun(map_events.sheet_asked(ws, key)),
             on_view=lambda asked: map_events.rerun(map_density.view_asked(asked)),
         )
+        if density is not None or density_job is not None:
+            density_layer(density, key=DENSITY_KEY, map_key=MAP_KEY)
     sampled = f" (an even sample of {len(ws.dataset):,})" if len(indices) < len(ws.dataset) else ""
     if ws.is_embeddings:
         st.caption(

@@ -137,7 +137,7 @@ function draw(state, Plotly) {
   const { traces, owners } = dataTraces(d, state.p);
   state.owners = owners;
   indexPoints(state);
-  Plotly.react(state.gd, traces.concat(overlayTraces(d)), layoutFor(d, state.probe), CONFIG).then(() => {
+  Plotly.react(state.gd, traces.concat(overlayTraces(d)), layoutFor(d, state.probe, densityOf(state)), CONFIG).then(() => {
     dropSketch(state);
     placeProbe(state);
     syncDensity(state); // the density layer of the range now on screen (density.js)
@@ -184,6 +184,10 @@ function unshelve(parentElement, data) {
 
 export default function (component) {
   const { data, parentElement, setTriggerValue, setStateValue } = component;
+  if (data.density_for) {
+    receiveDensity(data); // a map's density layer, an element of its own (density.js)
+    return;
+  }
   if (data.preload) {
     // Mounted on every page: fetch and parse plotly.js while the browser is idle, so the first map is quick.
     (window.requestIdleCallback || setTimeout)(() => loadPlotly(data.plotly_url).catch(() => {}));

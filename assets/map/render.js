@@ -127,7 +127,7 @@ function gridLayout(layout, g) {
     text: "Decoded grid: <b>faded cells</b> are far from the data<br>(the inverse mapping's confidence is low there)" }];
 }
 
-function layoutFor(d, probe) {
+function layoutFor(d, probe, density) {
   const layout = {
     // A new overlay.cleared (the user pressed "Clear selection") drops plotly's own selection: its outline and faded points.
     uirevision: d.view, selectionrevision: d.view + "#" + ((d.overlay || {}).cleared || 0), height: d.height,
@@ -147,7 +147,7 @@ function layoutFor(d, probe) {
     layout.yaxis = axis(d.axes[1], !d.grid);
     layout.images = [];
     if (d.grid) gridLayout(layout, d.grid);
-    layout.images = densityImages(d).concat(layout.images); // under the grid too (density.js)
+    layout.images = densityImages(density).concat(layout.images); // under the grid too (density.js)
     // After the decoded grid's legend line (gridLayout), not in its place.
     layout.annotations = (layout.annotations || []).concat(tripAnnotations(d), waypointLabels(d), analogyLabels(d));
   }

@@ -41,7 +41,20 @@ def map_payload(at: AppTest) -> dict:
     maps = [
         e
         for e in at.get("bidi_component")
-        if e.proto.component_name == "latent_explorer.latent_map" and "preload" not in e.proto.json
+        if e.proto.component_name == "latent_explorer.latent_map"
+        and "preload" not in e.proto.json
+        and "density_for" not in e.proto.json
     ]
     assert len(maps) == 1, f"expected one map, found {len(maps)}"
     return json.loads(maps[0].proto.json)
+
+
+def density_layer(at: AppTest) -> dict | None:
+    """The density layer the map's layer element (ui.map_component.density_layer) sent in the last run, or None."""
+    layers = [
+        json.loads(e.proto.json)
+        for e in at.get("bidi_component")
+        if e.proto.component_name == "latent_explorer.latent_map" and "density_for" in e.proto.json
+    ]
+    assert len(layers) <= 1, f"expected at most one density layer element, found {len(layers)}"
+    return layers[0]["density"] if layers else None

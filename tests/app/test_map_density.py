@@ -1,10 +1,12 @@
 """The density layer of maps of more than MAX_MAP_POINTS rows (ui.density_grid, ui.map_density): the grid's counts,
-the layer's picture, the payload's revision, and the Map page placing every row of an upload in the background."""
+the layer's picture, the layer as an element of its own, and the Map page placing every row of an upload in the
+background."""
 
 from __future__ import annotations
 
 import base64
 import io
+import json
 import threading
 from functools import partial
 
@@ -12,9 +14,9 @@ import numpy as np
 from PIL import Image
 
 import latent_core
-from tests.app.app_workspace import app, map_payload, texts
+from tests.app.app_workspace import app, density_layer, map_payload, texts
 from tests.waiting import until
-from ui import density_grid, jobs, map_data, map_density, state, workspaces
+from ui import density_grid, jobs, map_data, map_density, map_view, state, workspaces
 from ui.map_events import VIEW
 from ui.resources import MAX_MAP_POINTS
 
@@ -59,14 +61,11 @@ def test_layer_picture_is_transparent_where_empty_and_darkest_where_densest():
     assert (alpha > 0).sum() == 2
 
 
-def test_the_density_layer_does_not_change_the_maps_revision():
+def test_the_density_layer_is_not_in_the_maps_payload():
+    """It comes as an element of its own, so a zoom's new layer does not send the map's points again."""
     embedding = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
-    args = (embedding, np.arange(20), {"kind": "none"}, None, None, ["a", "b"], "view")
-    without = map_data.payload(*args)
-    layer = density_grid.layer(embedding, density_grid.whole_bounds(embedding), zoomed=False)
-    with_layer = map_data.payload(*args, density=layer)
-    assert with_layer["density"]["key"] == layer["key"] and without["density"] is None
-    assert with_layer["revision"] == without["revision"]  # the layer arriving never redraws the points
+    payload = map_data.payload(embedding, np.arange(20), {"kind": "none"}, None, None, ["a", "b"], "view")
+    assert "density" not in payload and "density" not in json.dumps(payload)
 
 
 def workspace(rows: int, dims: int = 2) -> state.Workspace:
@@ -116,15 +115,16 @@ def test_a_150000_vector_upload_gets_the_density_of_every_row_then_a_zoomed_laye
     at.switch_page("pages/map.py").run()
     assert until(lambda: drawn(at.run()), timeout=180, every=0.5)  # the PCA of 100,000 vectors
     first = map_payload(at)
-    assert first["n"] == MAX_MAP_POINTS and first["density"] is None  # drawn at once, without the layer
+    assert first["n"] == MAX_MAP_POINTS and density_layer(at) is None  # drawn at once, without the layer
     assert "Mapping all 150,000 vectors for the density layer" in " ".join(texts(at.caption)), texts(at.caption)
     release.set()
     assert until(lambda: not any(job.key[0] == "density" and job.running for job in jobs.runner.jobs()), timeout=180)
     at.run()
     data_now = map_payload(at)
-    layer = data_now["density"]
+    layer = density_layer(at)
     assert layer is not None and (layer["total"], layer["zoomed"]) == (ROWS, False), layer
-    assert data_now["revision"] == first["revision"]  # the points are not redrawn
+    assert data_now == first  # the map's element is unchanged: the browser keeps its points
+    assert layer["view"] == data_now["view"] and data_now["map_key"] == map_view.MAP_KEY
     assert layer["inside"] > 0.99 * ROWS
     assert picture_of(layer)[..., 3].max() == density_grid.MAX_ALPHA
     caption = "100,000 of 150,000 vectors drawn as dots (an even sample); the grey layer is the density of all 150,000."
@@ -134,18 +134,18 @@ def test_a_150000_vector_upload_gets_the_density_of_every_row_then_a_zoomed_laye
     zoom = (x0, (x0 + x1) / 2, y0, (y0 + y1) / 2)  # the lower left quarter
     at.session_state[map_density.ZOOM_KEY] = {"view": data_now["view"], "bounds": zoom}
     at.run()
-    zoomed = map_payload(at)
-    assert zoomed["revision"] == first["revision"] and zoomed["density"]["zoomed"]
-    assert (zoomed["density"]["x0"], zoomed["density"]["x1"]) == (zoom[0], zoom[1])
+    zoomed = density_layer(at)
+    assert map_payload(at) == first and zoomed["zoomed"]  # only the layer element changed
+    assert (zoomed["x0"], zoomed["x1"]) == (zoom[0], zoom[1])
     projection = latent_core.fit_projection(ws.codes(), method="pca", dims=2, cache=False)
     placed = np.asarray(projection.transform(vectors))  # PCA is exact: every row's place is known here
     x, y = placed[:, 0], placed[:, 1]
     inside = ((x >= zoom[0]) & (x < zoom[1]) & (y >= zoom[2]) & (y < zoom[3])).sum()
-    assert abs(zoomed["density"]["inside"] - inside) <= 0.001 * ROWS  # fitted afresh: float noise on the edges
+    assert abs(zoomed["inside"] - inside) <= 0.001 * ROWS  # fitted afresh: float noise on the edges
     assert any("Zoomed in: it counts the" in c for c in texts(at.caption))
     ws.dims = 3
     at.run()
-    assert map_payload(at)["density"] is None  # 3D maps have no layer
+    assert density_layer(at) is None  # 3D maps have no layer
 
 
 def test_a_models_rows_are_encoded_and_placed_in_a_worker(digits, tiny_model, monkeypatch):
@@ -205,7 +205,7 @@ def test_150000_uploaded_images_with_a_model_get_the_density_of_every_image(monk
     assert until(lambda: drawn(at.run()), timeout=300, every=0.5)
     assert until(lambda: not any(job.key[0] == "density" and job.running for job in jobs.runner.jobs()), timeout=300)
     at.run()
-    layer = map_payload(at)["density"]
+    layer = density_layer(at)
     assert layer is not None and layer["total"] == ROWS and layer["inside"] > 0.99 * ROWS, layer
     caption = "100,000 of 150,000 images drawn as dots (an even sample); the grey layer is the density of all 150,000."
     assert caption in texts(at.caption), texts(at.caption)

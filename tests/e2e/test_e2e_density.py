@@ -22,7 +22,7 @@ DENSITY = """() => { const s = document.querySelector('.lm-root').__latentMap;
     below: element !== undefined && gl !== null
       && Boolean(element.ownerSVGElement.compareDocumentPosition(gl) & Node.DOCUMENT_POSITION_FOLLOWING) }; }"""
 # For 300 dots: the alpha of the layer's pixel under each (its own row is counted there), read from the layer's PNG.
-ALPHA_UNDER_DOTS = """async () => { const s = document.querySelector('.lm-root').__latentMap, d = s.data.density;
+ALPHA_UNDER_DOTS = """async () => { const s = document.querySelector('.lm-root').__latentMap, d = s.density;
   const img = new Image(); img.src = d.src; await img.decode();
   const canvas = document.createElement('canvas'); canvas.width = img.width; canvas.height = img.height;
   const ctx = canvas.getContext('2d'); ctx.drawImage(img, 0, 0);
@@ -48,6 +48,8 @@ WATCH_FRAMES = """() => { window.__frames = []; window.__marks = {}; let last = 
 
 
 def test_150000_vectors_get_a_density_layer_under_the_dots_that_follows_the_zoom(server, page, artifacts):
+    received = []  # the sizes of the server's websocket messages
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(len(frame))))
     upload_clustered_vectors(page, server, ROWS, seed=11, dim=DIM, classes=CLASSES)
     page.locator('[data-testid="stSidebarNav"] a', has_text="Map").click()
     asked = time.monotonic()
@@ -63,8 +65,12 @@ def test_150000_vectors_get_a_density_layer_under_the_dots_that_follows_the_zoom
     assert under["painted"] > 1000 and len(under["under"]) > 250 and min(under["under"]) > 0, under
     page.screenshot(path=str(artifacts / "density-whole.png"))
 
+    assert max(received) > 1_000_000  # the map's 100,000 points came in one message
+    hidden = page.locator(".st-key-latent_map_density")
+    assert hidden.count() == 1 and hidden.bounding_box() is None  # the layer's element takes no room on the page
     box = page.locator(".lm-root .nsewdrag").first.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    received.clear()
     turn_wheel(page)
     page.wait_for_function(
         "(before) => { const s = document.querySelector('.lm-root'); const m = s.__latentMap;"
@@ -81,6 +87,7 @@ def test_150000_vectors_get_a_density_layer_under_the_dots_that_follows_the_zoom
         f"layer in place {marks['zoomed'] - marks['lastZoom']:.0f} ms after the last wheel step"
     )
     zoomed = page.evaluate(DENSITY)
+    assert received and max(received) < 300_000, received  # the zoom's answer is the layer, not the points again
     asks = page.locator(".lm-root").get_attribute("data-density-asks")
     page.wait_for_timeout(1000)
     # Each pause of 250 ms in the zoom asks once (the WebGL redraw of a wheel step can take longer); then nothing more.
