@@ -9,6 +9,7 @@ import streamlit as st
 import latent_core
 from latent_core.datasets.builtin import DATA_FOLDER_WORDS, needs_download
 from ui import catalog, images, large_maps, state, upload_widgets
+from ui.choices import choice_box
 from ui.previews import preview_captions
 
 PREVIEW = 40
@@ -23,9 +24,8 @@ st.caption(
 state.show_messages(ws)
 
 
-def choose_dataset() -> None:
+def choose_dataset(key: str) -> None:
     """Make the chosen dataset active; one that must first be downloaded waits for the Download button."""
-    key = st.session_state["dataset_choice"]
     st.session_state.pop(TO_FETCH, None)
     if needs_download(key):
         st.session_state[TO_FETCH] = key
@@ -56,13 +56,14 @@ def fetch_offer() -> None:
 def dataset_picker() -> None:
     options = catalog.dataset_options(ws.uploaded_data)
     labels = {o.key: o.label for o in options}
-    st.session_state["dataset_choice"] = ws.dataset_key
-    st.columns([2, 3])[0].selectbox(
+    choice_box(
+        st.columns([2, 3])[0],
         "Dataset",
         list(labels),
-        key="dataset_choice",
+        ws.dataset_key,
+        name="dataset_choice",
+        on_choose=choose_dataset,
         format_func=labels.get,
-        on_change=choose_dataset,
         help="digits and shapes are built in and work offline; mnist, fashion-mnist, kmnist and cifar10 are downloaded "
         "once per server when you press Download, which needs a network connection. Files uploaded below are kept in "
         "this workspace.",

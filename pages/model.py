@@ -12,6 +12,7 @@ from latent_core.checkpoint.card import kept_record
 from latent_core.fields import config_fields
 from latent_core.models import REGISTRY
 from ui import catalog, evaluation, forms, gan_views, images, jobs, resources, runs, state, training, upload_widgets
+from ui.choices import choice_box
 from ui.messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 
 SAMPLES = 10
@@ -35,11 +36,6 @@ if ws.is_embeddings:
     st.stop()
 
 
-def choose_model() -> None:
-    if st.session_state["model_choice"] is not None:
-        state.select_model(ws, st.session_state["model_choice"])
-
-
 def model_picker() -> None:
     options = catalog.model_options(ws.saved_models)
     shapes = {o.key: state.model_shape(o) for o in options}
@@ -54,13 +50,14 @@ def model_picker() -> None:
     if not keys:
         st.info("No models yet: train one below.")
         return
-    st.session_state["model_choice"] = ws.model_key if ws.model_key in keys else None  # None: no active model
-    st.selectbox(
+    choice_box(
+        st,
         "Active model",
         keys,
-        key="model_choice",
+        ws.model_key,  # none shown: no active model
+        name="model_choice",
+        on_choose=lambda key: state.select_model(ws, key),
         format_func=describe,
-        on_change=choose_model,
         placeholder="(none)",
         help="Shipped models, the models trained or uploaded in this session, "
         "and a checkpoint given by LATENT_EXPLORER_MODEL. "

@@ -58,3 +58,11 @@ def density_layer(at: AppTest) -> dict | None:
     ]
     assert len(layers) <= 1, f"expected at most one density layer element, found {len(layers)}"
     return layers[0]["density"] if layers else None
+
+
+def choice(at: AppTest, name: str):
+    """The select box of a workspace choice (ui.choices.choice_box: "model_choice", "dataset_choice"), whose widget
+    key is `name:` + the choice it shows."""
+    boxes = [box for box in at.selectbox if (box.key or "").startswith(name + ":")]
+    assert len(boxes) == 1, f"expected one {name} select box, found {[box.key for box in at.selectbox]}"
+    return boxes[0]

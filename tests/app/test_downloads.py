@@ -10,7 +10,7 @@ import pytest
 import latent_core
 from latent_core.datasets.builtin import MNIST_FILES
 from latent_core.settings import settings
-from tests.app.app_workspace import app, texts
+from tests.app.app_workspace import app, choice, texts
 from ui import resources
 
 
@@ -43,13 +43,13 @@ def test_a_link_naming_a_download_does_not_download_and_says_where_to_fetch_it(n
 def test_download_only_from_the_button_and_the_error_shows_no_server_path(no_network):
     at = app()
     at.switch_page("pages/data.py").run()
-    at.selectbox(key="dataset_choice").select("mnist").run()
+    choice(at, "dataset_choice").select("mnist").run()
     ws = at.session_state["workspace"]
     assert no_network == [] and ws.dataset_key == "digits"
     assert any("not on this server yet" in m for m in texts(at.markdown))
     at.button(key="fetch_cancel").click().run()
     assert no_network == [] and not [b for b in at.button if b.key == "fetch_dataset"]
-    at.selectbox(key="dataset_choice").select("mnist").run()
+    choice(at, "dataset_choice").select("mnist").run()
     at.button(key="fetch_dataset").click().run()
     assert not at.exception, texts(at.exception)
     assert len(no_network) == 1 and ws.dataset_key == "digits"
@@ -74,7 +74,7 @@ def test_a_built_in_already_on_disk_is_chosen_without_a_button(no_network, monke
     at = app()
     at.switch_page("pages/data.py").run()
     try:
-        at.selectbox(key="dataset_choice").select("mnist").run()
+        choice(at, "dataset_choice").select("mnist").run()
     finally:
         resources.builtin_dataset.clear()  # its 'mnist' was digits
     assert not at.exception, texts(at.exception)

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 
 import latent_core
-from tests.app.app_workspace import app, texts
+from tests.app.app_workspace import app, choice, texts
 from ui import jobs, resources, state, training, workers, workspaces
 from ui.catalog import Option
 from ui.jobs import CANCELLED, FAILED, FINISHED, RUNNING
@@ -80,7 +80,7 @@ def test_model_page_shows_the_active_model_and_its_reconstructions():
     at.switch_page("pages/model.py").run()
     assert not at.exception, texts(at.exception)
     assert texts(at.title) == ["Model"]
-    assert at.selectbox(key="model_choice").value == "digits"
+    assert choice(at, "model_choice").value == "digits"
     metrics = {m.label: m.value for m in at.metric}
     shipped = latent_core.load_model("digits")  # rebuilt by `make models`: its size is the checkpoint's
     assert metrics["Kind"] == "VAE" and metrics["Latent dimensions"] == str(shipped.latent_dim)
@@ -124,7 +124,25 @@ def test_training_from_the_form_runs_in_the_background_and_activates_the_result(
     assert not at.exception, texts(at.exception)
     assert ws.model_key == "run-1" and ws.model.latent_dim == 2
     assert any("is now the active model" in s for s in texts(at.success))
-    assert at.selectbox(key="model_choice").value == "run-1"
+    assert choice(at, "model_choice").value == "run-1"
+
+
+def test_a_rerun_carrying_the_pickers_old_value_does_not_undo_a_model_the_app_made_active():
+    """The browser may send a rerun (a page switch) before it has drawn the model a training made active: the
+    picker's old value comes with it and must not count as the user's pick (it made the shipped digits active again
+    after a GAN's training, in Chromium)."""
+    at = app()
+    at.switch_page("pages/model.py").run()
+    ws = at.session_state["workspace"]
+    assert ws.model_key == "digits" and choice(at, "model_choice").value == "digits"
+    stale = at._tree.get_widget_states()  # what the browser still holds
+    assert state.select_model(ws, "gan-digits")  # as a training's end makes its model active (ui.training.adopt)
+    at.run()
+    assert choice(at, "model_choice").value == "gan-digits"
+    at._run(stale)  # the browser's rerun with the picker it had: digits
+    assert ws.model_key == "gan-digits", "the old value in a late rerun was taken for the user's pick"
+    choice(at, "model_choice").select("digits").run()  # a real pick still works
+    assert ws.model_key == "digits" and choice(at, "model_choice").value == "digits"
 
 
 def test_without_an_active_model_the_picker_shows_none_and_the_map_says_when_one_is_training():
@@ -133,7 +151,7 @@ def test_without_an_active_model_the_picker_shows_none_and_the_map_says_when_one
     ws.model_key = ws.model = ws.model_fp = None
     at.switch_page("pages/model.py").run()
     assert not at.exception, texts(at.exception)
-    picker = at.selectbox(key="model_choice")
+    picker = choice(at, "model_choice")
     assert picker.value is None and picker.proto.placeholder == "(none)"
     assert any("No active model" in w for w in texts(at.warning))
     ws.job = SimpleNamespace(running=True)  # a training in progress, as the Map page sees it

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 import latent_core
-from tests.app.app_workspace import app, map_payload, texts
+from tests.app.app_workspace import app, choice, map_payload, texts
 from ui import map_events, projections, workspaces
 from ui.session_files import SessionFiles
 
@@ -101,7 +101,7 @@ def test_an_uploaded_npz_becomes_the_active_dataset_once_and_is_kept_in_the_work
     at = page("pages/data.py")
     ws = upload(at, "upload_data", "faces.npz", npz_bytes())
     assert ws.dataset_key == "data-1" and ws.dataset.image_shape == (16, 16, 1) and len(ws.dataset) == 40
-    assert at.selectbox(key="dataset_choice").value == "data-1"
+    assert choice(at, "dataset_choice").value == "data-1"
     assert any("'faces.npz' (40 images) is now the active dataset" in s for s in texts(at.success))
     assert any("Read 'faces.npz' as arrays" in i for i in texts(at.info))
     assert {m.label: m.value for m in at.metric}["Image size"] == "16 × 16"
@@ -112,12 +112,12 @@ def test_an_uploaded_npz_becomes_the_active_dataset_once_and_is_kept_in_the_work
     assert np.array_equal(stored.images, np.load(io.BytesIO(npz_bytes()))["images"][..., None])
     session_uploads = ws.files.folder.uploads
     assert session_uploads.parents[1] == uploads_root and list(session_uploads.iterdir()) == []
-    at.selectbox(key="dataset_choice").select("digits").run()
+    choice(at, "dataset_choice").select("digits").run()
     at.run()  # the uploader still holds the file: it is not loaded again
     assert ws.dataset_key == "digits" and list(ws.uploaded_data) == ["data-1"]
     assert len(workspaces.library().datasets(ws.token)) == 1 and list(session_uploads.iterdir()) == []
     assert ws.model_key == "digits"  # the shipped model fits digits again
-    assert "faces.npz (uploaded)" in at.selectbox(key="dataset_choice").options
+    assert "faces.npz (uploaded)" in choice(at, "dataset_choice").options
 
 
 @pytest.mark.parametrize(
@@ -219,7 +219,7 @@ def test_an_uploaded_checkpoint_zip_becomes_the_active_model(tiny_model, tmp_pat
     record = workspaces.library().model(ws.token, "checkpoint-1")  # kept in the workspace; the session's copy is gone
     assert (record.name, record.source) == ("tiny.zip", "uploaded") and ws.files.saved == {}
     assert any("'tiny.zip (uploaded)' is now the active model" in s for s in texts(at.success))
-    assert at.selectbox(key="model_choice").value == "checkpoint-1"
+    assert choice(at, "model_choice").value == "checkpoint-1"
 
 
 def test_a_checkpoint_for_other_images_is_listed_but_the_model_kept(tmp_path):

@@ -9,7 +9,7 @@ import secrets
 import numpy as np
 import pytest
 
-from tests.app.app_workspace import app, texts
+from tests.app.app_workspace import app, choice, texts
 from ui import map_events, projections, workspaces
 
 OCTETS = "application/octet-stream"
@@ -106,7 +106,7 @@ def test_without_the_token_a_session_sees_neither_the_uploads_nor_the_runs(kept)
     assert ws.uploaded_data == {} and not [k for k in ws.saved_models if k.startswith(("run-", "checkpoint-"))]
     assert (ws.dataset_key, ws.model_key) == ("digits", "digits") and ws.selection == [] and ws.base is None
     at.switch_page("pages/model.py").run()
-    assert all("run 1" not in option for option in at.selectbox(key="model_choice").options)
+    assert all("run 1" not in option for option in choice(at, "model_choice").options)
 
 
 @pytest.mark.parametrize(
