@@ -25,6 +25,7 @@ from . import (
     images,
     interpolation,
     jobs,
+    links,
     map_data,
     map_density,
     map_events,
@@ -360,4 +361,5 @@ def panel(ws: Workspace) -> None:
     decoded_section(ws)
     interpolation_section(ws)
     views.save(ws)  # the picks and the path: a fragment's run does not reach the end of app.py
+    links.write(ws)  # nor app.py's links.write: a reload read the URL's older point and path and dropped new picks
     map_events.drawn(PANEL)

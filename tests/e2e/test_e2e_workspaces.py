@@ -55,6 +55,8 @@ def test_a_workspace_survives_a_reload_and_a_restart_and_stays_private(page, bro
     click_point(page, 40, shift=True)
     before = shown(page)
     assert len(before["active"]) == 2, before["active"]  # shapes.zip and run 1 are active
+    # The URL follows the picks made in the map's fragments (a reload reads it): images 3 and 40, in order.
+    page.wait_for_function("() => new URLSearchParams(location.search).get('path') === '3-40'", timeout=10_000)
     token = token_of(page)
     link = page.locator("[data-testid=stSidebar] [data-testid=stCode]").inner_text()
     assert link.endswith(f"?w={token}")
