@@ -184,6 +184,8 @@ def replay_check(browser_page, ws_handle) -> dict:
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
     def point_value(name: str, value):  # the clicked point's own fields: compared by type, the others by value
+        if name == "events":  # the map's latest events (one here: the first click)
+            return [{k: point_value(k, v) for k, v in event.items()} for event in value]
         return type(value).__name__ if name in ("index", "x", "y", "seq", "from") else value
 
     def normalised(raw: bytes | BackMsg) -> dict:

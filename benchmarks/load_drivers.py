@@ -235,7 +235,9 @@ class Websocket:
     async def _send(self, handle: dict, event: dict) -> None:
         handle["seq"] += 1
         instance = handle.setdefault("instance", f"{random.random():.10f}"[2:])  # as map.js: the map instance's id
-        state = trigger_state(handle["map"], "event", event | {"seq": handle["seq"], "from": instance})
+        recent = (handle.get("recent", []) + [event | {"seq": handle["seq"]}])[-8:]  # as map.js: its latest events
+        handle["recent"] = recent
+        state = trigger_state(handle["map"], "event", {"from": instance, "events": recent})
         await handle["session"].rerun([state], fragment_id=handle["fragment"])
 
     async def settle(self, handle: dict) -> None:

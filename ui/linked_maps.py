@@ -14,7 +14,7 @@ import streamlit as st
 import latent_core
 
 from . import catalog, jobs, map_data, map_quality, projections, resources
-from .map_component import latent_map
+from .map_component import latent_map, new_events
 from .map_view import sprite
 from .messages import LABEL_LIMIT, plain
 from .state import METHOD_LABELS, Workspace
@@ -54,10 +54,10 @@ def selection_of(event, n: int) -> list[int] | None:
 
 def on_event(key: str, indices: np.ndarray) -> None:
     """A click or selection on either map rings those images on both (map rows are the same images on both)."""
-    event = st.session_state[key]["event"]
-    chosen = selection_of(event, len(indices))
-    if chosen is not None:
-        st.session_state[SELECTION_KEY] = chosen
+    for event in new_events(key, st.session_state[key]["event"]):
+        chosen = selection_of(event, len(indices))
+        if chosen is not None:
+            st.session_state[SELECTION_KEY] = chosen
 
 
 def one_map(ws: Workspace, slot: int, run: tuple, method: str) -> None:

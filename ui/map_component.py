@@ -82,16 +82,33 @@ def asked_sheet(key: str) -> str:
     return str(asked.get("key", ""))[:200] if isinstance(asked, dict) else ""
 
 
-def first_time(key: str, event: object) -> bool:
-    """Whether this session handles the map event for the first time. Events that reach the server together run the
-    map's callback once each, but st.session_state shows only the newest, which would be handled twice (two
-    shift-clicks picked and dropped one waypoint)."""
-    mark = (event.get("from"), event.get("seq")) if isinstance(event, dict) and "seq" in event else None
+def new_events(key: str, value: object) -> list[dict]:
+    """The events in the map `key`'s trigger value that this session has not handled yet, oldest first.
+
+    The map sends its latest events with every trigger ({"from": its instance, "events": [..., each with "seq"]}): of
+    trigger values that reach the server together Streamlit keeps only the newest (it runs the callback once for
+    each, showing the newest every time), so a quick second click lost the first. Each event is handled once: those
+    numbered above the last handled from the same map instance (a new instance starts again). A single event (a dict
+    with "kind") is taken as a list of one; an event without a number is always new."""
+    if not isinstance(value, dict):
+        return []
+    events = value["events"] if isinstance(value.get("events"), list) else [value]
+    events = [event for event in events if isinstance(event, dict)]
+
+    def number(event: dict) -> int | None:
+        seq = event.get("seq")
+        return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
     seen = st.session_state.setdefault("map_events_seen", {})
-    if mark is not None and seen.get(key) == mark:
-        return False
-    seen[key] = mark
-    return True
+    source = value.get("from")
+    last_source, last = seen.get(key, (None, 0))
+    floor = last if source == last_source else 0
+    fresh = [event for event in events if number(event) is None or number(event) > floor]
+    fresh.sort(key=lambda event: number(event) or 0)
+    numbers = [number(event) for event in fresh if number(event) is not None]
+    if numbers:
+        seen[key] = (source, max(numbers))
+    return fresh
 
 
 def preload_plotly() -> None:

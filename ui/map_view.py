@@ -39,7 +39,7 @@ from . import (
 )
 from .jobs import FAILED
 from .kept import Kept, kept_or_made
-from .map_component import density_layer, first_time, latent_map
+from .map_component import density_layer, latent_map, new_events
 from .map_events import PANEL, VIEW
 from .messages import LABEL_LIMIT, MESSAGE_LIMIT, plain
 from .state import METHOD_LABELS, Workspace
@@ -186,12 +186,15 @@ def anomaly_colours(ws: Workspace) -> tuple[np.ndarray | None, jobs.Job | None]:
 
 
 def on_map_event(ws: Workspace) -> None:
-    event = st.session_state[MAP_KEY]["event"]
-    if not first_time(MAP_KEY, event):
-        map_events.rerun([])  # what the first call asked for
+    events = new_events(MAP_KEY, st.session_state[MAP_KEY]["event"])
+    if not events:
+        map_events.rerun([])  # what an earlier call asked for
         return
     projection = projections.cached(ws.codes(), ws.method, ws.dims, ws.map_settings)
-    map_events.rerun(map_events.handle(ws, event, projection))
+    fragments = set()
+    for event in events:
+        fragments.update(map_events.handle(ws, event, projection))
+    map_events.rerun(sorted(fragments))
 
 
 @st.fragment(key=VIEW)

@@ -10,10 +10,15 @@ function pointIndex(state, pt) {
   return owner === undefined ? null : owner[pt.pointNumber];
 }
 
-// Each event names this map instance and its number, so that the server handles it once (see ui/map_view.py).
+// Each trigger carries this map's latest events, numbered, and names the map instance: of trigger values that reach
+// the server together Streamlit keeps only the newest, so two quick clicks (two shift-clicked waypoints) lost the
+// first. The server handles each event once, by its number (ui/map_component.new_events).
+const RECENT_EVENTS = 8;
+
 function send(state, event) {
   state.seq += 1;
-  state.setTriggerValue("event", { ...event, seq: state.seq, from: state.instance });
+  state.recent = state.recent.concat([{ ...event, seq: state.seq }]).slice(-RECENT_EVENTS);
+  state.setTriggerValue("event", { from: state.instance, events: state.recent });
 }
 
 // A sheet is asked for with a state value, not with the event trigger: of trigger values that reach the server
@@ -97,7 +102,7 @@ function build(parentElement) {
   parentElement.appendChild(root);
   const state = {
     root, gd: root.querySelector(".lm-plot"), tip: root.querySelector(".lm-tip"), tipCanvas: root.querySelector("canvas"),
-    tipText: root.querySelector(".lm-tip-text"), tipBar: root.querySelector(".lm-tip-bar"), ring: root.querySelector(".lm-probe"), seq: 0, instance: Math.random().toString(36).slice(2), shift: false, pointer: { x: 0, y: 0 }, revision: null, bound: false,
+    tipText: root.querySelector(".lm-tip-text"), tipBar: root.querySelector(".lm-tip-bar"), ring: root.querySelector(".lm-probe"), seq: 0, recent: [], instance: Math.random().toString(36).slice(2), shift: false, pointer: { x: 0, y: 0 }, revision: null, bound: false,
     hovered: null, press: { x: null, y: null, sent: false },
   };
   const track = (e) => {
