@@ -10,7 +10,8 @@ const SPRITES_KEPT = 24; // decoded strip images, by content key
 const KEY_WINDOW_MS = 600; // after a key press, how long the value is followed
 const HIDE_AFTER_MS = 3000; // the frame gives way to the server's image at the latest this long after it arrived
 const DRAWN_KEPT = 4000;
-const ASK_AGAIN_MS = 2000; // a strip asked for and not come after this long is asked for again on a new entry
+const ASK_AGAIN_MS = 2000; // a strip asked for and not come after this long is asked for again
+const ASKS = 5; // at most this many times in a row without a new entry or focus
 
 function spriteImage(strip) {
   const kept = window.__traverseSprites || (window.__traverseSprites = new Map());
@@ -32,15 +33,18 @@ function sliderOf(state, target) {
 const sliderInput = (key) => document.querySelector(".st-key-" + key + ' input[type="range"]');
 const decodedImage = (state) => document.querySelector(".st-key-" + state.data.image + " img");
 
-function want(state, key) {
+function want(state, key, asks = 1) {
   if (!key || state.data.strips[key]) return;
   const asked = state.asked.get(key);
-  // A request that brought nothing for a while (lost: its rerun dropped) is made again on the next entry.
+  // A request that brought nothing for a while (lost: its rerun dropped) is made again on the next entry or focus,
+  // and by itself after ASK_AGAIN_MS (the keyboard may stay on one slider, and the pointer in it, for long).
   if (asked !== undefined && performance.now() - asked < ASK_AGAIN_MS) return;
   state.asked.set(key, performance.now());
   // Every key asked since the last render, oldest first: of trigger values that reach the server together only the
   // newest is kept, so a second slider entered at once would otherwise drop the first's request.
   state.setTriggerValue("want", [...state.asked.keys()]);
+  clearTimeout(state.askAgain);
+  if (asks < ASKS) state.askAgain = setTimeout(() => state.data && want(state, key, asks + 1), ASK_AGAIN_MS + 50);
 }
 
 // Where `value` falls in the strip, in frames: a whole number on a frame (every value, for most models), else
@@ -167,6 +171,7 @@ function build(parentElement) {
 }
 
 function teardown(state) {
+  clearTimeout(state.askAgain);
   for (const [name, fn] of Object.entries(state.listeners)) document.removeEventListener(name, fn, true);
   state.canvas.remove();
   if (window.__traverseLive === state) window.__traverseLive = null;

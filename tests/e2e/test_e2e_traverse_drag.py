@@ -118,3 +118,21 @@ def test_between_two_frames_the_preview_blends_them(page, server):
     grey = page.evaluate(PREVIEW_GREY)
     page.mouse.up()
     assert round(value * 10) % 2 == 1 and abs(grey - 8 * (value + 3) / 0.2) <= 1.5, (value, grey)
+
+
+def test_a_strip_request_that_is_lost_is_made_again_by_itself(page, server):
+    """The keyboard stays on one slider: a 'want' request that never reaches the server (here dropped in the page)
+    is sent again after ASK_AGAIN_MS (assets/traverse/live.js), and the strip comes."""
+    page.goto(f"{server}/traverse")
+    panel = page.locator(".st-key-traversal")
+    panel.locator(DECODED_IMG).first.wait_for(timeout=FIRST_PAGE_MS)
+    page.evaluate(
+        """() => { const s = window.__traverseLive, send = s.setTriggerValue; window.__wants = 0;
+        s.setTriggerValue = (name, value) => { if (name === 'want' && ++window.__wants === 1) return;
+          send(name, value); }; }"""
+    )
+    thumb = panel.get_by_role("slider").first
+    key = thumb.evaluate(SLIDER_KEY)
+    thumb.focus()
+    page.wait_for_function(HAS_STRIP, arg=key, timeout=15_000)
+    assert page.evaluate("() => window.__wants") >= 2  # the first was dropped; a later one brought the strip
