@@ -47,7 +47,8 @@ def place_rows(model, projection, rows_source, job) -> np.ndarray | None:
 
 
 def whole_bounds(embedding: np.ndarray) -> tuple[float, float, float, float]:
-    """(x0, x1, y0, y1): the range of the drawn sample's first two axes, MARGIN wider on each side."""
+    """(x0, x1, y0, y1): the range of the drawn sample's first two axes, MARGIN wider on each side: the density
+    layer's, and the decoded grid's and the hover atlas's (ui.map_view)."""
     low, high = embedding[:, :2].min(axis=0).astype(np.float64), embedding[:, :2].max(axis=0).astype(np.float64)
     pad = np.maximum(high - low, 1e-6) * MARGIN
     return (float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1]))

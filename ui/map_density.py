@@ -4,10 +4,10 @@ under them, the density of every row; zooming or panning asks for the density of
 Every row's map position is found once per projection and dataset in a background job (ui.jobs, like the hover
 atlas): the rows the map leaves out are encoded with the model (or are the uploaded vectors themselves) and placed
 with Projection.transform (exact for PCA; kNN placement for t-SNE and UMAP), in a worker process
-(ui.density_grid.place_rows). The map is drawn at once; the layer comes with the first run after the job ends, and
-is not part of the payload's revision, so the points are not redrawn and the zoom stays. The browser reports a
-zoom or pan with the state value "view" (assets/map/density.js); the server then counts every position over that
-range (ui.density_grid.counts: about 20 ms for a million points) and sends the new layer.
+(ui.density_grid.place_rows). The map is drawn at once; the layer comes with the first run after the job ends, as
+an element of its own (ui.map_component.density_layer), so the points are not redrawn and the zoom stays. The
+browser reports a zoom or pan with the state value "view" (assets/map/density.js); the server then counts every
+position over that range (ui.density_grid.counts: about 20 ms for a million points) and sends the new layer.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from latent_core.io.fingerprint import fingerprint
 
 from . import (
     analogies,
+    density_grid,
     images,
     interpolation,
     jobs,
@@ -47,7 +48,6 @@ from .state import METHOD_LABELS, Workspace
 MAP_KEY = "latent_map"
 DENSITY_KEY = "latent_map_density"  # the map's density layer, an element of its own (assets/map/map.css hides it)
 GRID_CELLS = 12
-GRID_MARGIN = 0.04
 GRID_MIN_ALPHA = 40
 ATLAS_CELLS = DEFAULT_CELLS  # the hover preview's atlas: 64 x 64 decodings (seconds of a worker's CPU, once per map)
 ATLASES_KEPT = 4  # finished atlases kept in the server's memory, least recently used out
@@ -135,12 +135,6 @@ def grid_overlay(model_fp: str, view: str, _model, _projection, bounds: tuple) -
     }
 
 
-def grid_bounds(embedding: np.ndarray) -> tuple[float, float, float, float]:
-    low, high = embedding[:, :2].min(axis=0), embedding[:, :2].max(axis=0)
-    pad = (high - low) * GRID_MARGIN
-    return (float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(high[1] + pad[1]))
-
-
 kept_atlas = Kept(ATLASES_KEPT)  # finished atlas sheets by (model, view, bounds): kept_atlas(key[, sheet])
 
 
@@ -221,10 +215,10 @@ def draw_view(ws: Workspace) -> None:
     if ws.model is not None and ws.colour == "anomaly":
         scores, scoring = anomaly_colours(ws)
     if ws.model is not None and ws.show_grid and ws.dims == 2:
-        grid = grid_overlay(ws.model_fp, view_key, ws.model, projection, grid_bounds(embedding))
+        grid = grid_overlay(ws.model_fp, view_key, ws.model, projection, density_grid.whole_bounds(embedding))
     atlas, atlas_job = None, None
     if ws.model is not None and ws.dims == 2:
-        atlas, atlas_job = hover_atlas(ws, projection, view_key, grid_bounds(embedding))
+        atlas, atlas_job = hover_atlas(ws, projection, view_key, density_grid.whole_bounds(embedding))
     density, density_job = map_density.layer(ws, projection, view_key, embedding)
     thumbs = None
     if ws.dataset.images is not None:

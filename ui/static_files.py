@@ -16,6 +16,7 @@ built straight into static/plotly-map-<version>/; without npm the full bundle se
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -59,8 +60,10 @@ def place(source: Path, name: str) -> Path | None:
     return target
 
 
+@functools.cache
 def map_bundle_name() -> str:
-    """static/<this name> is where web/plotly-map/build.js puts the map's plotly.js: a folder per plotly.js version."""
+    """static/<this name> is where web/plotly-map/build.js puts the map's plotly.js: a folder per plotly.js version
+    (read once: every page's run asks for the URL)."""
     version = json.loads(MAP_BUNDLE_PACKAGE.read_text(encoding="utf-8"))["dependencies"]["plotly.js"]
     return f"plotly-map-{version}/plotly.min.js"
 

@@ -33,6 +33,13 @@ function densityImages(g) {
     sizey: g.y1 - g.y0, sizing: "stretch", opacity: 1, layer: "below" }];
 }
 
+// The axis ranges on screen, each low to high (plotly keeps a reversed range as given).
+function shownRange(full) {
+  const [x0, x1] = full.xaxis.range.slice().sort((a, b) => a - b);
+  const [y0, y1] = full.yaxis.range.slice().sort((a, b) => a - b);
+  return { x0, x1, y0, y1 };
+}
+
 // Each render: a new layer on an unchanged revision replaces the old one in place (a new revision's full draw has
 // it through layoutFor). data-density says which layer is drawn ("whole" or "zoomed"), for tests.
 function useDensity(state) {
@@ -67,7 +74,7 @@ function syncDensity(state) {
     if (g.zoomed) askDensity(state, true);
     return;
   }
-  const [x0, x1] = xa.range.slice().sort((a, b) => a - b), [y0, y1] = ya.range.slice().sort((a, b) => a - b);
+  const { x0, x1, y0, y1 } = shownRange(full);
   const tx = (x1 - x0) * 1e-3, ty = (y1 - y0) * 1e-3;
   const near = (a, b, t) => Math.abs(a - b) < t;
   const same = near(g.x0, x0, tx) && near(g.x1, x1, tx) && near(g.y0, y0, ty) && near(g.y1, y1, ty);
@@ -97,6 +104,5 @@ function askDensity(state, reset) {
     state.setStateValue("view", { view, reset: true, nonce: Math.random() });
     return;
   }
-  const [x0, x1] = xa.range.slice().sort((a, b) => a - b), [y0, y1] = ya.range.slice().sort((a, b) => a - b);
-  state.setStateValue("view", { view, x0, x1, y0, y1, nonce: Math.random() });
+  state.setStateValue("view", { view, ...shownRange(gd._fullLayout), nonce: Math.random() });
 }
