@@ -37,9 +37,23 @@ BUSY_RUNNABLE = 0.5  # ... and so is one found runnable at half the looks (worke
 last_sample: dict[int, tuple[float, float]] = {}  # pid -> (share of a core, share of looks runnable), for messages
 
 
+def workers_of(server_pid: int) -> list[psutil.Process]:
+    """The server's worker processes: its spawned multiprocessing children. Not the warm-up's child, which compiles
+    umap-learn into this test's fresh numba cache for most of a minute (counted, it made the training and the t-SNE
+    fit look like two busy workers only once the fit had finished), nor multiprocessing's resource tracker."""
+    found = []
+    for child in psutil.Process(server_pid).children():
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
 def busy_workers(server_pid: int) -> int:
-    """How many of the server's child processes (its workers, and multiprocessing's idle tracker) are busy."""
-    children = psutil.Process(server_pid).children()
+    """How many of the server's worker processes are busy."""
+    children = workers_of(server_pid)
     cpu, runnable = {}, dict.fromkeys((child.pid for child in children), 0)
     for look in range(LOOKS + 1):
         for child in children:

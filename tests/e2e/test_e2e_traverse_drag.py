@@ -29,28 +29,41 @@ PREVIEW_GONE = """() => { const c = document.querySelector('.tl-frame');
   return !c || getComputedStyle(c).display === 'none'; }"""
 
 
-def hover_until_strip(page, x: float, y: float, key: str) -> None:
-    """Move the pointer onto the slider's thumb until the page holds the slider's strip: the pointer entering the
-    slider asks for it, and an entry made before the live preview was on the page (a busy machine) asks nothing."""
+def traverse_page(page, server):
+    """Open the Traverse page and wait for its decoded image; returns its first slider's range input (a locator)."""
+    page.goto(f"{server}/traverse")
+    panel = page.locator(".st-key-traversal")
+    panel.locator(DECODED_IMG).first.wait_for(timeout=FIRST_PAGE_MS)
+    return panel.get_by_role("slider").first
+
+
+def hover_until_strip(page, thumb, artifacts) -> tuple[str, float, float, float]:
+    """Move the pointer onto the first slider's thumb until the page holds that slider's strip: the pointer entering
+    the slider asks for it, and an entry made before the live preview was on the page (a busy machine) asks nothing.
+    The slider and its place are read again at each try: the sliders are ordered by the model's evaluation, which
+    another session may finish meanwhile, and then another dimension is first. Returns (key, x, y, track width)."""
     for attempt in range(3):
+        key = thumb.evaluate(SLIDER_KEY)
+        x, y, width = thumb.evaluate(THUMB)
         page.mouse.move(x, y - 80)  # off the slider, then onto it: a fresh pointer entry
         page.mouse.move(x, y, steps=4)
         try:
             page.wait_for_function(HAS_STRIP, arg=key, timeout=15_000)
-            return
+            return key, x, y, width
         except PlaywrightTimeout:
             if attempt == 2:
-                raise
+                page.screenshot(path=artifacts / "traverse-no-strip.png")
+                asked = page.evaluate(
+                    "() => { const s = window.__traverseLive; return s && [[...s.asked.keys()],"
+                    " Object.keys(s.data.sliders), document.querySelector('.tl-root').dataset.strips]; }"
+                )
+                raise AssertionError(f"no strip for {key} (asked, sliders, strips: {asked})") from None
+    raise AssertionError("unreachable")
 
 
 def test_a_dragged_slider_changes_the_image_before_it_is_released(page, server, artifacts):
-    page.goto(f"{server}/traverse")
-    panel = page.locator(".st-key-traversal")
-    panel.locator(DECODED_IMG).first.wait_for(timeout=FIRST_PAGE_MS)
-    thumb = panel.get_by_role("slider").first
-    key = thumb.evaluate(SLIDER_KEY)
-    x, y, width = thumb.evaluate(THUMB)
-    hover_until_strip(page, x, y, key)  # the pointer entering the slider asks for its strip
+    thumb = traverse_page(page, server)
+    _, x, y, width = hover_until_strip(page, thumb, artifacts)  # the pointer entering the slider asks for its strip
     before = image_src(page)
     assert page.evaluate(PREVIEW) is None
     page.mouse.down()
@@ -68,10 +81,7 @@ def test_a_dragged_slider_changes_the_image_before_it_is_released(page, server, 
 
 
 def test_arrow_keys_move_the_preview_at_once_and_the_server_follows(page, server):
-    page.goto(f"{server}/traverse")
-    panel = page.locator(".st-key-traversal")
-    panel.locator(DECODED_IMG).first.wait_for(timeout=FIRST_PAGE_MS)
-    thumb = panel.get_by_role("slider").first
+    thumb = traverse_page(page, server)
     key = thumb.evaluate(SLIDER_KEY)
     thumb.focus()  # the keyboard focusing the slider asks for its strip
     page.wait_for_function(HAS_STRIP, arg=key, timeout=15_000)
@@ -98,14 +108,9 @@ SHOWS_COARSE = "() => { const s = window.__traverseLive.shown; return s !== null
 PREVIEW_GREY = "() => document.querySelector('.tl-frame').getContext('2d').getImageData(0, 0, 1, 1).data[0]"
 
 
-def test_between_two_frames_the_preview_blends_them(page, server):
-    page.goto(f"{server}/traverse")
-    panel = page.locator(".st-key-traversal")
-    panel.locator(DECODED_IMG).first.wait_for(timeout=FIRST_PAGE_MS)
-    thumb = panel.get_by_role("slider").first
-    key = thumb.evaluate(SLIDER_KEY)
-    x, y, width = thumb.evaluate(THUMB)
-    hover_until_strip(page, x, y, key)
+def test_between_two_frames_the_preview_blends_them(page, server, artifacts):
+    thumb = traverse_page(page, server)
+    key, x, y, width = hover_until_strip(page, thumb, artifacts)
     page.evaluate(COARSE_STRIP, key)
     page.mouse.down()
     for dx in range(1, 40):  # to an odd number of slider steps: halfway between two frames
@@ -123,15 +128,12 @@ def test_between_two_frames_the_preview_blends_them(page, server):
 def test_a_strip_request_that_is_lost_is_made_again_by_itself(page, server):
     """The keyboard stays on one slider: a 'want' request that never reaches the server (here dropped in the page)
     is sent again after ASK_AGAIN_MS (assets/traverse/live.js), and the strip comes."""
-    page.goto(f"{server}/traverse")
-    panel = page.locator(".st-key-traversal")
-    panel.locator(DECODED_IMG).first.wait_for(timeout=FIRST_PAGE_MS)
+    thumb = traverse_page(page, server)
     page.evaluate(
         """() => { const s = window.__traverseLive, send = s.setTriggerValue; window.__wants = 0;
         s.setTriggerValue = (name, value) => { if (name === 'want' && ++window.__wants === 1) return;
           send(name, value); }; }"""
     )
-    thumb = panel.get_by_role("slider").first
     key = thumb.evaluate(SLIDER_KEY)
     thumb.focus()
     page.wait_for_function(HAS_STRIP, arg=key, timeout=15_000)
