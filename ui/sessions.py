@@ -23,15 +23,13 @@ import shutil
 import threading
 import time
 
-from streamlit.logger import get_logger
-
 from . import jobs, session_files, warm_up, workers
 
 REAP_S = 5.0
 STOP_POLL_S = 0.1
 SHUTDOWN_WAIT_S = 3.0
 
-log = get_logger(__name__)  # Streamlit's logger setup: session ends show in the server's output
+log = logging.getLogger(__name__)
 _started = threading.Event()
 _start_lock = threading.Lock()
 _stopped = threading.Event()  # a shutdown has begun
