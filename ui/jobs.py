@@ -314,9 +314,22 @@ class Runner:
     def pool(self) -> ProcessPool:
         """The worker processes (started on first use)."""
         with self._lock:
-            if self._process_pool is None:
-                self._process_pool = ProcessPool(self._processes or settings().jobs)
-            return self._process_pool
+            return self._pool_held()
+
+    def _pool_held(self) -> ProcessPool:
+        """pool(), with self._lock held."""
+        if self._process_pool is None:
+            self._process_pool = ProcessPool(self._processes or settings().jobs)
+        return self._process_pool
+
+    def start_worker_ahead(self) -> bool:
+        """Start a worker process before the first job (ProcessPool.start_ahead); nothing once the runner is
+        closed. Returns True when it started one."""
+        with self._lock:  # not after close() has taken the pool: a new pool would then outlive the server's end
+            if self.closed:
+                return False
+            pool = self._pool_held()
+        return pool.start_ahead()
 
     def in_worker(self, fn: Callable[..., Any], *args: Any, what: str = "job") -> Callable[[Job], Any]:
         """The work that runs `fn(*args, job)` in a worker process (`fn` must be importable: ui.workers)."""

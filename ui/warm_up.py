@@ -9,7 +9,13 @@ process, never under AppTest) starts a daemon thread at the lowest CPU priority 
    numba's on-disk cache (latent_core.projection.methods.numba_cache_dir) without holding this process's GIL,
    while the first session's page is being drawn,
 2. then imports PAGE_MODULES and draws a small altair chart and plotly figure (their schemas and validators load
-   on first use).
+   on first use),
+3. then, from a thread of its own at the server's priority (a child process inherits its starting thread's nice
+   value, and the warm-up thread's 19 would stay the worker's for every later job), starts one job worker process
+   ahead of the first job (ui.jobs.JobRunner.start_worker_ahead): it imports
+   torch and the engine at the workers' lower priority while nothing waits for it. Started by the first training
+   instead, that import took 2-3 s of a core just when other sessions were clicking, and the first training waited
+   for it (the first round of benchmarks/load_bench.py's 4+2 was its slowest in five of six runs).
 Worker processes started later inherit NUMBA_CACHE_DIR and load umap-learn's machine code from that cache (5 s
 instead of 15-60 s); this process imports umap-learn only when a fitted UMAP first comes back from a worker, so
 the warm-up holds the GIL, which every session's script run needs, only for step 2 (about 2 s on a quiet machine).
@@ -27,6 +33,8 @@ import threading
 import time
 
 from streamlit.logger import get_logger
+
+from . import jobs
 
 WARM_UP_NICE = 19
 CHILD_TIMEOUT_S = 600
@@ -118,7 +126,7 @@ def stop() -> None:
 
 
 def warm_up() -> None:
-    """Both steps (see the module docstring), logged; never raises."""
+    """The three steps (see the module docstring), logged; never raises."""
     from latent_core.projection.methods import numba_cache_dir
 
     lower_this_threads_priority()
@@ -136,8 +144,19 @@ def warm_up() -> None:
         done.set()
 
 
+def start_worker_after_warm_up() -> None:
+    """Step 3 (see the module docstring), once steps 1 and 2 have ended; never raises."""
+    done.wait()
+    try:
+        if not _stopping.is_set() and jobs.runner.start_worker_ahead():
+            log.info("A job worker process started ahead of the first job")
+    except Exception:  # the first job starts its worker then
+        log.exception("Starting a job worker ahead of the first job failed")
+
+
 def start() -> threading.Thread:
-    """Start the warm-up thread (a daemon: it never holds up the server's exit)."""
+    """Start the warm-up thread, and the thread of step 3 (daemons: they never hold up the server's exit)."""
     thread = threading.Thread(target=warm_up, name="latent-explorer-warm-up", daemon=True)
     thread.start()
+    threading.Thread(target=start_worker_after_warm_up, name="latent-explorer-worker-ahead", daemon=True).start()
     return thread

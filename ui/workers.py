@@ -96,14 +96,18 @@ class _Proxy:
         return self._stop.is_set() or os.getppid() != self._parent  # the server is gone: stop too
 
 
-def worker_main(conn, stop, threads: int) -> None:
+def worker_main(conn, stop, threads: int, nice_first: bool = False) -> None:
     """A worker's loop: set thread counts, import the engine and lower its priority (WORKER_NICE) once, then run
-    (fn, args) calls from the pipe until it closes.
+    (fn, args) calls from the pipe until it closes. A worker started ahead of any job (`nice_first`, see
+    ProcessPool.start_ahead) lowers its priority before its imports: nothing waits for it, and sessions' script runs
+    come first.
 
     When the pipe closes (the server stops or ends the pool) the worker leaves at once with os._exit: it holds
     nothing to save, and the interpreter's teardown of torch and numba would take most of a second.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group; the server stops its workers
+    if nice_first:
+        os.nice(WORKER_NICE)
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[name] = str(threads)
     import torch
@@ -112,7 +116,8 @@ def worker_main(conn, stop, threads: int) -> None:
     torch.set_num_interop_threads(threads)
     import latent_core  # noqa: F401 - imported at full priority, so that a busy machine does not starve the start
 
-    os.nice(WORKER_NICE)
+    if not nice_first:
+        os.nice(WORKER_NICE)
     parent = os.getppid()
     while True:
         try:
@@ -190,10 +195,12 @@ def start_without_main(process) -> None:
 
 
 class _Worker:
-    def __init__(self, context, threads: int, name: str):
+    def __init__(self, context, threads: int, name: str, nice_first: bool = False):
         self.stop = context.Event()
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=worker_main, args=(child, self.stop, threads), name=name, daemon=True)
+        self.process = context.Process(
+            target=worker_main, args=(child, self.stop, threads, nice_first), name=name, daemon=True
+        )
         start_without_main(self.process)
         child.close()
 
@@ -261,6 +268,18 @@ class ProcessPool:
         """The jobs waiting for a worker, next first."""
         with self._cond:
             return list(self._queue)
+
+    def start_ahead(self) -> bool:
+        """Start one idle worker before any job asks for it, so that the first job does not wait for a new process
+        to import torch (2-3 s of a core, which other sessions' clicks shared on a 2-core machine); it imports at
+        the workers' lower priority. Nothing when the pool has a worker already or is closed; returns True when it
+        started one."""
+        with self._cond:
+            if self._closed or self._idle or self._busy:
+                return False
+            self._idle.append(_Worker(self._context, self.threads, self.name, nice_first=True))
+            self._cond.notify_all()
+            return True
 
     def call(self, fn: Callable[..., Any], args: tuple, job, what: str = "job") -> Any:
         """`fn(*args, proxy)` in a worker, for `job` (a ui.jobs.Job): blocks until it returns and returns its result.

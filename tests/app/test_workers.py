@@ -127,6 +127,21 @@ def test_a_lasting_job_or_one_another_session_shares_goes_on_when_its_session_en
     assert shared.join(WAIT_S) and shared.status == FINISHED
 
 
+def test_a_worker_started_ahead_takes_the_first_job_at_the_workers_priority_and_close_ends_it():
+    runner = Runner(workers={"work": 4}, processes=2)
+    try:
+        assert runner.start_worker_ahead() and not runner.start_worker_ahead()  # one at most, before any job
+        (ahead,) = runner.pool().pids()
+        lowered = min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICE)
+        assert until(lambda: os.getpriority(os.PRIO_PROCESS, ahead) == lowered)  # before its imports
+        job = runner.submit("work", "echo", runner.in_worker(worker_work.echo, "first"))
+        assert job.join(WAIT_S) and job.result() == ("first", ahead)  # no new process for the first job
+        assert runner.pool().pids() == [ahead]
+    finally:
+        runner.close()
+    assert until(lambda: not alive(ahead), 3) and not runner.start_worker_ahead()  # none once closed
+
+
 def test_close_cancels_running_jobs_and_ends_every_worker():
     runner = Runner(workers={"work": 4}, processes=2)
     running = runner.submit("work", "r", runner.in_worker(worker_work.until_stopped))
