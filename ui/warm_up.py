@@ -12,10 +12,9 @@ process, never under AppTest) starts a daemon thread at the lowest CPU priority 
    on first use),
 3. then, from a thread of its own at the server's priority (a child process inherits its starting thread's nice
    value, and the warm-up thread's 19 would stay the worker's for every later job), starts one job worker process
-   ahead of the first job (ui.jobs.JobRunner.start_worker_ahead): it imports
-   torch and the engine at the workers' lower priority while nothing waits for it. Started by the first training
-   instead, that import took 2-3 s of a core just when other sessions were clicking, and the first training waited
-   for it (the first round of benchmarks/load_bench.py's 4+2 was its slowest in five of six runs).
+   ahead of the first job (ui.jobs.JobRunner.start_worker_ahead), which imports torch and the engine while
+   nothing waits for it: started by the first job instead (a training, the map's hover atlas), that import kept
+   the job waiting 1.7 s on a quiet machine.
 Worker processes started later inherit NUMBA_CACHE_DIR and load umap-learn's machine code from that cache (5 s
 instead of 15-60 s); this process imports umap-learn only when a fitted UMAP first comes back from a worker, so
 the warm-up holds the GIL, which every session's script run needs, only for step 2 (about 2 s on a quiet machine).

@@ -96,18 +96,14 @@ class _Proxy:
         return self._stop.is_set() or os.getppid() != self._parent  # the server is gone: stop too
 
 
-def worker_main(conn, stop, threads: int, nice_first: bool = False) -> None:
+def worker_main(conn, stop, threads: int) -> None:
     """A worker's loop: set thread counts, import the engine and lower its priority (WORKER_NICE) once, then run
-    (fn, args) calls from the pipe until it closes. A worker started ahead of any job (`nice_first`, see
-    ProcessPool.start_ahead) lowers its priority before its imports: nothing waits for it, and sessions' script runs
-    come first.
+    (fn, args) calls from the pipe until it closes.
 
     When the pipe closes (the server stops or ends the pool) the worker leaves at once with os._exit: it holds
     nothing to save, and the interpreter's teardown of torch and numba would take most of a second.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group; the server stops its workers
-    if nice_first:
-        os.nice(WORKER_NICE)
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[name] = str(threads)
     import torch
@@ -116,8 +112,7 @@ def worker_main(conn, stop, threads: int, nice_first: bool = False) -> None:
     torch.set_num_interop_threads(threads)
     import latent_core  # noqa: F401 - imported at full priority, so that a busy machine does not starve the start
 
-    if not nice_first:
-        os.nice(WORKER_NICE)
+    os.nice(WORKER_NICE)
     parent = os.getppid()
     while True:
         try:
@@ -195,12 +190,10 @@ def start_without_main(process) -> None:
 
 
 class _Worker:
-    def __init__(self, context, threads: int, name: str, nice_first: bool = False):
+    def __init__(self, context, threads: int, name: str):
         self.stop = context.Event()
         self.conn, child = context.Pipe()
-        self.process = context.Process(
-            target=worker_main, args=(child, self.stop, threads, nice_first), name=name, daemon=True
-        )
+        self.process = context.Process(target=worker_main, args=(child, self.stop, threads), name=name, daemon=True)
         start_without_main(self.process)
         child.close()
 
@@ -252,6 +245,7 @@ class ProcessPool:
         self._idle: list[_Worker] = []
         self._busy: dict[_Worker, Any] = {}  # worker -> the job it runs
         self._queue: list[Any] = []  # jobs waiting for a worker, first submitted (lowest Job.serial) first
+        self._starting = 0  # workers start_ahead is starting, outside the lock
         self._closed = False
 
     def pids(self) -> list[int]:
@@ -271,15 +265,28 @@ class ProcessPool:
 
     def start_ahead(self) -> bool:
         """Start one idle worker before any job asks for it, so that the first job does not wait for a new process
-        to import torch (2-3 s of a core, which other sessions' clicks shared on a 2-core machine); it imports at
-        the workers' lower priority. Nothing when the pool has a worker already or is closed; returns True when it
-        started one."""
+        to import torch and the engine (1.7 s on a quiet machine). It imports at the server's priority, as a worker
+        started for a job does: at the workers' lower one, a busy machine starved it and the first job with it.
+        Nothing when the pool has a worker already or is closed; returns True when it started one. The process is
+        started outside the pool's lock, and a job that comes meanwhile waits for it (`_starting`) rather than
+        starting a second."""
         with self._cond:
-            if self._closed or self._idle or self._busy:
+            if self._closed or self._idle or self._busy or self._starting:
                 return False
-            self._idle.append(_Worker(self._context, self.threads, self.name, nice_first=True))
-            self._cond.notify_all()
-            return True
+            self._starting += 1
+        worker = None
+        try:
+            worker = _Worker(self._context, self.threads, self.name)
+        finally:
+            with self._cond:
+                self._starting -= 1
+                kept = worker is not None and not self._closed
+                if kept:
+                    self._idle.append(worker)
+                self._cond.notify_all()
+        if not kept and worker is not None:  # close() came meanwhile
+            worker.end()
+        return kept
 
     def call(self, fn: Callable[..., Any], args: tuple, job, what: str = "job") -> Any:
         """`fn(*args, proxy)` in a worker, for `job` (a ui.jobs.Job): blocks until it returns and returns its result.
@@ -309,7 +316,7 @@ class ProcessPool:
                     if self._closed or job.should_stop():
                         raise JobCancelled("Cancelled before it started.")
                     position = self._queue.index(job) + 1
-                    if position == 1 and (self._idle or len(self._busy) < self.size):
+                    if position == 1 and (self._idle or len(self._busy) + self._starting < self.size):
                         break
                     if position != shown:
                         job.position = position

@@ -133,13 +133,26 @@ def test_a_worker_started_ahead_takes_the_first_job_at_the_workers_priority_and_
         assert runner.start_worker_ahead() and not runner.start_worker_ahead()  # one at most, before any job
         (ahead,) = runner.pool().pids()
         lowered = min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICE)
-        assert until(lambda: os.getpriority(os.PRIO_PROCESS, ahead) == lowered)  # before its imports
+        assert until(lambda: os.getpriority(os.PRIO_PROCESS, ahead) == lowered)  # once it has imported the engine
         job = runner.submit("work", "echo", runner.in_worker(worker_work.echo, "first"))
         assert job.join(WAIT_S) and job.result() == ("first", ahead)  # no new process for the first job
         assert runner.pool().pids() == [ahead]
     finally:
         runner.close()
     assert until(lambda: not alive(ahead), 3) and not runner.start_worker_ahead()  # none once closed
+
+
+def test_a_job_that_comes_while_a_worker_starts_ahead_never_makes_the_pool_larger_than_its_size():
+    runner = Runner(workers={"work": 4}, processes=1)
+    try:
+        ahead = threading.Thread(target=runner.start_worker_ahead)
+        ahead.start()  # the process starts outside the pool's lock: the job may come before or during it
+        job = runner.submit("work", "echo", runner.in_worker(worker_work.echo, "x"))
+        ahead.join(WAIT_S)
+        assert job.join(WAIT_S) and job.status == FINISHED
+        assert runner.pool().pids() == [job.result()[1]]  # one worker, which ran the job
+    finally:
+        runner.close()
 
 
 def test_close_cancels_running_jobs_and_ends_every_worker():
