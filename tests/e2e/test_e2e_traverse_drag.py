@@ -37,6 +37,25 @@ def traverse_page(page, server):
     return panel.get_by_role("slider").first
 
 
+# What the page holds, for a failure's message: the keys asked for since the last render, the sliders, the strips.
+LIVE_STATE = """() => { const s = window.__traverseLive, r = document.querySelector('.tl-root');
+  return { asked: s ? [...s.asked.keys()] : null, sliders: s && s.data ? Object.keys(s.data.sliders) : null,
+    strips: r ? r.dataset.strips : null, wants: window.__wants }; }"""
+
+
+def wait_for_strip(page, key: str, artifacts, timeout_ms: int = 15_000, last: bool = True) -> bool:
+    """Wait until the page holds slider `key`'s strip; True once it does. Otherwise False, or when this was the
+    `last` try, fail with a screenshot and what the page holds."""
+    try:
+        page.wait_for_function(HAS_STRIP, arg=key, timeout=timeout_ms)
+        return True
+    except PlaywrightTimeout:
+        if not last:
+            return False
+        page.screenshot(path=artifacts / "traverse-no-strip.png")
+        raise AssertionError(f"no strip for {key} in {timeout_ms} ms: {page.evaluate(LIVE_STATE)}") from None
+
+
 def hover_until_strip(page, thumb, artifacts) -> tuple[str, float, float, float]:
     """Move the pointer onto the first slider's thumb until the page holds that slider's strip: the pointer entering
     the slider asks for it, and an entry made before the live preview was on the page (a busy machine) asks nothing.
@@ -47,17 +66,8 @@ def hover_until_strip(page, thumb, artifacts) -> tuple[str, float, float, float]
         x, y, width = thumb.evaluate(THUMB)
         page.mouse.move(x, y - 80)  # off the slider, then onto it: a fresh pointer entry
         page.mouse.move(x, y, steps=4)
-        try:
-            page.wait_for_function(HAS_STRIP, arg=key, timeout=15_000)
+        if wait_for_strip(page, key, artifacts, last=attempt == 2):
             return key, x, y, width
-        except PlaywrightTimeout:
-            if attempt == 2:
-                page.screenshot(path=artifacts / "traverse-no-strip.png")
-                asked = page.evaluate(
-                    "() => { const s = window.__traverseLive; return s && [[...s.asked.keys()],"
-                    " Object.keys(s.data.sliders), document.querySelector('.tl-root').dataset.strips]; }"
-                )
-                raise AssertionError(f"no strip for {key} (asked, sliders, strips: {asked})") from None
     raise AssertionError("unreachable")
 
 
@@ -80,11 +90,11 @@ def test_a_dragged_slider_changes_the_image_before_it_is_released(page, server, 
     page.wait_for_function(PREVIEW_GONE, timeout=10_000)  # and its image shows again
 
 
-def test_arrow_keys_move_the_preview_at_once_and_the_server_follows(page, server):
+def test_arrow_keys_move_the_preview_at_once_and_the_server_follows(page, server, artifacts):
     thumb = traverse_page(page, server)
     key = thumb.evaluate(SLIDER_KEY)
     thumb.focus()  # the keyboard focusing the slider asks for its strip
-    page.wait_for_function(HAS_STRIP, arg=key, timeout=15_000)
+    wait_for_strip(page, key, artifacts)
     before = image_src(page)
     drawn = page.evaluate("() => window.__traverseLive.drawn.length")
     page.keyboard.press("ArrowRight")
@@ -125,7 +135,7 @@ def test_between_two_frames_the_preview_blends_them(page, server, artifacts):
     assert round(value * 10) % 2 == 1 and abs(grey - 8 * (value + 3) / 0.2) <= 1.5, (value, grey)
 
 
-def test_a_strip_request_that_is_lost_is_made_again_by_itself(page, server):
+def test_a_strip_request_that_is_lost_is_made_again_by_itself(page, server, artifacts):
     """The keyboard stays on one slider: a 'want' request that never reaches the server (here dropped in the page)
     is sent again after ASK_AGAIN_MS (assets/traverse/live.js), and the strip comes."""
     thumb = traverse_page(page, server)
@@ -136,5 +146,5 @@ def test_a_strip_request_that_is_lost_is_made_again_by_itself(page, server):
     )
     key = thumb.evaluate(SLIDER_KEY)
     thumb.focus()
-    page.wait_for_function(HAS_STRIP, arg=key, timeout=15_000)
+    wait_for_strip(page, key, artifacts)
     assert page.evaluate("() => window.__wants") >= 2  # the first was dropped; a later one brought the strip
