@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import latent_core
-from tests.e2e.e2e_helpers import DECODED_IMG, image_src, start_training
+from tests.e2e.e2e_helpers import DECODED_IMG, image_src, start_training, wait_new_image
 from tests.e2e.test_e2e_uploads import go_to
 
 pytestmark = pytest.mark.e2e
@@ -30,9 +30,12 @@ def train_a_run(page, server: str) -> None:
 def prior_decode(page) -> str:
     """The image the Traverse page decodes from the first prior draw (its media URL names its bytes)."""
     go_to(page, "Traverse")
+    page.locator(DECODED_IMG).first.wait_for()
+    before = image_src(page)  # decoded from the first image's code
     page.get_by_text("A random draw from the prior").click()
     page.get_by_text("draw 1").wait_for()
-    page.locator(DECODED_IMG).first.wait_for()
+    # The caption comes first in the run, while the image shown is still the previous one: read it once replaced
+    wait_new_image(page, before)
     sliders = page.locator(".st-key-traversal").get_by_role("slider", include_hidden=True)  # inactive ones: folded
     assert sliders.count() == LATENT
     return image_src(page)
