@@ -5,11 +5,12 @@ Without it a server's first switch to the Data page waited about 2 s for altair 
 1-2 s for plotly's figure classes and the evaluation modules, and the first UMAP 15-60 s at "UMAP: loading
 umap-learn" while numba compiled umap-learn's functions. `start()` (from ui.sessions.start, once per server
 process, never under AppTest) starts a daemon thread at the lowest CPU priority that
-1. runs `latent_core.projection.methods.warm_up_umap` in a child process at nice 19, which compiles into
+1. starts `latent_core.projection.methods.warm_up_umap` in a child process at nice 19, which compiles into
    numba's on-disk cache (latent_core.projection.methods.numba_cache_dir) without holding this process's GIL,
-   while the first session's page is being drawn,
-2. then imports PAGE_MODULES and draws a small altair chart and plotly figure (their schemas and validators load
-   on first use),
+2. meanwhile imports PAGE_MODULES and draws a small altair chart and plotly figure (their schemas and validators
+   load on first use), and waits for the child. These imports hold the GIL for about 2 s: they came after the
+   child once, and on a fresh numba cache that was a minute after the server's start, when sessions were
+   clicking (load_bench's first 4+2 round: 84 of 584 server samples in a py-spy profile),
 3. then, from a thread of its own at the server's priority (a child process inherits its starting thread's nice
    value, and the warm-up thread's 19 would stay the worker's for every later job), starts one job worker process
    ahead of the first job (ui.jobs.JobRunner.start_worker_ahead), which imports torch and the engine while
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from streamlit.logger import get_logger
 
@@ -92,8 +94,9 @@ def load_page_modules() -> float:
     return time.perf_counter() - started
 
 
-def compile_in_child() -> float:
-    """Step 1: compile into numba's on-disk cache in a niced child process; returns its wall time in seconds."""
+def compile_in_child() -> Callable[[], float]:
+    """Step 1: start compiling into numba's on-disk cache in a niced child process; returns the call that waits for
+    it to end and returns its wall time in seconds (raising when it failed)."""
     env = os.environ | {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
     started = time.perf_counter()
     with _child_lock:
@@ -105,14 +108,18 @@ def compile_in_child() -> float:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-    try:
-        _, errors = child.communicate(timeout=CHILD_TIMEOUT_S)
-    finally:
-        child.kill()  # after a timeout; nothing when it has ended
-        child.wait()
-    if child.returncode != 0 and not _stopping.is_set():  # killed by stop(): the server is stopping, not a failure
-        raise RuntimeError(f"the warm-up process ended with {child.returncode}: {errors.decode()[-500:]}")
-    return time.perf_counter() - started
+
+    def finish() -> float:
+        try:
+            _, errors = child.communicate(timeout=CHILD_TIMEOUT_S)
+        finally:
+            child.kill()  # after a timeout; nothing when it has ended
+            child.wait()
+        if child.returncode != 0 and not _stopping.is_set():  # killed by stop(): the server is stopping
+            raise RuntimeError(f"the warm-up process ended with {child.returncode}: {errors.decode()[-500:]}")
+        return time.perf_counter() - started
+
+    return finish
 
 
 def stop() -> None:
@@ -131,12 +138,17 @@ def warm_up() -> None:
     lower_this_threads_priority()
     try:
         folder = numba_cache_dir()  # before any worker starts: they inherit NUMBA_CACHE_DIR
-        seconds["child"] = compile_in_child()
-        log.info(
-            "umap-learn warmed up: compiled or loaded in %.1f s in a child process (cache %s)", seconds["child"], folder
-        )
-        seconds["pages"] = load_page_modules()
-        log.info("Page modules loaded in %.1f s", seconds["pages"])
+        finish_compiling = compile_in_child()
+        try:  # while the child compiles: on a fresh cache it takes a minute, and these imports hold the GIL
+            seconds["pages"] = load_page_modules()
+            log.info("Page modules loaded in %.1f s", seconds["pages"])
+        finally:
+            seconds["child"] = finish_compiling()
+            log.info(
+                "umap-learn warmed up: compiled or loaded in %.1f s in a child process (cache %s)",
+                seconds["child"],
+                folder,
+            )
     except Exception:  # the app works without it: the pages and the first UMAP load what they need then
         log.exception("The warm-up failed; the pages and the first UMAP will load what they need themselves")
     finally:
