@@ -37,6 +37,9 @@ FINGERPRINTED_CHECKPOINTS = 32  # checkpoints whose fingerprint is remembered by
 SETTLED_S = 2.0  # files changed less than this long ago are read again (a rewrite in the same clock tick keeps a stamp)
 _checkpoint_fps: OrderedDict[tuple, str] = OrderedDict()  # files' (path, size, mtime_ns, ctime_ns, inode)s -> fp
 _checkpoint_fps_lock = threading.Lock()
+IMAGE_SHAPES_KEPT = 256  # models whose image shape is remembered by their fingerprint
+_image_shapes: OrderedDict[str, tuple] = OrderedDict()  # model fingerprint -> (H, W, C)
+_image_shapes_lock = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
@@ -126,15 +129,38 @@ def checkpoint(directory: str, fingerprint: str) -> latent_core.LatentModel:
     return latent_core.load_model(directory)
 
 
-def model_for(option: Option) -> tuple[latent_core.LatentModel, str]:
-    """The model of a model option, and its content fingerprint."""
+def model_fingerprint(option: Option) -> str:
+    """The content fingerprint of a model option; InvalidInputError when its checkpoint is gone."""
     if option.loader == LIBRARY:
-        return stored_model(option.source, option.token, option.key), option.source
+        return option.source
     directory = checkpoint_dir(option)
     if not directory.exists():
         raise latent_core.InvalidInputError(f"Model '{option.label}' is no longer on disk.")
-    model_fp = checkpoint_fingerprint(directory)
-    return checkpoint(str(directory), model_fp), model_fp
+    return checkpoint_fingerprint(directory)
+
+
+def model_for(option: Option) -> tuple[latent_core.LatentModel, str]:
+    """The model of a model option, and its content fingerprint."""
+    model_fp = model_fingerprint(option)
+    if option.loader == LIBRARY:
+        return stored_model(model_fp, option.token, option.key), model_fp
+    return checkpoint(str(checkpoint_dir(option)), model_fp), model_fp
+
+
+def model_image_shape(option: Option) -> tuple:
+    """A model's image shape (H, W, C), remembered by its content fingerprint. The Model page asks for every listed
+    model's on each run: through the model caches (8 models each), a workspace with more runs than that loaded
+    models from disk on every run, and the first run after a server's start loaded every shipped model."""
+    model_fp = model_fingerprint(option)
+    with _image_shapes_lock:
+        shape = _image_shapes.get(model_fp)
+    if shape is None:
+        shape = tuple(model_for(option)[0].image_shape)
+        with _image_shapes_lock:
+            _image_shapes[model_fp] = shape
+            while len(_image_shapes) > IMAGE_SHAPES_KEPT:
+                _image_shapes.popitem(last=False)
+    return shape
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -328,12 +328,11 @@ def refit_model(ws: Workspace, option: Option, quiet: bool = False) -> None:
 
 
 def model_shape(option: Option) -> tuple | None:
-    """A model's (H, W, C), loading it through the shared cache; None if it cannot be loaded."""
+    """A model's (H, W, C) (resources.model_image_shape); None if it cannot be loaded."""
     try:
-        model, _ = resources.model_for(option)
+        return resources.model_image_shape(option)
     except latent_core.InvalidInputError:
         return None
-    return model.image_shape
 
 
 def compatible_model(ws: Workspace) -> Option | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import time
+import types
 import weakref
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -150,6 +152,27 @@ def test_a_zip_checkpoint_is_fingerprinted_whole_and_a_folder_without_weights_is
     (tmp_path / "half" / CONFIG_FILE).write_text("{}")
     with pytest.raises(latent_core.InvalidInputError, match=f"needs {CONFIG_FILE} and {WEIGHTS_FILE}"):
         resources.checkpoint_fingerprint(tmp_path / "half")
+
+
+def test_a_models_image_shape_is_loaded_once_per_fingerprint_and_again_for_new_content(monkeypatch):
+    from ui.catalog import LIBRARY, Option
+
+    loads = []
+
+    def model_for(option):
+        loads.append(option.source)
+        return types.SimpleNamespace(image_shape=(8, 8, 1) if option.source == "fp-a" else (28, 28, 1)), option.source
+
+    monkeypatch.setattr(resources, "model_for", model_for)
+    monkeypatch.setattr(resources, "_image_shapes", OrderedDict())
+    run = Option("run", "a run", "fp-a", LIBRARY, "t")
+    assert [resources.model_image_shape(run) for _ in range(3)] == [(8, 8, 1)] * 3 and loads == ["fp-a"]
+    retrained = Option("run", "a run", "fp-b", LIBRARY, "t")  # same key, new content
+    assert resources.model_image_shape(retrained) == (28, 28, 1) and loads == ["fp-a", "fp-b"]
+    monkeypatch.setattr(resources, "IMAGE_SHAPES_KEPT", 1)
+    resources.model_image_shape(run)  # remembered: no load, and now the newest of the two ...
+    resources.model_image_shape(Option("c", "c", "fp-c", LIBRARY, "t"))  # ... until a third
+    assert list(resources._image_shapes) == ["fp-c"] and loads == ["fp-a", "fp-b", "fp-c"]
 
 
 # loss figures
