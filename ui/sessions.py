@@ -23,11 +23,12 @@ import shutil
 import threading
 import time
 
-from . import jobs, session_files, warm_up, workers
+from . import jobs, session_files, views, warm_up, workers
 
 REAP_S = 5.0
 STOP_POLL_S = 0.1
 SHUTDOWN_WAIT_S = 3.0
+VIEWS_FLUSH_S = 1.0
 
 log = logging.getLogger(__name__)
 _started = threading.Event()
@@ -96,6 +97,7 @@ def shutdown() -> None:
     started = time.monotonic()
     try:
         warm_up.stop()
+        views.writer.flush(timeout=VIEWS_FLUSH_S)  # the views of the last clicks
         jobs.runner.close()
         closed = time.monotonic()
         session_files.remove_folders(every=True)

@@ -163,6 +163,7 @@ def open_workspace(token: str | None) -> Workspace:
     if library.has_workspace(token):
         ws = new_workspace(token)
         sync_library(ws)
+        views.writer.flush(token)  # its last click's view, if still being written
         restore(ws, library.view(token))
     else:
         ws = new_workspace(library.create_workspace())

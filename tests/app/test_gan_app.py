@@ -11,7 +11,7 @@ import latent_core
 from latent_core.evaluation.sample_quality import fit_classifier
 from tests.app.app_workspace import app, map_payload, texts
 from tests.app.test_train_form import end_background_jobs, widget_for, widgets_with_key
-from ui import gan_views, jobs, map_events, projections, state, training, workers, workspaces
+from ui import gan_views, jobs, map_events, projections, state, training, views, workers, workspaces
 from ui.catalog import Option
 from ui.gan_work import SampledCloud, draw_codes
 from ui.jobs import FINISHED
@@ -156,6 +156,7 @@ def test_a_click_on_the_cloud_decodes_its_code_and_becomes_the_traversal_base(tm
     assert not at.exception, texts(at.exception)
     assert any(m.value.startswith("**Image #7") for m in at.markdown)  # the panel shows the clicked sample
     np.testing.assert_allclose(ws.base.code, cloud.codes[7])  # the Traverse page starts from it
+    assert views.writer.flush(ws.token)
     assert workspaces.library().view(ws.token).get("selection") == []  # the cloud's picks are not the view's
 
 
