@@ -57,19 +57,11 @@ import psutil
 from load_drivers import DRIVERS, POINT_CLICK  # benchmarks/load_drivers.py and stats.py, beside this script
 from stats import log, summary
 
-from ui.server import start_server, stop_server
+from ui.server import start_server, stop_server, worker_processes
 
 SERVER_START_S = 180
 SAMPLE_S = 0.5  # the sampler's interval
 BUSY_SHARE = 0.25  # a worker that used this share of a core over an interval counts as busy
-
-
-def is_worker(process: psutil.Process) -> bool:
-    """A spawned job worker (ui.workers), not multiprocessing's resource tracker."""
-    try:
-        return "spawn_main" in " ".join(process.cmdline())
-    except psutil.Error:
-        return False
 
 
 class MemorySampler(threading.Thread):
@@ -87,7 +79,7 @@ class MemorySampler(threading.Thread):
         while not self.stop_event.wait(SAMPLE_S):
             try:
                 server = self.process.memory_info().rss
-                workers = [child for child in self.process.children() if is_worker(child)]
+                workers = worker_processes(self.process.pid)
                 rss, cpu = 0, {}
                 for worker in workers:
                     rss += worker.memory_info().rss
@@ -229,7 +221,7 @@ async def stop_during_training(trainers, url: str, process, uploads: Path) -> di
     handle, started = await trainers.start_training(url)
     if started:
         await trainers.wait_epoch(handle)
-    workers = [child for child in psutil.Process(process.pid).children() if is_worker(child)]
+    workers = worker_processes(process.pid)
     began = time.monotonic()
     process.send_signal(signal.SIGTERM)
     try:

@@ -1,6 +1,7 @@
 """Start the app in a Streamlit subprocess on a free localhost port: the one launcher of the e2e tests and ui_bench.
 
-Also holds the Chromium flags both use (Debian's chromium, never Playwright's own download).
+Also holds the Chromium flags both use (Debian's chromium, never Playwright's own download), and how both find the
+server's job worker processes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,22 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+
+
+def worker_processes(server_pid: int) -> list:
+    """The server's job worker processes (ui.workers, started with spawn), as psutil.Process objects: not the
+    warm-up's umap-learn child (a busy process for a minute on a fresh numba cache) nor multiprocessing's resource
+    tracker. psutil is a dev requirement, imported here only."""
+    import psutil
+
+    found = []
+    for child in psutil.Process(server_pid).children():
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
 
 
 def chromium_path() -> str | None:

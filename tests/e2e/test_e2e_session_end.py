@@ -23,7 +23,7 @@ import pytest
 from tests.e2e.conftest import ARTIFACTS, SERVER_START_S
 from tests.e2e.e2e_helpers import start_training
 from tests.e2e.test_e2e_uploads import go_to
-from ui.server import start_server, stop_server
+from ui.server import start_server, stop_server, worker_processes
 
 pytestmark = pytest.mark.e2e
 
@@ -37,23 +37,11 @@ BUSY_RUNNABLE = 0.5  # ... and so is one found runnable at half the looks (worke
 last_sample: dict[int, tuple[float, float]] = {}  # pid -> (share of a core, share of looks runnable), for messages
 
 
-def workers_of(server_pid: int) -> list[psutil.Process]:
-    """The server's worker processes: its spawned multiprocessing children. Not the warm-up's child, which compiles
-    umap-learn into this test's fresh numba cache for most of a minute (counted, it made the training and the t-SNE
-    fit look like two busy workers only once the fit had finished), nor multiprocessing's resource tracker."""
-    found = []
-    for child in psutil.Process(server_pid).children():
-        try:
-            if "spawn_main" in " ".join(child.cmdline()):
-                found.append(child)
-        except psutil.Error:
-            continue
-    return found
-
-
 def busy_workers(server_pid: int) -> int:
-    """How many of the server's worker processes are busy."""
-    children = workers_of(server_pid)
+    """How many of the server's worker processes are busy. Not the warm-up's child (ui.server.worker_processes): it
+    compiles umap-learn into this test's fresh numba cache for most of a minute, and counted, it made the training
+    and the t-SNE fit look like two busy workers only once the fit had finished."""
+    children = worker_processes(server_pid)
     cpu, runnable = {}, dict.fromkeys((child.pid for child in children), 0)
     for look in range(LOOKS + 1):
         for child in children:
