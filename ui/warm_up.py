@@ -13,7 +13,7 @@ process, never under AppTest) starts a daemon thread at the lowest CPU priority 
    clicking (load_bench's first 4+2 round: 84 of 584 server samples in a py-spy profile),
 3. then, from a thread of its own at the server's priority (a child process inherits its starting thread's nice
    value, and the warm-up thread's 19 would stay the worker's for every later job), starts one job worker process
-   ahead of the first job (ui.jobs.JobRunner.start_worker_ahead), which imports torch and the engine while
+   ahead of the first job (ui.jobs.Runner.start_worker_ahead), which imports torch and the engine while
    nothing waits for it: started by the first job instead (a training, the map's hover atlas), that import kept
    the job waiting 1.7 s on a quiet machine.
 Worker processes started later inherit NUMBA_CACHE_DIR and load umap-learn's machine code from that cache (5 s
