@@ -8,9 +8,7 @@ token and key, and kept under their content hash). Mutable per-session things li
 from __future__ import annotations
 
 import os
-import threading
 import time
-from collections import OrderedDict
 from functools import partial
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from latent_core.traversal import CodeIndex
 from . import jobs, workers, workspaces
 from .catalog import LIBRARY, Option
 from .jobs import Job
+from .kept import Kept
 
 MAX_MAP_POINTS = 100_000
 # Datasets up to this many pixel values are scored in the server process: at most about 40 ms of CPU for the models
@@ -35,11 +34,9 @@ IN_PROCESS_PIXELS = 10_000
 QUICK_SCORE_S = 0.3  # scoring that finishes this fast (small datasets, cache hits) is shown at once
 FINGERPRINTED_CHECKPOINTS = 32  # checkpoints whose fingerprint is remembered by their files' stamps
 SETTLED_S = 2.0  # files changed less than this long ago are read again (a rewrite in the same clock tick keeps a stamp)
-_checkpoint_fps: OrderedDict[tuple, str] = OrderedDict()  # files' (path, size, mtime_ns, ctime_ns, inode)s -> fp
-_checkpoint_fps_lock = threading.Lock()
+_checkpoint_fps = Kept(FINGERPRINTED_CHECKPOINTS)  # files' (path, size, mtime_ns, ctime_ns, inode)s -> fp
 IMAGE_SHAPES_KEPT = 256  # models whose image shape is remembered by their fingerprint
-_image_shapes: OrderedDict[str, tuple] = OrderedDict()  # model fingerprint -> (H, W, C)
-_image_shapes_lock = threading.Lock()
+_image_shapes = Kept(IMAGE_SHAPES_KEPT)  # model fingerprint -> (H, W, C)
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
@@ -103,18 +100,13 @@ def checkpoint_fingerprint(directory: Path) -> str:
                 f"Checkpoint folder '{directory.name}' needs {CONFIG_FILE} and {WEIGHTS_FILE}."
             )
     stamps = tuple(stamp(f) for f in files)
-    with _checkpoint_fps_lock:
-        known = _checkpoint_fps.get(stamps)
-        if known is not None:
-            _checkpoint_fps.move_to_end(stamps)
-            return known
+    known = _checkpoint_fps(stamps)
+    if known is not None:
+        return known
     result = fingerprint(*(f.read_bytes() for f in files))
     changed_ns = max(max(s[2], s[3]) for s in stamps)  # the latest modification or status change
     if time.time_ns() - changed_ns > SETTLED_S * 1e9 and stamps == tuple(stamp(f) for f in files):
-        with _checkpoint_fps_lock:  # only files that did not change while (and just before) they were read
-            _checkpoint_fps[stamps] = result
-            while len(_checkpoint_fps) > FINGERPRINTED_CHECKPOINTS:
-                _checkpoint_fps.popitem(last=False)
+        _checkpoint_fps(stamps, result)  # only files that did not change while (and just before) they were read
     return result
 
 
@@ -152,14 +144,9 @@ def model_image_shape(option: Option) -> tuple:
     model's on each run: through the model caches (8 models each), a workspace with more runs than that loaded
     models from disk on every run, and the first run after a server's start loaded every shipped model."""
     model_fp = model_fingerprint(option)
-    with _image_shapes_lock:
-        shape = _image_shapes.get(model_fp)
+    shape = _image_shapes(model_fp)
     if shape is None:
-        shape = tuple(model_for(option)[0].image_shape)
-        with _image_shapes_lock:
-            _image_shapes[model_fp] = shape
-            while len(_image_shapes) > IMAGE_SHAPES_KEPT:
-                _image_shapes.popitem(last=False)
+        shape = _image_shapes(model_fp, tuple(model_for(option)[0].image_shape))
     return shape
 
 

@@ -7,7 +7,6 @@ import os
 import time
 import types
 import weakref
-from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ import latent_core
 from latent_core.checkpoint.format import CONFIG_FILE, WEIGHTS_FILE
 from latent_core.io.fingerprint import fingerprint
 from ui import projections, resources, training
+from ui.kept import Kept
 from ui.workers import Curve
 
 
@@ -164,15 +164,16 @@ def test_a_models_image_shape_is_loaded_once_per_fingerprint_and_again_for_new_c
         return types.SimpleNamespace(image_shape=(8, 8, 1) if option.source == "fp-a" else (28, 28, 1)), option.source
 
     monkeypatch.setattr(resources, "model_for", model_for)
-    monkeypatch.setattr(resources, "_image_shapes", OrderedDict())
+    monkeypatch.setattr(resources, "_image_shapes", Kept(resources.IMAGE_SHAPES_KEPT))
     run = Option("run", "a run", "fp-a", LIBRARY, "t")
     assert [resources.model_image_shape(run) for _ in range(3)] == [(8, 8, 1)] * 3 and loads == ["fp-a"]
     retrained = Option("run", "a run", "fp-b", LIBRARY, "t")  # same key, new content
     assert resources.model_image_shape(retrained) == (28, 28, 1) and loads == ["fp-a", "fp-b"]
-    monkeypatch.setattr(resources, "IMAGE_SHAPES_KEPT", 1)
+    resources._image_shapes.limit = 1
     resources.model_image_shape(run)  # remembered: no load, and now the newest of the two ...
     resources.model_image_shape(Option("c", "c", "fp-c", LIBRARY, "t"))  # ... until a third
-    assert list(resources._image_shapes) == ["fp-c"] and loads == ["fp-a", "fp-b", "fp-c"]
+    kept = [resources._image_shapes(fp) for fp in ("fp-a", "fp-b", "fp-c")]
+    assert kept == [None, None, (28, 28, 1)] and loads == ["fp-a", "fp-b", "fp-c"]
 
 
 # loss figures
